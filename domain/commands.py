@@ -1,0 +1,92 @@
+"""Commands: what someone asks chatpay to do, in the imperative. Published on the queue."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    #: the Dramatiq actor that carries it out
+    actor: ClassVar[str] = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Command:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True, slots=True)
+class CreateInvoice(Command):
+    actor: ClassVar[str] = "create_invoice"
+    idempotency_key: str  #: e.g. "telegram:{chat_id}:{message_id}": one invoice per tap
+    seller_id: int
+    amount: str  #: Decimal as text, already validated by domain.amounts
+    currency: str
+    description: str
+    channel: str
+    chat_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckStatus(Command):
+    """The seller tapped *Check status*: poll now and answer them."""
+
+    actor: ClassVar[str] = "check_status"
+    code: str
+    seller_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CancelInvoice(Command):
+    actor: ClassVar[str] = "cancel_invoice"
+    code: str
+    seller_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class NotifySeller(Command):
+    actor: ClassVar[str] = "notify_seller"
+    event_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class TellSeller(Command):
+    """Send the seller a plain message that is not about a stored event (e.g. "try again")."""
+
+    actor: ClassVar[str] = "tell_seller"
+    channel: str
+    chat_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssueLink(Command):
+    """Finish an invoice stored as `created`: get its payable link and show it to the seller."""
+
+    actor: ClassVar[str] = "issue_link"
+    invoice_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PollInvoice(Command):
+    actor: ClassVar[str] = "poll_invoice"
+    invoice_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExpireInvoice(Command):
+    actor: ClassVar[str] = "expire_invoice"
+    invoice_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyProviderStatus(Command):
+    """A provider fact that arrived while the database was busy elsewhere (applied by a worker)."""
+
+    actor: ClassVar[str] = "apply_provider_status"
+    provider: str
+    form: dict[str, str]

@@ -1,0 +1,71 @@
+"""Every error the domain and its ports raise, in one tree."""
+from __future__ import annotations
+
+
+class ChatpayError(Exception):
+    """Base class for every error chatpay raises on purpose."""
+
+
+class AmountError(ChatpayError, ValueError):
+    """Raised when what a person typed is not an acceptable amount.
+
+    `reason` is a message key (see domain.i18n) saying what to type instead.
+    """
+
+    def __init__(self, reason: str, **params: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.params = params
+
+
+class CurrencyNotSupported(ChatpayError):
+    """Raised when the provider cannot take the seller's currency."""
+
+    def __init__(self, currency: str, supported: frozenset[str]) -> None:
+        super().__init__(f"{currency} is not supported; supported: {', '.join(sorted(supported))}")
+        self.currency = currency
+        self.supported = supported
+
+
+class InvalidTransition(ChatpayError):
+    """Raised when an invoice or manual payment is asked to do what its state forbids."""
+
+
+class ProviderError(ChatpayError):
+    """Base class for payment provider failures."""
+
+
+class ProviderUnavailable(ProviderError):
+    """Raised when the provider could not be reached or answered with a server error: retry."""
+
+
+class ProviderRejected(ProviderError):
+    """Raised when the provider refused the request: retrying will not help."""
+
+
+class ForgedCallback(ProviderError):
+    """Raised when a callback's signature does not verify or its body cannot be parsed."""
+
+
+class MessengerError(ChatpayError):
+    """Base class for outbound messenger failures."""
+
+
+class RecipientUnreachable(MessengerError):
+    """Raised when the chat is gone (blocked bot, unsubscribed): do not retry."""
+
+
+class MessengerRateLimited(MessengerError):
+    """Raised when the messenger asked us to slow down; `retry_after` is in seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited, retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+class MessengerUnavailable(MessengerError):
+    """Raised when the messenger API could not be reached or failed: retry."""
+
+
+class ServiceUnavailable(ChatpayError):
+    """Raised when Redis or the database is down: the person is told to try again."""

@@ -1,0 +1,200 @@
+"""What chatpay says to a person, in Ukrainian, Russian and English, and how it shows money."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from domain.money import SYMBOLS, Money
+
+LANGUAGES = ("uk", "ru", "en")
+DEFAULT_LANGUAGE = "uk"
+
+_NBSP = "\u00a0"
+
+TEXTS: dict[str, dict[str, str]] = {
+    "welcome": {
+        "uk": "Вітаю, {name}! Я допоможу приймати оплату карткою: створіть рахунок, покажіть QR-код покупцю, і я скажу, коли гроші надійдуть.",
+        "ru": "Здравствуйте, {name}! Я помогу принимать оплату картой: создайте счёт, покажите QR-код покупателю, и я сообщу, когда деньги поступят.",
+        "en": "Hello, {name}! I help you take card payments: create an invoice, show the buyer its QR code, and I'll tell you when the money arrives.",
+    },
+    "share_phone_prompt": {
+        "uk": "Щоб визначити валюту рахунків, поділіться своїм номером телефону кнопкою нижче.",
+        "ru": "Чтобы определить валюту счетов, поделитесь своим номером телефона кнопкой ниже.",
+        "en": "To set your invoice currency, share your phone number with the button below.",
+    },
+    "btn_share_phone": {"uk": "📱 Поділитися номером", "ru": "📱 Поделиться номером", "en": "📱 Share my number"},
+    "phone_not_own": {
+        "uk": "Будь ласка, поділіться саме своїм номером — кнопкою нижче.",
+        "ru": "Пожалуйста, поделитесь именно своим номером — кнопкой ниже.",
+        "en": "Please share your own number, with the button below.",
+    },
+    "phone_invalid": {
+        "uk": "Не вдалося розпізнати цей номер телефону. Спробуйте ще раз кнопкою нижче.",
+        "ru": "Не удалось распознать этот номер телефона. Попробуйте ещё раз кнопкой ниже.",
+        "en": "I couldn't read that phone number. Please try again with the button below.",
+    },
+    "currency_set": {
+        "uk": "Готово! Ваші рахунки будуть у валюті {currency}.",
+        "ru": "Готово! Ваши счета будут в валюте {currency}.",
+        "en": "Done! Your invoices will be in {currency}.",
+    },
+    "currency_not_supported": {
+        "uk": "Ваш номер з країни, де валюта — {currency}, але платіжний провайдер приймає лише {supported}. Оберіть валюту рахунків:",
+        "ru": "Ваш номер из страны с валютой {currency}, но платёжный провайдер принимает только {supported}. Выберите валюту счетов:",
+        "en": "Your number's country uses {currency}, but the payment provider only takes {supported}. Choose your invoice currency:",
+    },
+    "need_phone_first": {
+        "uk": "Спершу поділіться номером телефону — /start.",
+        "ru": "Сначала поделитесь номером телефона — /start.",
+        "en": "Please share your phone number first — /start.",
+    },
+    "btn_create": {"uk": "🧾 Створити рахунок", "ru": "🧾 Создать счёт", "en": "🧾 Create invoice"},
+    "btn_pending": {"uk": "⏳ Неоплачені рахунки", "ru": "⏳ Неоплаченные счета", "en": "⏳ Pending invoices"},
+    "btn_language": {"uk": "🌐 Мова", "ru": "🌐 Язык", "en": "🌐 Language"},
+    "menu": {
+        "uk": "Натисніть «Створити рахунок», щоб прийняти оплату.",
+        "ru": "Нажмите «Создать счёт», чтобы принять оплату.",
+        "en": "Tap “Create invoice” to take a payment.",
+    },
+    "ask_amount": {
+        "uk": "Введіть суму в {currency}, наприклад 12,50.",
+        "ru": "Введите сумму в {currency}, например 12,50.",
+        "en": "Type the amount in {currency}, for example 12.50.",
+    },
+    "amount_empty": {"uk": "Введіть суму числом, наприклад 12,50.", "ru": "Введите сумму числом, например 12,50.", "en": "Type the amount as a number, for example 12.50."},
+    "amount_not_a_number": {
+        "uk": "Це не схоже на суму. Введіть число, наприклад 12, 12,50 або 1 200,50.",
+        "ru": "Это не похоже на сумму. Введите число, например 12, 12,50 или 1 200,50.",
+        "en": "That doesn't look like an amount. Type a number such as 12, 12.50 or 1 200.50.",
+    },
+    "amount_not_positive": {"uk": "Сума має бути більшою за нуль.", "ru": "Сумма должна быть больше нуля.", "en": "The amount must be more than zero."},
+    "amount_ascii_digits": {
+        "uk": "Використовуйте звичайні цифри 0–9.", "ru": "Используйте обычные цифры 0–9.", "en": "Please use the ordinary digits 0–9.",
+    },
+    "amount_too_many_decimals": {
+        "uk": "Забагато знаків після коми: можна не більше {places}.",
+        "ru": "Слишком много знаков после запятой: можно не больше {places}.",
+        "en": "Too many decimal places: at most {places}.",
+    },
+    "amount_too_large": {
+        "uk": "Сума завелика: максимум {maximum}.", "ru": "Сумма слишком большая: максимум {maximum}.", "en": "That amount is too large: the maximum is {maximum}.",
+    },
+    "ask_description": {
+        "uk": "Додайте опис (що оплачує покупець) або натисніть «Пропустити».",
+        "ru": "Добавьте описание (что оплачивает покупатель) или нажмите «Пропустить».",
+        "en": "Add a description (what the buyer pays for) or tap “Skip”.",
+    },
+    "description_too_long": {
+        "uk": "Опис задовгий: не більше {limit} символів.", "ru": "Описание слишком длинное: не больше {limit} символов.", "en": "The description is too long: at most {limit} characters.",
+    },
+    "btn_skip": {"uk": "Пропустити", "ru": "Пропустить", "en": "Skip"},
+    "creating": {"uk": "Створюю рахунок на {amount}…", "ru": "Создаю счёт на {amount}…", "en": "Creating an invoice for {amount}…"},
+    "dialog_cancelled": {"uk": "Скасовано.", "ru": "Отменено.", "en": "Cancelled."},
+    "invoice_ready": {
+        "uk": "Рахунок на {amount}{description}\nПокажіть QR-код покупцю або надішліть посилання:\n{link}\nДійсний до {expires} (UTC).",
+        "ru": "Счёт на {amount}{description}\nПокажите QR-код покупателю или отправьте ссылку:\n{link}\nДействителен до {expires} (UTC).",
+        "en": "Invoice for {amount}{description}\nShow the buyer the QR code or send the link:\n{link}\nValid until {expires} (UTC).",
+    },
+    "btn_check": {"uk": "🔄 Перевірити статус", "ru": "🔄 Проверить статус", "en": "🔄 Check status"},
+    "btn_cancel": {"uk": "✖️ Скасувати рахунок", "ru": "✖️ Отменить счёт", "en": "✖️ Cancel invoice"},
+    "paid": {"uk": "✅ Оплачено {amount}{description}", "ru": "✅ Оплачено {amount}{description}", "en": "✅ Paid {amount}{description}"},
+    "paid_late": {
+        "uk": "✅ Оплачено {amount}{description}\nОплата надійшла пізніше, ніж рахунок було закрито — гроші зараховано.",
+        "ru": "✅ Оплачено {amount}{description}\nОплата пришла позже, чем счёт был закрыт — деньги зачислены.",
+        "en": "✅ Paid {amount}{description}\nThe payment arrived after the invoice was closed — the money is yours.",
+    },
+    "failed": {"uk": "❌ Оплата не вдалася: {amount}{description}\nПричина: {reason}", "ru": "❌ Оплата не прошла: {amount}{description}\nПричина: {reason}", "en": "❌ Payment failed: {amount}{description}\nReason: {reason}"},
+    "reason_unknown": {"uk": "невідома", "ru": "неизвестна", "en": "unknown"},
+    "expired": {"uk": "⌛ Рахунок на {amount} прострочено{description}", "ru": "⌛ Счёт на {amount} просрочен{description}", "en": "⌛ The invoice for {amount} expired{description}"},
+    "cancelled": {"uk": "✖️ Рахунок на {amount} скасовано{description}", "ru": "✖️ Счёт на {amount} отменён{description}", "en": "✖️ The invoice for {amount} was cancelled{description}"},
+    "refunded": {"uk": "↩️ Повернено {amount}{description}", "ru": "↩️ Возвращено {amount}{description}", "en": "↩️ Refunded {amount}{description}"},
+    "still_pending": {
+        "uk": "⏳ Рахунок на {amount} ще не оплачено (статус: {status}).",
+        "ru": "⏳ Счёт на {amount} ещё не оплачен (статус: {status}).",
+        "en": "⏳ The invoice for {amount} is not paid yet (status: {status}).",
+    },
+    "status_is": {"uk": "Статус рахунку на {amount}: {status}.", "ru": "Статус счёта на {amount}: {status}.", "en": "The invoice for {amount} is {status}."},
+    "cannot_cancel": {
+        "uk": "Цей рахунок уже не можна скасувати: він {status}.", "ru": "Этот счёт уже нельзя отменить: он {status}.", "en": "This invoice can no longer be cancelled: it is {status}.",
+    },
+    "checking": {"uk": "Перевіряю…", "ru": "Проверяю…", "en": "Checking…"},
+    "cancelling": {"uk": "Скасовую…", "ru": "Отменяю…", "en": "Cancelling…"},
+    "pending_header": {"uk": "Неоплачені рахунки:", "ru": "Неоплаченные счета:", "en": "Pending invoices:"},
+    "pending_item": {"uk": "{amount}{description} — до {expires}", "ru": "{amount}{description} — до {expires}", "en": "{amount}{description} — until {expires}"},
+    "no_pending": {"uk": "Неоплачених рахунків немає.", "ru": "Неоплаченных счетов нет.", "en": "You have no pending invoices."},
+    "invoice_not_found": {"uk": "Рахунок не знайдено.", "ru": "Счёт не найден.", "en": "Invoice not found."},
+    "choose_language": {"uk": "Оберіть мову:", "ru": "Выберите язык:", "en": "Choose your language:"},
+    "language_set": {"uk": "Мову змінено на українську.", "ru": "Язык изменён на русский.", "en": "Language set to English."},
+    "unavailable": {
+        "uk": "⚠️ Сервіс тимчасово недоступний. Нічого не збережено — спробуйте ще раз за хвилину.",
+        "ru": "⚠️ Сервис временно недоступен. Ничего не сохранено — попробуйте ещё раз через минуту.",
+        "en": "⚠️ The service is temporarily unavailable. Nothing was saved — please try again in a minute.",
+    },
+    "unknown_input": {
+        "uk": "Не зрозумів. Натисніть «Створити рахунок» або /help.",
+        "ru": "Не понял. Нажмите «Создать счёт» или /help.",
+        "en": "I didn't understand that. Tap “Create invoice” or /help.",
+    },
+    "help": {
+        "uk": "/start — початок\n/invoices — неоплачені рахунки\n/language — мова\n/cancel — скасувати введення",
+        "ru": "/start — начало\n/invoices — неоплаченные счета\n/language — язык\n/cancel — отменить ввод",
+        "en": "/start — start\n/invoices — pending invoices\n/language — language\n/cancel — cancel what you are typing",
+    },
+    "status_created": {"uk": "створюється", "ru": "создаётся", "en": "being created"},
+    "status_pending": {"uk": "очікує оплати", "ru": "ожидает оплаты", "en": "awaiting payment"},
+    "status_paid": {"uk": "оплачено", "ru": "оплачен", "en": "paid"},
+    "status_failed": {"uk": "оплата не вдалася", "ru": "оплата не прошла", "en": "failed"},
+    "status_expired": {"uk": "прострочено", "ru": "просрочен", "en": "expired"},
+    "status_cancelled": {"uk": "скасовано", "ru": "отменён", "en": "cancelled"},
+    "status_refunded": {"uk": "повернено", "ru": "возвращён", "en": "refunded"},
+    "status_partially_refunded": {"uk": "частково повернено", "ru": "частично возвращён", "en": "partially refunded"},
+    "pay_title": {"uk": "Оплата рахунку", "ru": "Оплата счёта", "en": "Pay invoice"},
+    "pay_button": {"uk": "Оплатити карткою", "ru": "Оплатить картой", "en": "Pay by card"},
+    "pay_from": {"uk": "Отримувач", "ru": "Получатель", "en": "Payee"},
+    "pay_processing": {
+        "uk": "Платіж обробляється. Продавець отримає повідомлення, щойно його буде підтверджено.",
+        "ru": "Платёж обрабатывается. Продавец получит сообщение, как только он будет подтверждён.",
+        "en": "The payment is being processed. The seller will be told as soon as it is confirmed.",
+    },
+    "pay_closed": {"uk": "Цей рахунок {status}.", "ru": "Этот счёт {status}.", "en": "This invoice is {status}."},
+}
+
+
+def normalize_language(code: str | None) -> str:
+    """Map a messenger's language code (e.g. "uk", "ru-RU", "en-GB", None) to one we speak."""
+    base = (code or "").split("-")[0].split("_")[0].lower()
+    return base if base in LANGUAGES else ("en" if base else DEFAULT_LANGUAGE)
+
+
+def t(lang: str, key: str, **params: object) -> str:
+    """The text `key` in `lang` (falling back to English), with `params` filled in."""
+    entry = TEXTS[key]
+    text = entry.get(lang) or entry["en"]
+    return text.format(**params) if params else text
+
+
+def format_amount(value: Decimal, lang: str) -> str:
+    """1200.5 → "1 200,50" (uk, ru) or "1,200.50" (en)."""
+    sign = "-" if value < 0 else ""
+    whole, _, frac = f"{abs(value):f}".partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    if lang == "en":
+        return sign + ",".join(groups) + ("." + frac if frac else "")
+    return sign + _NBSP.join(groups) + ("," + frac if frac else "")
+
+
+def format_money(money: Money, lang: str) -> str:
+    """Money as a person reads it: "12,50 ₴" (uk, ru) or "₴12.50" (en)."""
+    number = format_amount(money.amount, lang)
+    symbol = SYMBOLS.get(money.currency, money.currency)
+    if lang == "en":
+        return f"{symbol}{number}" if len(symbol) == 1 else f"{number} {symbol}"
+    return f"{number}{_NBSP}{symbol}"
+
+
+def status_word(status: str, lang: str) -> str:
+    key = f"status_{status}"
+    return t(lang, key) if key in TEXTS else status

@@ -1,0 +1,35 @@
+"""What an outbound message to a seller is, independent of the messenger that carries it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    text: str
+    data: str | None = None  #: callback data (Telegram: <= 64 bytes), or None for a URL button
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    channel: str  #: "telegram" | "viber"
+    chat_id: str
+    text: str
+    photo_png: bytes | None = None  #: sent as an upload (Telegram)
+    photo_url: str | None = None  #: sent by URL (Viber)
+    buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)  #: rows of buttons
+    reply_to: str | None = None  #: message id to reply to, when the messenger supports it
+
+
+class MessengerSender(Protocol):
+    """Sends one message; returns the messenger's message id.
+
+    Raises RecipientUnreachable (never retry), MessengerRateLimited(retry_after) or
+    MessengerUnavailable (retry later).
+    """
+
+    channel: str
+
+    def send(self, message: OutboundMessage) -> str: ...

@@ -1,0 +1,72 @@
+"""Ports: what the domain needs from the outside world, as Protocols the adapters implement."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from domain.money import Money
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRequest:
+    """What goes into a provider to get a payable link (saleor's PaymentData)."""
+
+    order_id: str  #: our invoice's provider order id; the provider is idempotent by it
+    amount: Money
+    description: str
+    expires_at: datetime  #: aware UTC datetime
+    server_url: str  #: where the provider posts its server callback
+    result_url: str  #: where the buyer is sent back after paying
+    language: str = "uk"
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentLink:
+    url: str  #: the provider's checkout URL the buyer is sent to
+    provider_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderStatus:
+    """One fact the provider told us about an order (from a callback or a status call).
+
+    `outcome` is ours: "paid", "failed", "pending", "refunded", "reversed", "unknown"
+    ("unknown" means the provider has no such order). `raw_status` is the provider's own word.
+    """
+
+    order_id: str
+    outcome: str
+    raw_status: str
+    amount: Money | None = None
+    provider_payment_id: str | None = None
+    error_code: str | None = None
+    error_description: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RefundResult:
+    order_id: str
+    ok: bool
+    raw_status: str
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+class PaymentProvider(Protocol):
+    """A payment provider. Errors: ProviderUnavailable (retry) or ProviderRejected (permanent)."""
+
+    name: str
+    currencies: frozenset[str]
+
+    def create_link(self, request: PaymentRequest) -> PaymentLink: ...
+
+    def fetch_status(self, order_id: str) -> ProviderStatus: ...
+
+    def parse_callback(self, form: dict[str, str]) -> ProviderStatus:
+        """Verify and parse a server callback; raise ForgedCallback if it does not verify."""
+        ...
+
+    def refund(self, order_id: str, amount: Money) -> RefundResult: ...
+
+    def cancel(self, order_id: str) -> None: ...
