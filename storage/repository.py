@@ -1,0 +1,260 @@
+"""Repositories: the only way domain objects reach the database and come back."""
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from domain.events import Event
+from domain.invoice import Invoice, InvoiceStatus
+from domain.money import Money
+from storage.tables import InvoiceEventRow, InvoiceRow, SellerRow
+
+#: no 0/O, 1/l/I: a code a person may read aloud; 10 characters ≈ 55 bits, never enumerable
+CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_LENGTH = 10
+
+
+class ConcurrentUpdate(Exception):
+    """Raised when an invoice changed under us since it was read; the caller retries."""
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def new_id() -> str:
+    return secrets.token_hex(16)
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything in chatpay is aware UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@dataclass
+class Seller:
+    id: int
+    channel: str
+    external_id: str
+    name: str
+    phone: str | None
+    country: str | None
+    currency: str | None
+    language: str
+    subscribed: bool
+
+
+class SellerRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, seller_id: int) -> Seller | None:
+        row = self.session.get(SellerRow, seller_id)
+        return _seller(row) if row else None
+
+    def by_external(self, channel: str, external_id: str) -> Seller | None:
+        row = self.session.scalars(select(SellerRow).where(
+            SellerRow.channel == channel, SellerRow.external_id == external_id)).first()
+        return _seller(row) if row else None
+
+    def upsert(self, channel: str, external_id: str, **fields: Any) -> Seller:
+        row = self.session.scalars(select(SellerRow).where(
+            SellerRow.channel == channel, SellerRow.external_id == external_id)).first()
+        if row is None:
+            row = SellerRow(channel=channel, external_id=external_id, created_at=datetime.now(UTC))
+            self.session.add(row)
+        for key, value in fields.items():
+            setattr(row, key, value)
+        self.session.flush()
+        return _seller(row)
+
+
+def _seller(row: SellerRow) -> Seller:
+    return Seller(id=row.id or 0, channel=row.channel, external_id=row.external_id, name=row.name,
+                  phone=row.phone, country=row.country, currency=row.currency,
+                  language=row.language, subscribed=row.subscribed)
+
+
+class InvoiceRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.seen: list[tuple[Invoice, str | None]] = []  #: with the status it was read in
+
+    def add(self, invoice: Invoice, *, next_poll_at: datetime | None = None) -> None:
+        row = InvoiceRow(id=invoice.id, version=0, polls_done=0, next_poll_at=next_poll_at,
+                         message_id=invoice.message_id, **_columns(invoice))
+        self.session.add(row)
+        self.session.flush()
+        self.seen.append((invoice, None))
+
+    def get(self, invoice_id: str, *, for_update: bool = False) -> Invoice | None:
+        return self._one(select(InvoiceRow).where(InvoiceRow.id == invoice_id), for_update)
+
+    def by_code(self, code: str, *, for_update: bool = False) -> Invoice | None:
+        return self._one(select(InvoiceRow).where(InvoiceRow.code == code), for_update)
+
+    def by_key(self, idempotency_key: str) -> Invoice | None:
+        return self._one(select(InvoiceRow).where(InvoiceRow.idempotency_key == idempotency_key))
+
+    def by_order_id(self, order_id: str, *, for_update: bool = False) -> Invoice | None:
+        if not order_id.startswith("cp-"):
+            return None
+        return self.get(order_id[3:], for_update=for_update)
+
+    def _one(self, query: Any, for_update: bool = False) -> Invoice | None:
+        if for_update:
+            query = query.with_for_update()
+        row = self.session.scalars(query).first()
+        if row is None:
+            return None
+        invoice = _invoice(row)
+        self.seen.append((invoice, str(invoice.status)))
+        return invoice
+
+    def save(self, invoice: Invoice, **schedule: Any) -> None:
+        """Write the invoice back if nobody changed it since it was read (version check).
+
+        `schedule` may set next_poll_at / polls_done alongside.
+        """
+        result = self.session.execute(
+            update(InvoiceRow)
+            .where(InvoiceRow.id == invoice.id, InvoiceRow.version == invoice.version)
+            .values(version=invoice.version + 1, **_columns(invoice), **schedule)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentUpdate(f"Invoice {invoice.id} changed concurrently.")
+        invoice.version += 1
+
+    def schedule(self, invoice_id: str, **values: Any) -> None:
+        self.session.execute(update(InvoiceRow).where(InvoiceRow.id == invoice_id).values(**values))
+
+    def open_for_seller(self, seller_id: int, limit: int = 20) -> list[Invoice]:
+        rows = self.session.scalars(
+            select(InvoiceRow)
+            .where(InvoiceRow.seller_id == seller_id,
+                   InvoiceRow.status.in_([InvoiceStatus.CREATED, InvoiceStatus.PENDING]))
+            .order_by(InvoiceRow.created_at.desc()).limit(limit))
+        return [_invoice(r) for r in rows]
+
+    def due_for_poll(self, now: datetime, limit: int = 500) -> list[str]:
+        return list(self.session.scalars(
+            select(InvoiceRow.id).where(InvoiceRow.status == InvoiceStatus.PENDING,
+                                        InvoiceRow.next_poll_at <= now)
+            .order_by(InvoiceRow.next_poll_at).limit(limit)))
+
+    def due_for_expiry(self, now: datetime, limit: int = 500) -> list[str]:
+        return list(self.session.scalars(
+            select(InvoiceRow.id).where(
+                InvoiceRow.status.in_([InvoiceStatus.CREATED, InvoiceStatus.PENDING]),
+                InvoiceRow.expires_at <= now).limit(limit)))
+
+    def stuck_created(self, before: datetime, limit: int = 500) -> list[str]:
+        return list(self.session.scalars(
+            select(InvoiceRow.id).where(InvoiceRow.status == InvoiceStatus.CREATED,
+                                        InvoiceRow.created_at <= before).limit(limit)))
+
+    def poll_state(self, invoice_id: str) -> tuple[int, datetime | None]:
+        """How many polls were done and when the next one is due."""
+        polls, due = self.session.execute(
+            select(InvoiceRow.polls_done, InvoiceRow.next_poll_at)
+            .where(InvoiceRow.id == invoice_id)).one()
+        return polls, utc(due)
+
+
+def _columns(invoice: Invoice) -> dict[str, Any]:
+    """The columns a transition may change (message_id is set once, by the sender)."""
+    paid = invoice.paid_amount
+    return dict(
+        code=invoice.code, seller_id=invoice.seller_id,
+        amount_minor=invoice.amount.to_minor_units(), currency=invoice.amount.currency,
+        description=invoice.description, provider=invoice.provider,
+        idempotency_key=invoice.idempotency_key, status=str(invoice.status),
+        pay_url=invoice.pay_url, provider_status=invoice.provider_status,
+        provider_payment_id=invoice.provider_payment_id,
+        paid_amount_minor=paid.to_minor_units() if paid else None,
+        paid_currency=paid.currency if paid else None, paid_at=invoice.paid_at,
+        paid_late=invoice.paid_late, failure_reason=invoice.failure_reason,
+        refunded_minor=(invoice.refunded_amount.to_minor_units()
+                        if invoice.refunded_amount else None),
+        channel=invoice.channel, chat_id=invoice.chat_id,
+        created_at=invoice.created_at, expires_at=invoice.expires_at,
+    )
+
+
+def _invoice(row: InvoiceRow) -> Invoice:
+    return Invoice(
+        id=row.id, code=row.code, seller_id=row.seller_id,
+        amount=Money.from_minor_units(row.amount_minor, row.currency),
+        description=row.description, provider=row.provider,
+        idempotency_key=row.idempotency_key, status=InvoiceStatus(row.status),
+        pay_url=row.pay_url, provider_status=row.provider_status,
+        provider_payment_id=row.provider_payment_id,
+        paid_amount=(Money.from_minor_units(row.paid_amount_minor, row.paid_currency)
+                     if row.paid_amount_minor is not None and row.paid_currency else None),
+        paid_at=utc(row.paid_at), paid_late=row.paid_late, failure_reason=row.failure_reason,
+        refunded_amount=(Money.from_minor_units(row.refunded_minor, row.currency)
+                         if row.refunded_minor is not None else None),
+        channel=row.channel, chat_id=row.chat_id, message_id=row.message_id,
+        created_at=utc(row.created_at), expires_at=utc(row.expires_at),  # type: ignore[arg-type]
+        version=row.version,
+    )
+
+
+class EventRepository:
+    """The audit trail and the seller-notification outbox."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, event: Event, status_from: str | None, status_to: str,
+               at: datetime) -> InvoiceEventRow:
+        row = InvoiceEventRow(invoice_id=event.invoice_id, name=event.name,
+                              payload=json.dumps(event.payload(), default=str),
+                              status_from=status_from, status_to=status_to, created_at=at,
+                              notify=event.notifies_seller)
+        self.session.add(row)
+        return row
+
+    def get(self, event_id: int) -> InvoiceEventRow | None:
+        return self.session.get(InvoiceEventRow, event_id)
+
+    def for_invoice(self, invoice_id: str) -> list[InvoiceEventRow]:
+        return list(self.session.scalars(select(InvoiceEventRow).where(
+            InvoiceEventRow.invoice_id == invoice_id).order_by(InvoiceEventRow.id)))
+
+    def claim(self, event_id: int, now: datetime, stale_before: datetime) -> bool:
+        """Take the right to send this event's message; False if it was sent or is being sent."""
+        result = self.session.execute(
+            update(InvoiceEventRow)
+            .where(InvoiceEventRow.id == event_id, InvoiceEventRow.notify.is_(True),
+                   InvoiceEventRow.notified_at.is_(None),
+                   (InvoiceEventRow.notify_claimed_at.is_(None))
+                   | (InvoiceEventRow.notify_claimed_at < stale_before))
+            .values(notify_claimed_at=now))
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def mark_notified(self, event_id: int, now: datetime, message_id: str | None) -> None:
+        self.session.execute(update(InvoiceEventRow).where(InvoiceEventRow.id == event_id)
+                             .values(notified_at=now, reply_message_id=message_id))
+
+    def release(self, event_id: int) -> None:
+        self.session.execute(update(InvoiceEventRow).where(InvoiceEventRow.id == event_id)
+                             .values(notify_claimed_at=None))
+
+    def unnotified(self, before: datetime, limit: int = 500) -> list[int]:
+        """Events whose message was never sent (queue message lost) or whose sender died."""
+        return [i for i in self.session.scalars(
+            select(InvoiceEventRow.id).where(
+                InvoiceEventRow.notify.is_(True), InvoiceEventRow.notified_at.is_(None),
+                InvoiceEventRow.created_at <= before,
+                (InvoiceEventRow.notify_claimed_at.is_(None))
+                | (InvoiceEventRow.notify_claimed_at <= before))
+            .order_by(InvoiceEventRow.id).limit(limit)) if i is not None]

@@ -1,0 +1,101 @@
+"""SQLModel tables. Amounts are stored as integer minor units with their currency."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, Text, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC: SQLite would keep a +02:00 time's wall clock, offset lost."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
+
+
+def _ts(nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(UTCDateTime(timezone=True), nullable=nullable, index=index)
+
+
+class SellerRow(SQLModel, table=True):
+    __tablename__ = "sellers"
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_sellers_channel_external"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    external_id: str = Field(max_length=64)
+    name: str = Field(default="", max_length=128)
+    phone: str | None = Field(default=None, max_length=32)
+    country: str | None = Field(default=None, max_length=2)
+    currency: str | None = Field(default=None, max_length=3)
+    language: str = Field(default="uk", max_length=8)
+    subscribed: bool = Field(default=True)
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class InvoiceRow(SQLModel, table=True):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        Index("ix_invoices_seller_status", "seller_id", "status"),
+        Index("ix_invoices_status_next_poll", "status", "next_poll_at"),
+        Index("ix_invoices_status_expires", "status", "expires_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)
+    code: str = Field(max_length=16, unique=True)
+    seller_id: int = Field(foreign_key="sellers.id")
+    amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    currency: str = Field(max_length=3)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    provider: str = Field(max_length=16)
+    idempotency_key: str = Field(max_length=128, unique=True)
+    status: str = Field(max_length=24)
+    pay_url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    provider_status: str | None = Field(default=None, max_length=32)
+    provider_payment_id: str | None = Field(default=None, max_length=64)
+    paid_amount_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
+    paid_currency: str | None = Field(default=None, max_length=3)
+    paid_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    paid_late: bool = Field(default=False)
+    failure_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    refunded_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    message_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_column=_ts())
+    expires_at: datetime = Field(sa_column=_ts())
+    next_poll_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    polls_done: int = Field(default=0)
+    version: int = Field(default=0)
+
+
+class InvoiceEventRow(SQLModel, table=True):
+    """The audit trail: one row per transition, with the event that caused it.
+
+    Rows whose event tells the seller something double as an outbox: `notified_at` is set once
+    the message went out, so a lost queue message is found and re-sent by the reconciler.
+    """
+
+    __tablename__ = "invoice_events"
+    __table_args__ = (Index("ix_invoice_events_outbox", "notify", "notified_at"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(
+        Integer, "sqlite"), primary_key=True, autoincrement=True))
+    invoice_id: str = Field(foreign_key="invoices.id", index=True, max_length=32)
+    name: str = Field(max_length=48)
+    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    status_from: str | None = Field(default=None, max_length=24)
+    status_to: str = Field(max_length=24)
+    created_at: datetime = Field(sa_column=_ts())
+    notify: bool = Field(default=False)
+    notify_claimed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    notified_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    reply_message_id: str | None = Field(default=None, max_length=64)

@@ -1,0 +1,74 @@
+"""The unit of work: one transaction; leaving it without commit() rolls back.
+
+On commit it writes every event the touched invoices recorded into the audit trail, and keeps
+the ids of those that tell the seller something (`notify_ids`) so the caller can publish them.
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import TracebackType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from domain.invoice import InvoiceStatus
+from storage.db import READONLY
+from storage.repository import EventRepository, InvoiceRepository, SellerRepository
+
+
+class UnitOfWork:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._factory = session_factory
+        self._readonly = False
+        self.notify_ids: list[int] = []
+
+    def readonly(self) -> UnitOfWork:
+        """Only read. On SQLite this takes no write lock, so it never queues behind writers."""
+        self._readonly = True
+        return self
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._factory()
+        if self._readonly:
+            self.session.connection(execution_options={READONLY: True})
+        self.invoices = InvoiceRepository(self.session)
+        self.sellers = SellerRepository(self.session)
+        self.events = EventRepository(self.session)
+        self.notify_ids = []
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self, *, claim: bool = False) -> None:
+        """Commit. `claim`: the caller sends the new events' messages itself, right after."""
+        if self._readonly:
+            raise RuntimeError("A read-only unit of work cannot commit.")
+        now = datetime.now(UTC)
+        rows = []
+        for invoice, status_from in self.invoices.seen:
+            for event in invoice.events:
+                last = event is invoice.events[-1]
+                status_to = str(invoice.status if last else _after(event, status_from))
+                row = self.events.record(event, status_from, status_to, now)
+                if claim and row.notify:
+                    row.notify_claimed_at = now
+                rows.append(row)
+                status_from = status_to
+            invoice.events.clear()
+        self.session.flush()
+        self.session.commit()
+        self.notify_ids = [r.id for r in rows if r.notify and r.id is not None]
+        # a later commit in the same unit of work records later transitions from here on
+        self.invoices.seen[:] = [(inv, str(inv.status)) for inv, _ in self.invoices.seen]
+
+
+def _after(event: object, status_from: str | None) -> str:
+    """The state an event leaves the invoice in, for events that are not the latest."""
+    fallback = status_from or InvoiceStatus.CREATED.value
+    return {
+        "InvoiceCreated": InvoiceStatus.CREATED, "InvoiceLinkIssued": InvoiceStatus.PENDING,
+        "InvoicePaid": InvoiceStatus.PAID, "InvoiceFailed": InvoiceStatus.FAILED,
+        "InvoiceExpired": InvoiceStatus.EXPIRED, "InvoiceCancelled": InvoiceStatus.CANCELLED,
+    }.get(type(event).__name__, fallback)
