@@ -1,0 +1,65 @@
+"""What the seller reads when something happens to an invoice, in their language."""
+from __future__ import annotations
+
+import json
+
+from domain.i18n import format_money, status_word, t
+from domain.invoice import Invoice
+from domain.messaging import Button, OutboundMessage
+from domain.money import Money
+from storage.repository import Seller
+from storage.tables import InvoiceEventRow
+from workers.qr import qr_png
+
+
+def pay_link(base_url: str, code: str) -> str:
+    return f"{base_url}/p/{code}"
+
+
+def invoice_buttons(invoice: Invoice, lang: str) -> tuple[tuple[Button, ...], ...]:
+    return ((Button(t(lang, "btn_check"), data=f"chk:{invoice.code}"),
+             Button(t(lang, "btn_cancel"), data=f"cnl:{invoice.code}")),)
+
+
+def _described(invoice: Invoice) -> str:
+    return f" — {invoice.description}" if invoice.description else ""
+
+
+def render_event(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
+                 base_url: str) -> OutboundMessage:
+    lang = seller.language
+    amount = format_money(invoice.amount, lang)
+    payload = json.loads(event.payload or "{}")
+    base = dict(channel=invoice.channel, chat_id=invoice.chat_id, reply_to=invoice.message_id)
+    if event.name == "InvoiceLinkIssued":
+        link = pay_link(base_url, invoice.code)
+        text = t(lang, "invoice_ready", amount=amount, description=_described(invoice), link=link,
+                 expires=invoice.expires_at.strftime("%Y-%m-%d %H:%M"))
+        return OutboundMessage(channel=invoice.channel, chat_id=invoice.chat_id, text=text,
+                               photo_png=qr_png(link) if invoice.channel == "telegram" else None,
+                               photo_url=f"{base_url}/qr/{invoice.code}.png",
+                               buttons=invoice_buttons(invoice, lang))
+    if event.name == "InvoicePaid":
+        received = Money.parse_provider(payload["amount"], payload["currency"])
+        key = "paid_late" if payload.get("late") else "paid"
+        return OutboundMessage(text=t(lang, key, amount=format_money(received, lang),
+                                      description=_described(invoice)), **base)
+    if event.name == "InvoiceFailed":
+        reason = payload.get("reason") or t(lang, "reason_unknown")
+        return OutboundMessage(text=t(lang, "failed", amount=amount, description=_described(invoice),
+                                      reason=reason), **base)
+    if event.name == "InvoiceRefunded":
+        refunded = Money.parse_provider(payload["amount"], payload["currency"])
+        return OutboundMessage(text=t(lang, "refunded", amount=format_money(refunded, lang),
+                                      description=_described(invoice)), **base)
+    if event.name in ("InvoiceExpired", "InvoiceCancelled"):
+        key = "expired" if event.name == "InvoiceExpired" else "cancelled"
+        return OutboundMessage(text=t(lang, key, amount=amount, description=_described(invoice)),
+                               **base)
+    # StatusUnchanged: the seller asked; say where things stand
+    if invoice.is_open:
+        text = t(lang, "still_pending", amount=amount,
+                 status=invoice.provider_status or status_word(invoice.status, lang))
+        return OutboundMessage(text=text, buttons=invoice_buttons(invoice, lang), **base)
+    return OutboundMessage(text=t(lang, "status_is", amount=amount,
+                                  status=status_word(invoice.status, lang)), **base)

@@ -1,0 +1,81 @@
+"""The dependencies handlers need, built once per process by `bootstrap()`.
+
+Actors look them up here, so a test or a bench can build the same worker on its own database,
+Redis and emulators without patching anything.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import redis
+from sqlalchemy import Engine
+
+from domain.messaging import MessengerSender
+from domain.ports import PaymentProvider
+from storage.db import make_engine, make_session_factory
+from storage.queue import CommandBus, make_broker
+from storage.redis import resolve_redis_url
+from storage.settings import Settings
+from storage.uow import UnitOfWork
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    uow: Callable[[], UnitOfWork]
+    provider: PaymentProvider
+    senders: dict[str, MessengerSender]
+    bus: CommandBus
+    redis: redis.Redis
+    engine: Engine | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+
+
+_deps: Deps | None = None
+
+
+def configure(deps: Deps) -> None:
+    global _deps
+    _deps = deps
+
+
+def deps() -> Deps:
+    if _deps is None:
+        configure(bootstrap())
+    assert _deps is not None
+    return _deps
+
+
+def bootstrap(settings: Settings | None = None, *, redis_url: str | None = None) -> Deps:
+    """Build everything a worker needs from the settings (the composition root)."""
+    from storage.settings import get_settings
+    from workers.messengers.ratelimit import RedisRateLimiter
+    from workers.messengers.telegram import TelegramSender
+    from workers.messengers.viber import ViberSender
+    from workers.providers.liqpay import LiqPayClient
+
+    settings = settings or get_settings()
+    url = redis_url or resolve_redis_url(settings)
+    client = redis.Redis.from_url(url)
+    engine = make_engine(settings.database)
+    factory = make_session_factory(engine)
+    limiter = RedisRateLimiter(client, settings.telegram_global_rate,
+                               settings.telegram_chat_interval, prefix="chatpay:tg:rl")
+    return Deps(
+        settings=settings,
+        uow=lambda: UnitOfWork(factory),
+        provider=LiqPayClient(settings.liqpay_public_key, settings.liqpay_private_key,
+                              settings.liqpay_base),
+        senders={
+            "telegram": TelegramSender(settings.telegram_bot_token, settings.telegram_base, limiter),
+            "viber": ViberSender(settings.viber_auth_token, settings.viber_base,
+                                 sender_name=settings.viber_bot_name,
+                                 limiter=RedisRateLimiter(client, settings.viber_global_rate,
+                                                          settings.viber_chat_interval,
+                                                          prefix="chatpay:viber:rl")),
+        },
+        bus=CommandBus(make_broker(url)),
+        redis=client,
+        engine=engine,
+    )

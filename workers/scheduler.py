@@ -1,0 +1,49 @@
+"""The reconciler: the database is the source of truth, so work whose queue message was lost
+(Redis restarted empty) or is due later than Dramatiq can delay is found here and re-queued.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+
+from domain import commands
+from workers.runtime import Deps
+
+log = logging.getLogger(__name__)
+
+GRACE = timedelta(seconds=30)  #: how late queued work may be before it is presumed lost
+
+
+def reconcile(d: Deps, now: datetime | None = None) -> dict[str, int]:
+    moment = now or datetime.now(UTC)
+    with d.uow().readonly() as uow:
+        polls = uow.invoices.due_for_poll(moment - GRACE)
+        expiries = uow.invoices.due_for_expiry(moment)
+        created = uow.invoices.stuck_created(moment - GRACE)
+        unnotified = uow.events.unnotified(moment - GRACE)
+    for invoice_id in polls:
+        d.bus.publish(commands.PollInvoice(invoice_id))
+    for invoice_id in expiries:
+        d.bus.publish(commands.ExpireInvoice(invoice_id))
+    for invoice_id in created:
+        d.bus.publish(commands.IssueLink(invoice_id))
+    for event_id in unnotified:
+        d.bus.publish(commands.NotifySeller(event_id))
+    counts = {"polls": len(polls), "expiries": len(expiries), "created": len(created),
+              "notifications": len(unnotified)}
+    if any(counts.values()):
+        log.info("Reconciler re-queued %s.", counts)
+    return counts
+
+
+def run_forever(d: Deps, stop: threading.Event | None = None) -> None:
+    stop = stop or threading.Event()
+    log.info("Scheduler scanning every %.1f seconds.", d.settings.scheduler_interval)
+    while not stop.is_set():
+        try:
+            reconcile(d)
+        except Exception:  # the next scan tries again; an outage must not kill the scheduler
+            log.exception("Reconciler scan failed; trying again in %.1f s.",
+                          d.settings.scheduler_interval)
+        stop.wait(d.settings.scheduler_interval)
