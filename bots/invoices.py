@@ -1,0 +1,55 @@
+"""What both bots do in the invoice dialog, whatever the messenger: read the amount, build the
+CreateInvoice command, and word the replies and the pending list."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from domain.amounts import parse_amount
+from domain.commands import CreateInvoice
+from domain.errors import AmountError
+from domain.i18n import format_money, t
+from domain.invoice import Invoice
+from domain.money import Money
+from storage.uow import UnitOfWork
+
+DESCRIPTION_LIMIT = 200  #: characters; LiqPay shows it on the checkout page
+
+
+def read_amount(text: str, currency: str, maximum: Decimal,
+                lang: str) -> tuple[Money | None, str]:
+    """The amount the seller typed, or None and the reply explaining what is wrong with it."""
+    try:
+        return parse_amount(text, currency, maximum), ""
+    except AmountError as exc:
+        params = dict(exc.params)
+        if "maximum" in params:
+            params["maximum"] = format_money(Money(Decimal(str(params["maximum"])), currency), lang)
+        return None, t(lang, exc.reason, **params)
+
+
+def create_invoice(channel: str, chat_id: str, key: str, seller_id: int, amount: str,
+                   currency: str, description: str) -> CreateInvoice:
+    """The command for one tap or message: `key` makes a redelivered one create nothing new."""
+    return CreateInvoice(idempotency_key=f"{channel}:{chat_id}:{key}", seller_id=seller_id,
+                         amount=amount, currency=currency, description=description,
+                         channel=channel, chat_id=chat_id)
+
+
+def creating_text(amount: str, currency: str, lang: str) -> str:
+    return t(lang, "creating", amount=format_money(Money(Decimal(amount), currency), lang))
+
+
+def open_invoices(uow_factory: Callable[[], UnitOfWork], seller_id: int) -> list[Invoice]:
+    with uow_factory().readonly() as uow:
+        return uow.invoices.open_for_seller(seller_id)
+
+
+def pending_text(invoices: list[Invoice], lang: str) -> str:
+    if not invoices:
+        return t(lang, "no_pending")
+    lines = [t(lang, "pending_header")] + [
+        t(lang, "pending_item", amount=format_money(i.amount, lang),
+          description=f" — {i.description}" if i.description else "",
+          expires=i.expires_at.strftime("%Y-%m-%d %H:%M")) for i in invoices]
+    return "\n".join(lines)

@@ -1,0 +1,81 @@
+"""The Telegram bot's composition root: the Bot, the dispatcher, its storage and routers."""
+from __future__ import annotations
+
+import logging
+
+import redis.asyncio as aioredis
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import DefaultKeyBuilder
+from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.types import BotCommand
+
+from bots.telegram.deps import BotDeps
+from bots.telegram.handlers import fallback, invoices, language, start
+from bots.telegram.middlewares import DropRepeatedUpdates, SellerContext
+from domain.i18n import LANGUAGES
+
+log = logging.getLogger(__name__)
+
+COMMANDS = {
+    "uk": [("new", "Створити рахунок"), ("invoices", "Неоплачені рахунки"), ("language", "Мова"),
+           ("cancel", "Скасувати введення"), ("help", "Допомога")],
+    "ru": [("new", "Создать счёт"), ("invoices", "Неоплаченные счета"), ("language", "Язык"),
+           ("cancel", "Отменить ввод"), ("help", "Помощь")],
+    "en": [("new", "Create invoice"), ("invoices", "Pending invoices"), ("language", "Language"),
+           ("cancel", "Cancel what you are typing"), ("help", "Help")],
+}
+
+
+def build_bot(token: str, api_base: str) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+    return Bot(token, session=session)
+
+
+def build_dispatcher(deps: BotDeps, bot_id: int) -> Dispatcher:
+    # a blocking pool: a burst of updates (handled as concurrent tasks) waits for a connection
+    # instead of failing with MaxConnectionsError past redis-py's 100 (bench/telegram_updates)
+    pool = aioredis.BlockingConnectionPool.from_url(deps.redis_url, max_connections=100,
+                                                   timeout=10)
+    client = aioredis.Redis.from_pool(pool)  # closing the client closes the pool
+    storage = RedisStorage(client, key_builder=DefaultKeyBuilder(prefix="chatpay:tg:fsm",
+                                                                 with_bot_id=True))
+    dp = Dispatcher(storage=storage, deps=deps)
+    dp.update.outer_middleware(DropRepeatedUpdates(client, bot_id))
+    dp.update.outer_middleware(SellerContext(deps))
+    dp.errors.register(fallback.unavailable, fallback.FILTER)
+    # the cancel/start router first: /cancel works in every state
+    dp.include_routers(*(_own_copy(r) for r in (start.router, invoices.router, language.router,
+                                                 fallback.router)))
+    return dp
+
+
+def _own_copy(router: Router) -> Router:
+    """A dispatcher's own router with the module router's handlers.
+
+    aiogram attaches a router to one parent only, and the handler modules' routers are
+    module-level, so a second dispatcher in one process (a second stack in the tests, a bot
+    restarted in `chatpay up`) would fail with "Router is already attached".
+    """
+    fresh = Router(name=router.name)
+    for event, observer in router.observers.items():
+        fresh.observers[event].handlers.extend(observer.handlers)
+    return fresh
+
+
+async def set_commands(bot: Bot) -> None:
+    for lang in LANGUAGES:
+        await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in COMMANDS[lang]],
+                                  language_code=lang)
+    await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in COMMANDS["en"]])
+
+
+async def run_polling(deps: BotDeps) -> None:
+    bot = build_bot(deps.settings.telegram_bot_token, deps.settings.telegram_base)
+    me = await bot.get_me()
+    dp = build_dispatcher(deps, me.id)
+    await set_commands(bot)
+    await bot.delete_webhook(drop_pending_updates=False)
+    log.info("Telegram bot @%s polling %s.", me.username, deps.settings.telegram_base)
+    await dp.start_polling(bot, handle_signals=False)

@@ -1,0 +1,31 @@
+"""Switching the language the bot speaks."""
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bots.sellers import set_language
+from bots.telegram import keyboards
+from bots.telegram.deps import BotDeps
+from domain.i18n import LANGUAGES, t
+
+router = Router(name="language")
+
+
+@router.message(Command("language"))
+@router.message(F.text.in_(keyboards.button_texts("btn_language")))
+async def choose(message: Message, lang: str) -> None:
+    await message.answer(t(lang, "choose_language"), reply_markup=keyboards.languages())
+
+
+@router.callback_query(F.data.startswith("lang:"))
+async def chosen(query: CallbackQuery, deps: BotDeps) -> None:
+    lang = (query.data or "")[5:]
+    if lang not in LANGUAGES:
+        await query.answer()
+        return
+    await deps.run(set_language, deps.uow, "telegram", str(query.from_user.id), lang)
+    await query.answer()
+    await query.bot.send_message(query.from_user.id, t(lang, "language_set"),  # type: ignore[union-attr]
+                                 reply_markup=keyboards.main_menu(lang))

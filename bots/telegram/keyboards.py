@@ -1,0 +1,56 @@
+"""Keyboards the Telegram bot shows, in the seller's language."""
+from __future__ import annotations
+
+from aiogram.types import (
+    InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup,
+)
+
+from domain.i18n import LANGUAGES, format_money, t
+from domain.invoice import Invoice
+
+LANGUAGE_NAMES = {"uk": "Українська", "ru": "Русский", "en": "English"}
+
+
+def share_phone(lang: str) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(keyboard=[[KeyboardButton(text=t(lang, "btn_share_phone"),
+                                                         request_contact=True)]],
+                               resize_keyboard=True, one_time_keyboard=True)
+
+
+def main_menu(lang: str) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(keyboard=[
+        [KeyboardButton(text=t(lang, "btn_create"))],
+        [KeyboardButton(text=t(lang, "btn_pending")), KeyboardButton(text=t(lang, "btn_language"))],
+    ], resize_keyboard=True)
+
+
+def skip(lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=t(lang, "btn_skip"), callback_data="skip")]])
+
+
+def currencies(choices: tuple[str, ...]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=c, callback_data=f"cur:{c}") for c in choices]])
+
+
+def languages() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=LANGUAGE_NAMES[code], callback_data=f"lang:{code}")
+        for code in LANGUAGES]])
+
+
+def pending(invoices: list[Invoice], lang: str) -> InlineKeyboardMarkup:
+    rows = []
+    for invoice in invoices:
+        amount = format_money(invoice.amount, lang)
+        rows.append([
+            InlineKeyboardButton(text=f"🔄 {amount}", callback_data=f"chk:{invoice.code}"),
+            InlineKeyboardButton(text=f"✖️ {amount}", callback_data=f"cnl:{invoice.code}"),
+        ])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def button_texts(key: str) -> set[str]:
+    """The text of a menu button in every language (a seller may switch languages)."""
+    return {t(lang, key) for lang in LANGUAGES}

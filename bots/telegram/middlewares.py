@@ -1,0 +1,67 @@
+"""Update middlewares: drop repeated updates, and find out who is writing and in what language."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import redis.asyncio as aioredis
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update, User
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
+
+from bots.telegram.deps import BotDeps
+from domain.errors import ServiceUnavailable
+from domain.i18n import normalize_language
+
+log = logging.getLogger(__name__)
+
+SEEN_TTL = 24 * 3600  #: seconds an update id is remembered
+
+
+class DropRepeatedUpdates(BaseMiddleware):
+    """Telegram may deliver an update twice; the second one is dropped, not handled again."""
+
+    def __init__(self, client: aioredis.Redis, bot_id: int) -> None:
+        self.client = client
+        self.bot_id = bot_id
+
+    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        key = f"chatpay:tg:seen:{self.bot_id}:{event.update_id}"
+        try:
+            first = await self.client.set(key, 1, nx=True, ex=SEEN_TTL)
+        except RedisError:
+            first = True  # Redis is down: the handler will say so; idempotency keys still hold
+        if not first:
+            log.info("Dropped repeated update %d.", event.update_id)
+            return None
+        return await handler(event, data)
+
+
+class SellerContext(BaseMiddleware):
+    """Puts `seller` (or None) and `lang` into the handler's data."""
+
+    def __init__(self, deps: BotDeps) -> None:
+        self.deps = deps
+
+    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        seller = None
+        if user is not None:
+            try:
+                seller = await self.deps.run(self._load, str(user.id))
+            except SQLAlchemyError as exc:
+                data["lang"] = normalize_language(user.language_code)
+                raise ServiceUnavailable("database unavailable") from exc
+        data["seller"] = seller
+        data["lang"] = seller.language if seller else normalize_language(
+            user.language_code if user else None)
+        return await handler(event, data)
+
+    def _load(self, external_id: str):  # type: ignore[no-untyped-def]
+        with self.deps.uow().readonly() as uow:
+            return uow.sellers.by_external("telegram", external_id)

@@ -1,0 +1,252 @@
+"""The seller's dialog in Viber: the same steps and texts as in Telegram, on viberbot's parsed
+requests. Blocking (database, Redis, queue): the webhook runs it off the event loop.
+
+Dialog state lives in Redis under a Viber-only prefix, so a person who also uses the Telegram
+bot never sees one channel's half-typed invoice in the other.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
+from viberbot.api.messages.contact_message import ContactMessage
+from viberbot.api.messages.text_message import TextMessage
+
+from bots import invoices
+from bots.sellers import register_phone, set_currency, set_language
+from bots.viber import keyboards
+from domain.commands import CancelInvoice, CheckStatus, Command
+from domain.errors import ServiceUnavailable
+from domain.i18n import LANGUAGES, normalize_language, t
+from storage.queue import CommandBus
+from storage.repository import Seller
+from storage.settings import Settings
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "viber"
+STATE_PREFIX = "chatpay:viber:fsm"
+SEEN_PREFIX = "chatpay:viber:seen"
+STATE_TTL = 24 * 3600  #: seconds a half-typed invoice is kept
+SEEN_TTL = 24 * 3600  #: seconds a message token is remembered (Viber redelivers on errors)
+UNAVAILABLE = (ServiceUnavailable, SQLAlchemyError, RedisError, ConnectionError)
+
+
+@dataclass
+class ViberDeps:
+    settings: Settings
+    uow: Callable[[], UnitOfWork]
+    bus: CommandBus
+    currencies: frozenset[str]  #: what the payment provider takes
+    redis: redis.Redis
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    keyboard: dict[str, Any] | None = None
+
+
+class DialogState:
+    """One person's place in the dialog, as a small JSON object in Redis."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+
+    def get(self, user_id: str) -> dict[str, Any]:
+        raw = self.client.get(f"{STATE_PREFIX}:{user_id}")
+        return json.loads(raw) if raw else {}
+
+    def set(self, user_id: str, data: dict[str, Any]) -> None:
+        self.client.set(f"{STATE_PREFIX}:{user_id}", json.dumps(data), ex=STATE_TTL)
+
+    def clear(self, user_id: str) -> None:
+        self.client.delete(f"{STATE_PREFIX}:{user_id}")
+
+
+class Dialog:
+    def __init__(self, deps: ViberDeps,
+                 say: Callable[[str, list[Reply]], None] | None = None) -> None:
+        self.deps = deps
+        self.state = DialogState(deps.redis)
+        #: sends replies at once; used for the ones a worker's message must follow
+        self.say = say
+
+    def _then_publish(self, user_id: str, reply: Reply, command: Command) -> list[Reply]:
+        """Answer, then hand the command to the workers.
+
+        Viber shows the keyboard of the latest message; the worker's message (the QR with
+        Check status / Cancel, or the status) must come after this answer, never before it.
+        """
+        if self.say is None:
+            self.deps.bus.publish(command)
+            return [reply]
+        self.say(user_id, [reply])
+        self.deps.bus.publish(command)  # Redis down → ServiceUnavailable → "try again"
+        return []
+
+    # -- events ------------------------------------------------------------------------------
+
+    def conversation_started(self, user_id: str, name: str, language: str | None) -> Reply:
+        """The welcome message, returned as the webhook's answer (Viber's one allowed message)."""
+        lang = normalize_language(language)
+        try:
+            seller = self._seller(user_id)
+            self.state.clear(user_id)
+        except UNAVAILABLE as exc:
+            log.warning("Answering 'temporarily unavailable': %r.", exc)
+            return Reply(t(lang, "unavailable"))
+        lang = seller.language if seller else lang
+        welcome = t(lang, "welcome", name=name)
+        if seller is not None and seller.currency:
+            return Reply(f"{welcome}\n\n{t(lang, 'menu')}", keyboards.main_menu(lang))
+        return Reply(f"{welcome}\n\n{t(lang, 'share_phone_prompt')}", keyboards.share_phone(lang))
+
+    def subscription(self, user_id: str, subscribed: bool) -> None:
+        """Remember whether the seller may be written to; workers then send nothing."""
+        try:
+            with self.deps.uow() as uow:
+                if uow.sellers.by_external(CHANNEL, user_id) is not None:
+                    uow.sellers.upsert(CHANNEL, user_id, subscribed=subscribed)
+                    uow.commit()
+        except SQLAlchemyError:
+            log.exception("Could not record that Viber user %s subscribed=%s.", user_id, subscribed)
+
+    def message(self, user_id: str, name: str, language: str | None, message: object,
+                token: str) -> list[Reply]:
+        lang = normalize_language(language)
+        try:
+            if not self._first_time(token):
+                log.info("Dropped repeated Viber message %s.", token)
+                return []
+            seller = self._seller(user_id)
+            if seller is not None:
+                lang = seller.language
+                if not seller.subscribed:  # writing to the bot subscribes a user again
+                    self.subscription(user_id, True)
+            return self._message(user_id, name, lang, seller, message, token)
+        except UNAVAILABLE as exc:
+            log.warning("Answering 'temporarily unavailable': %r.", exc)
+            return [Reply(t(lang, "unavailable"))]
+
+    # -- the dialog --------------------------------------------------------------------------
+
+    def _message(self, user_id: str, name: str, lang: str, seller: Seller | None,
+                 message: object, token: str) -> list[Reply]:
+        if isinstance(message, ContactMessage) and message.contact is not None:
+            return [self._contact(user_id, message.contact.phone_number or "", name, lang)]
+        if not isinstance(message, TextMessage):
+            return [self._unknown(seller, lang)]
+        text = (message.text or "").strip()
+        if text == "/cancel":
+            self.state.clear(user_id)
+            return [Reply(t(lang, "dialog_cancelled"), keyboards.main_menu(lang))]
+        for prefix, handle in (("chk:", self._check), ("cnl:", self._cancel),
+                               ("cur:", self._currency), ("lang:", self._language)):
+            if text.startswith(prefix):
+                answer = handle(user_id, seller, lang, text[len(prefix):])
+                return answer if isinstance(answer, list) else [answer]
+        if text in keyboards.button_texts("btn_create"):
+            return [self._new_invoice(user_id, seller, lang)]
+        if text in keyboards.button_texts("btn_pending"):
+            return [self._pending(seller, lang)]
+        if text in keyboards.button_texts("btn_language"):
+            return [Reply(t(lang, "choose_language"), keyboards.languages())]
+        step = self.state.get(user_id)
+        if seller is not None and seller.currency and step.get("step") == "amount":
+            return [self._amount(user_id, seller, lang, text)]
+        if seller is not None and step.get("step") == "description":
+            skipped = text == "skip" or text in keyboards.button_texts("btn_skip")
+            return self._describe(user_id, seller, lang, "" if skipped else text, step, token)
+        return [self._unknown(seller, lang)]
+
+    def _contact(self, user_id: str, phone: str, name: str, lang: str) -> Reply:
+        # Viber's share-phone button shares the user's own number; user.country is only a hint,
+        # the number's country decides the currency.
+        outcome = register_phone(self.deps.uow, CHANNEL, user_id, phone, name, lang,
+                                 self.deps.currencies)
+        if outcome.seller is None:
+            return Reply(outcome.text, keyboards.share_phone(lang))
+        if outcome.choose_from:
+            return Reply(outcome.text, keyboards.currencies(outcome.choose_from))
+        return Reply(outcome.text, keyboards.main_menu(lang))
+
+    def _currency(self, user_id: str, seller: Seller | None, lang: str, currency: str) -> Reply:
+        if set_currency(self.deps.uow, CHANNEL, user_id, currency, self.deps.currencies) is None:
+            return Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))
+        return Reply(t(lang, "currency_set", currency=currency), keyboards.main_menu(lang))
+
+    def _language(self, user_id: str, seller: Seller | None, lang: str, chosen: str) -> Reply:
+        if chosen not in LANGUAGES:
+            return self._unknown(seller, lang)
+        set_language(self.deps.uow, CHANNEL, user_id, chosen)
+        return Reply(t(chosen, "language_set"), keyboards.main_menu(chosen))
+
+    def _new_invoice(self, user_id: str, seller: Seller | None, lang: str) -> Reply:
+        if seller is None or not seller.currency:
+            return Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))
+        self.state.set(user_id, {"step": "amount"})
+        return Reply(t(lang, "ask_amount", currency=seller.currency))
+
+    def _amount(self, user_id: str, seller: Seller, lang: str, text: str) -> Reply:
+        assert seller.currency
+        amount, problem = invoices.read_amount(text, seller.currency,
+                                               self.deps.settings.max_invoice_amount, lang)
+        if amount is None:
+            return Reply(problem)
+        self.state.set(user_id, {"step": "description", "amount": str(amount.amount),
+                                 "currency": amount.currency})
+        return Reply(t(lang, "ask_description"), keyboards.skip(lang))
+
+    def _describe(self, user_id: str, seller: Seller, lang: str, description: str,
+                  step: dict[str, Any], token: str) -> list[Reply]:
+        if len(description) > invoices.DESCRIPTION_LIMIT:
+            return [Reply(t(lang, "description_too_long", limit=invoices.DESCRIPTION_LIMIT),
+                          keyboards.skip(lang))]
+        command = invoices.create_invoice(CHANNEL, user_id, token, seller.id, step["amount"],
+                                          step["currency"], description)
+        replies = self._then_publish(user_id, Reply(
+            invoices.creating_text(step["amount"], step["currency"], lang),
+            keyboards.main_menu(lang)), command)
+        self.state.clear(user_id)
+        return replies
+
+    def _pending(self, seller: Seller | None, lang: str) -> Reply:
+        if seller is None:
+            return Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))
+        found = invoices.open_invoices(self.deps.uow, seller.id)
+        board = keyboards.pending(found, lang) if found else keyboards.main_menu(lang)
+        return Reply(invoices.pending_text(found, lang), board)
+
+    def _check(self, user_id: str, seller: Seller | None, lang: str, code: str) -> list[Reply]:
+        if seller is None:
+            return [Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))]
+        return self._then_publish(user_id, Reply(t(lang, "checking"), keyboards.main_menu(lang)),
+                                  CheckStatus(code=code, seller_id=seller.id))
+
+    def _cancel(self, user_id: str, seller: Seller | None, lang: str, code: str) -> list[Reply]:
+        if seller is None:
+            return [Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))]
+        return self._then_publish(user_id, Reply(t(lang, "cancelling"), keyboards.main_menu(lang)),
+                                  CancelInvoice(code=code, seller_id=seller.id))
+
+    def _unknown(self, seller: Seller | None, lang: str) -> Reply:
+        if seller is None or not seller.currency:
+            return Reply(t(lang, "unknown_input"), keyboards.share_phone(lang))
+        return Reply(t(lang, "unknown_input"), keyboards.main_menu(lang))
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _seller(self, user_id: str) -> Seller | None:
+        with self.deps.uow().readonly() as uow:
+            return uow.sellers.by_external(CHANNEL, user_id)
+
+    def _first_time(self, token: str) -> bool:
+        return bool(self.deps.redis.set(f"{SEEN_PREFIX}:{token}", 1, nx=True, ex=SEEN_TTL))

@@ -1,0 +1,48 @@
+"""Keyboards the Viber bot shows. Viber has no inline buttons: a `reply` button sends its
+ActionBody back as a text message, so menu buttons carry their own (localized) text."""
+from __future__ import annotations
+
+from typing import Any
+
+from domain.i18n import LANGUAGES, format_money, t
+from domain.invoice import Invoice
+from domain.messaging import Button
+from workers.messengers.viber import keyboard
+
+LANGUAGE_NAMES = {"uk": "Українська", "ru": "Русский", "en": "English"}
+
+
+def share_phone(lang: str) -> dict[str, Any]:
+    return keyboard((), share_phone_text=t(lang, "btn_share_phone"))
+
+
+def main_menu(lang: str) -> dict[str, Any]:
+    return keyboard((
+        (Button(t(lang, "btn_create"), data=t(lang, "btn_create")),),
+        (Button(t(lang, "btn_pending"), data=t(lang, "btn_pending")),
+         Button(t(lang, "btn_language"), data=t(lang, "btn_language"))),
+    ))
+
+
+def skip(lang: str) -> dict[str, Any]:
+    return keyboard(((Button(t(lang, "btn_skip"), data="skip"),),))
+
+
+def currencies(choices: tuple[str, ...]) -> dict[str, Any]:
+    return keyboard((tuple(Button(c, data=f"cur:{c}") for c in choices),))
+
+
+def languages() -> dict[str, Any]:
+    return keyboard((tuple(Button(LANGUAGE_NAMES[c], data=f"lang:{c}") for c in LANGUAGES),))
+
+
+def pending(invoices: list[Invoice], lang: str) -> dict[str, Any]:
+    rows = tuple((Button(f"🔄 {format_money(i.amount, lang)}", data=f"chk:{i.code}"),
+                  Button(f"✖️ {format_money(i.amount, lang)}", data=f"cnl:{i.code}"))
+                 for i in invoices)
+    return keyboard(rows + ((Button(t(lang, "btn_create"), data=t(lang, "btn_create")),),))
+
+
+def button_texts(key: str) -> set[str]:
+    """The text of a menu button in every language (a seller may switch languages)."""
+    return {t(lang, key) for lang in LANGUAGES}

@@ -1,0 +1,94 @@
+"""`POST /viber/webhook`: verify Viber's signature over the raw body, parse with viberbot, hand the
+event to the dialog off the event loop, answer at once and send the replies after answering."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from viberbot.api.viber_requests import (
+    ViberConversationStartedRequest,
+    ViberMessageRequest,
+    ViberSubscribedRequest,
+    ViberUnsubscribedRequest,
+    create_request,
+)
+
+from bots.viber.dialog import Dialog, Reply, ViberDeps
+from domain.errors import MessengerError
+from workers.messengers.viber import SENDER_NAME_MAX, TEXT_MAX, ViberApi, required_api_version
+
+log = logging.getLogger(__name__)
+
+PATH = "/viber/webhook"
+SIGNATURE_HEADER = "X-Viber-Content-Signature"
+
+
+def signature_ok(body: bytes, signature: str, auth_token: str) -> bool:
+    """Viber signs the raw body: hex HMAC-SHA256 keyed by the bot's auth token."""
+    expected = hmac.new(auth_token.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature.strip().lower())
+
+
+def message_payload(reply: Reply, sender_name: str, receiver: str | None = None) -> dict[str, Any]:
+    payload: dict[str, Any] = {"sender": {"name": sender_name[:SENDER_NAME_MAX]}, "type": "text",
+                               "text": reply.text[:TEXT_MAX]}
+    if receiver is not None:
+        payload["receiver"] = receiver
+    if reply.keyboard is not None:
+        payload["keyboard"] = reply.keyboard
+        payload["min_api_version"] = required_api_version(reply.keyboard)
+    return payload
+
+
+def viber_routes(deps: ViberDeps, api: ViberApi) -> Callable[[FastAPI], None]:
+    """The route, for WebDeps.extra_routes."""
+    name = deps.settings.viber_bot_name
+    token = deps.settings.viber_auth_token
+
+    def send(receiver: str, replies: list[Reply]) -> None:
+        for reply in replies:
+            try:
+                api.call("send_message", message_payload(reply, name, receiver))
+            except MessengerError as exc:  # a dialog prompt, not a money event: log and go on
+                log.warning("Could not answer Viber user %s: %r.", receiver, exc)
+
+    dialog = Dialog(deps, say=send)
+
+    def add(app: FastAPI) -> None:
+        @app.post(PATH)
+        async def viber_webhook(request: Request) -> Response:
+            body = await request.body()
+            if not signature_ok(body, request.headers.get(SIGNATURE_HEADER, ""), token):
+                log.warning("Refused a Viber webhook call with a wrong signature.")
+                return PlainTextResponse("forbidden", status_code=403)
+            try:
+                data = json.loads(body)
+                event = create_request(data)
+            except Exception:  # viberbot raises bare Exception/KeyError on malformed events
+                return PlainTextResponse("malformed", status_code=400)
+            if isinstance(event, ViberConversationStartedRequest):
+                user = event.user
+                welcome = await run_in_threadpool(dialog.conversation_started, user.id,
+                                                  user.name or "", user.language)
+                return JSONResponse(message_payload(welcome, name))
+            if isinstance(event, ViberMessageRequest):
+                sender = event.sender
+                replies = await run_in_threadpool(
+                    dialog.message, sender.id, sender.name or "", sender.language, event.message,
+                    str(event.message_token))
+                return PlainTextResponse("ok", background=BackgroundTask(send, sender.id, replies))
+            if isinstance(event, ViberSubscribedRequest):
+                await run_in_threadpool(dialog.subscription, event.user.id, True)
+            elif isinstance(event, ViberUnsubscribedRequest):
+                await run_in_threadpool(dialog.subscription, event.user_id, False)
+            return PlainTextResponse("ok")  # webhook check, delivered, seen, failed
+
+    return add
