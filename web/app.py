@@ -1,0 +1,109 @@
+"""The HTTP edge: provider callbacks, the buyer's pay page and QR image, health and metrics.
+
+In the sandbox it also serves the LiqPay emulator and the messenger emulators, so one process
+shows a newcomer the whole product offline.
+"""
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
+from prometheus_client import generate_latest
+from starlette.concurrency import run_in_threadpool
+
+from domain.i18n import format_money, normalize_language, status_word, t
+from domain.invoice import InvoiceStatus
+from domain.ports import PaymentProvider
+from storage.queue import CommandBus
+from storage.settings import Settings
+from storage.uow import UnitOfWork
+from web import metrics
+from web.callbacks import accept_callback
+
+log = logging.getLogger(__name__)
+
+PAY_TEMPLATE = (Path(__file__).parent / "templates" / "pay.html").read_text(encoding="utf-8")
+
+
+@dataclass
+class WebDeps:
+    settings: Settings
+    uow: Callable[[], UnitOfWork]
+    providers: dict[str, PaymentProvider]
+    bus: CommandBus
+    mounts: dict[str, Any] = field(default_factory=dict)  #: path prefix -> ASGI app (sandbox)
+    extra_routes: list[Callable[[FastAPI], None]] = field(default_factory=list)
+
+
+def create_app(deps: WebDeps) -> FastAPI:
+    app = FastAPI(title="chatpay", docs_url=None, redoc_url=None)
+    app.state.deps = deps
+
+    @app.post("/callbacks/{provider_name}")
+    async def provider_callback(provider_name: str, request: Request) -> Response:
+        provider = deps.providers.get(provider_name)
+        if provider is None:
+            return PlainTextResponse("unknown provider", status_code=404)
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        status, text = await run_in_threadpool(accept_callback, provider, form, deps)
+        return PlainTextResponse(text, status_code=status)
+
+    @app.get("/p/{code}", response_class=HTMLResponse)
+    def pay_page(code: str, request: Request) -> Response:
+        lang = normalize_language(request.headers.get("accept-language", "uk")[:5])
+        with deps.uow().readonly() as uow:
+            invoice = uow.invoices.by_code(code)
+            seller = uow.sellers.get(invoice.seller_id) if invoice else None
+        if invoice is None or seller is None:
+            return HTMLResponse(t(lang, "invoice_not_found"), status_code=404)
+        metrics.PAY_PAGE_VIEWS.inc()
+        returning = "back" in request.query_params  # the provider sent the buyer back here
+        if invoice.status is InvoiceStatus.PENDING and returning:
+            action = f'<p class="closed">{t(lang, "pay_processing")}</p>'
+        elif invoice.status is InvoiceStatus.PENDING and invoice.pay_url:
+            action = f'<a class="pay" href="{html.escape(invoice.pay_url)}">{t(lang, "pay_button")}</a>'
+        else:
+            action = f'<p class="closed">{t(lang, "pay_closed", status=status_word(invoice.status, lang))}</p>'
+        page = PAY_TEMPLATE.format(
+            lang=lang, title=html.escape(t(lang, "pay_title")), payee_label=t(lang, "pay_from"),
+            payee=html.escape(seller.name or "chatpay"),
+            amount=html.escape(format_money(invoice.amount, lang)),
+            description=html.escape(invoice.description), action=action)
+        return HTMLResponse(page)
+
+    @app.get("/qr/{code}.png")
+    def qr_image(code: str) -> Response:
+        from workers.qr import qr_png  # pure rendering, no provider or network
+        with deps.uow().readonly() as uow:
+            invoice = uow.invoices.by_code(code)
+        if invoice is None:
+            return PlainTextResponse("not found", status_code=404)
+        png = qr_png(f"{deps.settings.public_base_url}/p/{code}")
+        return Response(png, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        return Response(generate_latest(metrics.REGISTRY), media_type="text/plain; version=0.0.4")
+
+    @app.get("/")
+    def index() -> Response:
+        if "/emulator/telegram" in deps.mounts:
+            return RedirectResponse("/emulator/telegram/chat")
+        return PlainTextResponse("chatpay")
+
+    for add in deps.extra_routes:
+        add(app)
+    for prefix, sub in deps.mounts.items():
+        app.mount(prefix, sub)
+    return app
+

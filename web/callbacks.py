@@ -1,0 +1,51 @@
+"""Provider callbacks: verified before anything is trusted, acknowledged only once stored.
+
+A forged or malformed callback gets 403/400 and changes nothing. If the database cannot take
+the fact, we answer 503 so the provider calls again: a confirmed payment is never dropped.
+"""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from domain.commands import NotifySeller
+from domain.errors import ForgedCallback, ServiceUnavailable
+from domain.ports import PaymentProvider
+from web import metrics
+
+if TYPE_CHECKING:
+    from web.app import WebDeps
+
+log = logging.getLogger(__name__)
+
+
+def accept_callback(provider: PaymentProvider, form: dict[str, str],
+                    deps: WebDeps) -> tuple[int, str]:
+    from workers.handlers import apply_fact  # the service function; no provider client inside
+
+    if not form.get("data") or not form.get("signature"):
+        metrics.CALLBACKS.labels(provider.name, "malformed").inc()
+        return 400, "data and signature are required"
+    try:
+        fact = provider.parse_callback(form)
+    except ForgedCallback as exc:
+        metrics.CALLBACKS.labels(provider.name, "forged").inc()
+        log.warning("Refused a %s callback that does not verify: %s.", provider.name, exc)
+        return 403, "signature does not verify"
+    try:
+        notify = apply_fact(fact, deps.uow)
+    except SQLAlchemyError as exc:
+        metrics.CALLBACKS.labels(provider.name, "unstored").inc()
+        log.error("Callback for %s not stored (database: %s); the provider will retry.",
+                  fact.order_id, exc)
+        return 503, "temporarily unavailable"
+    for event_id in notify:
+        try:
+            deps.bus.publish(NotifySeller(event_id))
+        except ServiceUnavailable:
+            # stored in the outbox: the reconciler sends it when Redis is back
+            log.warning("Queue down; event %d will be sent by the reconciler.", event_id)
+    metrics.CALLBACKS.labels(provider.name, "applied" if notify else "unchanged").inc()
+    return 200, "ok"

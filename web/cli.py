@@ -1,0 +1,180 @@
+"""`chatpay`: run everything at once (`up`), or one production process at a time."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+import threading
+
+import typer
+
+from domain.errors import ChatpayError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="chatpay: card payments from inside Telegram and Viber.")
+viber_app = typer.Typer(help="Viber bot administration.")
+app.add_typer(viber_app, name="viber")
+
+
+def _logging(level: str = "INFO") -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "aiogram.event", "dramatiq.worker.WorkerThread"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from storage.settings import get_settings
+    return get_settings()
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+
+
+@app.command()
+def up() -> None:
+    """Start everything on embedded defaults (SQLite, embedded Redis, LiqPay sandbox, emulators)."""
+    _logging("WARNING")
+    from storage.redis import resolve_redis_url
+    from web.stack import Stack
+
+    settings = _settings()
+    stack = Stack(settings, resolve_redis_url(settings), run_bot=True).start()
+    base = stack.base_url
+    typer.echo(f"chatpay is running. Open {base}/emulator/telegram/chat to chat with the bot as a "
+               f"seller (Telegram emulator); pay pages are under {base}/p/, the LiqPay sandbox "
+               f"under {base}/sandbox/liqpay. Press Ctrl-C to stop.")
+    _wait_for_signal()
+    stack.stop()
+
+
+@app.command()
+def web() -> None:
+    """The HTTP edge (callbacks, pay pages, QR images, health, metrics)."""
+    _logging()
+    import uvicorn
+
+    from storage.redis import resolve_redis_url
+    from web.app import WebDeps, create_app
+    from workers.runtime import bootstrap
+
+    settings = _settings()
+    deps = bootstrap(settings, redis_url=resolve_redis_url(settings))
+    mounts: dict[str, object] = {}
+    if not settings.liqpay_api_base:
+        from web.sandbox.liqpay import LiqPaySandbox
+        mounts["/sandbox/liqpay"] = LiqPaySandbox(
+            {settings.liqpay_public_key: settings.liqpay_private_key}).app
+    app_ = create_app(WebDeps(settings=settings, uow=deps.uow,
+                              providers={deps.provider.name: deps.provider}, bus=deps.bus,
+                              mounts=mounts, extra_routes=[_viber_webhook(settings, deps)]))
+    uvicorn.run(app_, host=settings.host, port=settings.port, proxy_headers=True)
+
+
+def _viber_webhook(settings, deps):  # type: ignore[no-untyped-def]
+    """The `POST /viber/webhook` route, for WebDeps.extra_routes."""
+    import redis
+
+    from bots.viber.dialog import ViberDeps
+    from bots.viber.webhook import viber_routes
+    from storage.redis import resolve_redis_url
+    from workers.messengers.viber import ViberApi
+    from workers.providers.liqpay import LiqPayClient
+
+    client = redis.Redis.from_url(resolve_redis_url(settings), socket_timeout=5)
+    return viber_routes(ViberDeps(settings=settings, uow=deps.uow, bus=deps.bus,
+                                  currencies=LiqPayClient.currencies, redis=client),
+                        ViberApi(settings.viber_auth_token, settings.viber_base))
+
+
+@viber_app.command("set-webhook")
+def viber_set_webhook() -> None:
+    """Register PUBLIC_BASE_URL/viber/webhook with Viber (or VIBER_API_BASE)."""
+    from bots.viber.webhook import PATH
+    from domain.errors import MessengerError
+    from workers.messengers.viber import ViberApi
+
+    settings = _settings()
+    url = f"{settings.public_base_url}{PATH}"
+    api = ViberApi(settings.viber_auth_token, settings.viber_base)
+    try:
+        events = api.set_webhook(url)
+    except MessengerError as exc:
+        typer.echo(f"chatpay: could not set the Viber webhook to {url}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        api.close()
+    typer.echo(f"Viber webhook set to {url}; Viber will send: {', '.join(events)}.")
+
+
+@app.command()
+def worker(threads: int = typer.Option(8, help="worker threads"),
+           poll_ms: int = typer.Option(10, help="longest idle wait before asking Redis again (ms)")) -> None:
+    """A Dramatiq worker: creates invoices, polls providers, sends messages."""
+    _logging()
+    import dramatiq
+
+    from workers import actors, runtime
+
+    deps = runtime.bootstrap(_settings())
+    runtime.configure(deps)
+    actors.declare(deps.bus.broker)
+    process = dramatiq.Worker(deps.bus.broker, worker_threads=threads, worker_timeout=poll_ms)
+    process.start()
+    logging.getLogger(__name__).info("Worker started with %d threads.", threads)
+    _wait_for_signal()
+    process.stop()
+
+
+@app.command()
+def telegram() -> None:
+    """The Telegram bot (long polling)."""
+    _logging()
+    from bots.telegram.app import run_polling
+    from bots.telegram.deps import BotDeps
+    from workers.providers.liqpay import LiqPayClient
+    from workers.runtime import bootstrap
+
+    from storage.redis import resolve_redis_url
+
+    settings = _settings()
+    redis_url = resolve_redis_url(settings)
+    deps = bootstrap(settings, redis_url=redis_url)
+    asyncio.run(run_polling(BotDeps(settings=settings, uow=deps.uow, bus=deps.bus,
+                                    currencies=LiqPayClient.currencies, redis_url=redis_url)))
+
+
+@app.command()
+def scheduler() -> None:
+    """The reconciler: re-queues lost work, expires invoices, finds unsent messages."""
+    _logging()
+    from workers import runtime
+    from workers.scheduler import run_forever
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    run_forever(runtime.bootstrap(_settings()), stop)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database to the latest schema."""
+    _logging()
+    from storage.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database)
+    typer.echo(f"Database is up to date: {settings.database.split('@')[-1]}")
+
+
+def main() -> None:
+    try:
+        app()
+    except ChatpayError as exc:  # a malformed setting: one clear line, no traceback
+        typer.echo(f"chatpay: {exc}", err=True)
+        sys.exit(2)
