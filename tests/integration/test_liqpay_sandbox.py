@@ -1,0 +1,308 @@
+"""The real LiqPay adapter against the LiqPay sandbox, over loopback HTTP, with a buyer and a merchant."""
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from urllib.parse import urljoin
+
+import httpx
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Mount, Route
+
+from domain.errors import ProviderRejected, ProviderUnavailable
+from domain.money import Money
+from domain.ports import PaymentRequest, ProviderStatus
+from web.sandbox import SANDBOX_PRIVATE_KEY, SANDBOX_PUBLIC_KEY, LiqPaySandbox
+from workers.providers.liqpay import LiqPayClient
+
+PREFIX = "/sandbox/liqpay"
+
+
+def _serve(app) -> tuple[str, Callable[[], None]]:
+    """Run an ASGI app with uvicorn in a daemon thread; (base_url, stop)."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
+                                           lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(5)
+
+    return f"http://127.0.0.1:{port}", stop
+
+
+class Merchant:
+    """The seller's side: receives server callbacks and the buyer coming back."""
+
+    def __init__(self) -> None:
+        self.forms: list[dict[str, str]] = []
+        self.fail_next = 0  #: answer this many callbacks with 500 first
+        self.app = Starlette(routes=[
+            Route("/callbacks/liqpay", self._callback, methods=["POST"]),
+            Route("/done", lambda request: PlainTextResponse("thank you"), methods=["GET"]),
+        ])
+
+    async def _callback(self, request: Request) -> PlainTextResponse:
+        if self.fail_next:
+            self.fail_next -= 1
+            return PlainTextResponse("busy", status_code=500)
+        self.forms.append({k: str(v) for k, v in (await request.form()).items()})
+        return PlainTextResponse("ok")
+
+    def wait_for(self, client: LiqPayClient, raw_status: str, timeout: float = 5.0) -> ProviderStatus:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for form in self.forms:
+                status = client.parse_callback(form)
+                if status.raw_status == raw_status:
+                    return status
+            time.sleep(0.02)
+        raise AssertionError(f"No {raw_status!r} callback arrived; got {len(self.forms)} callbacks.")
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[tuple[LiqPaySandbox, str, Merchant, str]]:
+    sandbox, merchant = LiqPaySandbox(), Merchant()
+    sandbox_base, stop_sandbox = _serve(Starlette(routes=[Mount(PREFIX, app=sandbox.app)]))
+    merchant_base, stop_merchant = _serve(merchant.app)
+    yield sandbox, sandbox_base + PREFIX, merchant, merchant_base
+    stop_sandbox()
+    stop_merchant()
+
+
+@pytest.fixture
+def sandbox(servers) -> LiqPaySandbox:
+    servers[0].reset()
+    servers[2].forms.clear()
+    servers[2].fail_next = 0
+    return servers[0]
+
+
+@pytest.fixture
+def merchant(servers, sandbox) -> Merchant:
+    return servers[2]
+
+
+@pytest.fixture
+def client(servers) -> Iterator[LiqPayClient]:
+    client = LiqPayClient(SANDBOX_PUBLIC_KEY, SANDBOX_PRIVATE_KEY, servers[1], timeout=2.0)
+    yield client
+    client.close()
+
+
+_counter = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def make_request(servers) -> Callable[..., PaymentRequest]:
+    merchant_base = servers[3]
+
+    def make(amount: str = "150.50", expires_in: timedelta = timedelta(hours=1), **kw) -> PaymentRequest:
+        return PaymentRequest(
+            order_id=f"inv-{time.time_ns()}-{next(_counter)}", amount=Money(Decimal(amount), "UAH"),
+            description="Two coffees", expires_at=datetime.now(timezone.utc) + expires_in,
+            server_url=f"{merchant_base}/callbacks/liqpay", result_url=f"{merchant_base}/done", **kw)
+
+    return make
+
+
+def _form_action(page: httpx.Response, form_id: str) -> str:
+    match = re.search(rf'<form method="post" action="([^"]+)" id="{form_id}">', page.text)
+    assert match, page.text
+    return urljoin(str(page.url), match.group(1))
+
+
+def buyer_pays(url: str, card: str, code: str | None = None) -> httpx.Response:
+    """What a buyer's browser does: open the link, fill the card form, maybe the 3-D Secure form."""
+    with httpx.Client(follow_redirects=True, timeout=5) as browser:
+        page = browser.get(url)
+        assert page.status_code == 200, page.text
+        result = browser.post(_form_action(page, "card-form"),
+                              data={"card": card, "exp": "12/30", "cvv": "123"})
+        if code is not None:
+            assert "3-D Secure" in result.text
+            result = browser.post(_form_action(result, "threeds-form"), data={"code": code})
+        return result
+
+
+def test_a_buyer_pays_by_card_and_the_signed_callback_verifies_as_paid(client, sandbox, merchant, make_request):
+    request = make_request()
+    link = client.create_link(request)
+    assert client.fetch_status(request.order_id).outcome == "unknown"
+
+    page = httpx.get(link.url)
+    assert "150.50 UAH" in page.text and "Two coffees" in page.text
+
+    back = buyer_pays(link.url, "4242 4242 4242 4242")
+    assert back.text == "thank you"  # sent back to result_url
+
+    paid = merchant.wait_for(client, "success")
+    assert paid.outcome == "paid"
+    assert paid.amount == Money(Decimal("150.50"), "UAH")
+    assert paid.raw["sender_card_mask2"] == "424242*42"
+    status = client.fetch_status(request.order_id)
+    assert (status.outcome, status.amount, status.provider_payment_id) == (
+        "paid", Money(Decimal("150.50"), "UAH"), paid.provider_payment_id)
+
+
+def test_a_declined_card_fails_with_a_reason(client, sandbox, merchant, make_request):
+    request = make_request()
+    buyer_pays(client.create_link(request).url, "4000000000000002")
+    failed = merchant.wait_for(client, "failure")
+    assert (failed.outcome, failed.error_code, failed.error_description) == (
+        "failed", "limit", "Insufficient funds")
+    assert client.fetch_status(request.order_id).outcome == "failed"
+
+
+def test_an_unknown_card_number_fails(client, sandbox, merchant, make_request):
+    request = make_request()
+    buyer_pays(client.create_link(request).url, "1234567812345678")
+    assert merchant.wait_for(client, "failure").error_description == "card number invalid"
+
+
+def test_3ds_card_waits_for_the_code_then_pays(client, sandbox, merchant, make_request):
+    request = make_request()
+    url = client.create_link(request).url
+    with httpx.Client(follow_redirects=True) as browser:
+        page = browser.post(_form_action(browser.get(url), "card-form"),
+                            data={"card": "4000000000003063", "exp": "12/30", "cvv": "123"})
+        assert "3-D Secure" in page.text
+        assert merchant.wait_for(client, "3ds_verify").outcome == "pending"
+        assert client.fetch_status(request.order_id).outcome == "pending"
+        done = browser.post(_form_action(page, "threeds-form"), data={"code": "111111"})
+    assert done.text == "thank you"
+    assert merchant.wait_for(client, "success").outcome == "paid"
+    assert client.fetch_status(request.order_id).outcome == "paid"
+
+
+def test_3ds_with_a_wrong_code_fails(client, sandbox, merchant, make_request):
+    request = make_request()
+    buyer_pays(client.create_link(request).url, "4000000000003063", code="000000")
+    assert merchant.wait_for(client, "failure").error_code == "err_verify_code"
+
+
+def test_status_of_an_order_liqpay_never_saw_is_unknown(client, sandbox):
+    status = client.fetch_status("no-such-order")
+    assert (status.outcome, status.error_code) == ("unknown", "payment_not_found")
+
+
+def test_a_paid_order_is_refunded_in_full_and_partly(client, sandbox, merchant, make_request):
+    request = make_request(amount="100.00")
+    sandbox.pay(client.create_link(request).url)
+    partial = client.refund(request.order_id, Money(Decimal("30.00"), "UAH"))
+    assert partial.ok and client.fetch_status(request.order_id).raw["refund_amount"] == Decimal("30")
+    with pytest.raises(ProviderRejected):
+        client.refund(request.order_id, Money(Decimal("80.00"), "UAH"))  # more than is left
+    rest = client.refund(request.order_id, Money(Decimal("70.00"), "UAH"))
+    assert rest.ok and rest.raw_status == "reversed"
+    assert client.fetch_status(request.order_id).outcome == "reversed"
+    assert merchant.wait_for(client, "reversed").outcome == "reversed"
+
+
+def test_an_unpaid_order_cannot_be_refunded(client, sandbox, make_request):
+    request = make_request()
+    sandbox.pay(client.create_link(request).url, card="4000000000000002")
+    with pytest.raises(ProviderRejected):
+        client.refund(request.order_id, request.amount)
+
+
+def test_a_cancelled_invoice_cannot_be_paid_and_cancelling_an_unknown_one_is_fine(client, sandbox, make_request):
+    client.cancel("never-created")
+    request = make_request()
+    url = client.create_link(request).url
+    httpx.get(url)
+    client.cancel(request.order_id)
+    assert "cancelled" in httpx.get(url).text
+    assert sandbox.pay(request.order_id) == "error"
+
+
+@pytest.mark.parametrize("mode", ["500", "garbage"])
+def test_a_broken_provider_is_unavailable_not_a_verdict(client, sandbox, mode):
+    sandbox.fail_mode = mode
+    with pytest.raises(ProviderUnavailable):
+        client.fetch_status("any")
+
+
+def test_a_slow_provider_times_out_as_unavailable(servers, sandbox):
+    sandbox.fail_mode = "timeout"
+    impatient = LiqPayClient(SANDBOX_PUBLIC_KEY, SANDBOX_PRIVATE_KEY, servers[1], timeout=0.5)
+    started = time.monotonic()
+    with pytest.raises(ProviderUnavailable):
+        impatient.fetch_status("any")
+    assert time.monotonic() - started < 3
+
+
+def test_an_unreachable_provider_is_unavailable():
+    with socket.socket() as probe:  # a port nobody listens on once the probe is closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = LiqPayClient("k", "p", f"http://127.0.0.1:{port}", timeout=1)
+    with pytest.raises(ProviderUnavailable):
+        client.fetch_status("any")
+
+
+def test_requests_signed_with_the_wrong_key_are_refused(servers, sandbox, make_request):
+    forger = LiqPayClient(SANDBOX_PUBLIC_KEY, "not-the-key", servers[1])
+    page = httpx.get(forger.create_link(make_request()).url)
+    assert page.status_code == 400 and "invalid_signature" in page.text
+    with pytest.raises(ProviderRejected):
+        forger.fetch_status("any")
+
+
+def test_an_expired_order_cannot_be_paid(client, sandbox, merchant, make_request):
+    request = make_request(expires_in=timedelta(seconds=-5))
+    url = client.create_link(request).url
+    page = httpx.get(url)
+    assert "expired" in page.text and "card-form" not in page.text
+    assert sandbox.pay(request.order_id) == "error"
+    status = client.fetch_status(request.order_id)
+    assert (status.outcome, status.error_code) == ("failed", "expired")
+
+
+def test_without_callbacks_the_status_still_shows_paid(client, sandbox, merchant, make_request):
+    sandbox.callbacks = False
+    request = make_request()
+    buyer_pays(client.create_link(request).url, "4242424242424242")
+    assert client.fetch_status(request.order_id).outcome == "paid"
+    time.sleep(0.2)
+    assert merchant.forms == [] and sandbox.callback_log == []
+
+
+def test_paying_twice_charges_once(client, sandbox, merchant, make_request):
+    request = make_request()
+    url = client.create_link(request).url
+    buyer_pays(url, "4242424242424242")
+    first = client.fetch_status(request.order_id).provider_payment_id
+    assert "already paid" in httpx.get(url).text
+    assert sandbox.pay(request.order_id) == "success"
+    assert client.fetch_status(request.order_id).provider_payment_id == first
+    merchant.wait_for(client, "success")
+    time.sleep(0.2)
+    assert len(merchant.forms) == 1
+
+
+def test_a_callback_the_merchant_refuses_is_retried_and_logged(client, sandbox, merchant, make_request):
+    merchant.fail_next = 1
+    request = make_request()
+    sandbox.pay(client.create_link(request).url)
+    assert merchant.wait_for(client, "success").outcome == "paid"
+    # the sandbox logs the attempt once the merchant's answer is back, just after it was handled
+    deadline = time.monotonic() + 5
+    while len(sandbox.callback_log) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert [e.get("status_code") for e in sandbox.callback_log] == [500, 200]
