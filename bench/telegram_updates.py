@@ -1,0 +1,118 @@
+"""Updates/s through chatpay's aiogram dispatcher (build_dispatcher: middlewares, Redis FSM, database
+look-up of the seller) versus a bare aiogram echo bot, polling the same Telegram emulator.
+
+A burst of N text updates from N/10 registered sellers ("/help"... the real handlers answer) is
+pushed at once; the figure is N / (time until N replies are stored by the emulator).
+
+    .venv/bin/python bench/telegram_updates.py [--db sqlite|postgres] [--updates 2000] [--quick]
+"""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import _common as c
+
+
+def run_bot(make_dp, token: str, base: str) -> tuple[object, threading.Thread]:  # type: ignore[no-untyped-def]
+    from bots.telegram.app import build_bot
+    loop = asyncio.new_event_loop()
+    holder: dict[str, object] = {}
+    ready = threading.Event()
+
+    async def main() -> None:
+        bot = build_bot(token, base)
+        me = await bot.get_me()
+        dp = make_dp(me.id)
+        holder["dp"] = dp
+        ready.set()
+        await dp.start_polling(bot, handle_signals=False, close_bot_session=True, polling_timeout=1)
+
+    thread = threading.Thread(target=lambda: loop.run_until_complete(main()), daemon=True)
+    thread.start()
+    ready.wait(15)
+
+    def stop() -> None:
+        asyncio.run_coroutine_threadsafe(holder["dp"].stop_polling(), loop)  # type: ignore[attr-defined]
+        thread.join(10)
+    return stop, thread
+
+
+def burst(tg, token: str, chats: list[int], n: int, text: str) -> float:  # type: ignore[no-untyped-def]
+    base = tg.stats["sendMessage"]
+    t0 = time.monotonic()
+    for k in range(n):
+        tg.user_sends_text(chats[k % len(chats)], text, token=token)
+    deadline = t0 + 120
+    while tg.stats["sendMessage"] - base < n and time.monotonic() < deadline:
+        time.sleep(0.005)
+    done = tg.stats["sendMessage"] - base
+    return done / (time.monotonic() - t0)
+
+
+def main() -> None:
+    p = c.parser(__doc__)
+    p.add_argument("--updates", type=int, default=0)
+    p.add_argument("--text", default="/help")
+    a = p.parse_args()
+    n = a.updates or (300 if a.quick else 2000)
+    from aiogram import Dispatcher, Router
+    from aiogram.types import Message
+
+    from bots.telegram.app import build_dispatcher
+    from bots.telegram.deps import BotDeps
+    from storage.db import make_engine, make_session_factory
+    from storage.queue import CommandBus, make_broker
+    from storage.settings import load_settings
+    from storage.uow import UnitOfWork
+    from web.emulators import serve_in_thread
+    from web.emulators.telegram import TelegramEmulator
+    from workers.providers.liqpay import LiqPayClient
+
+    ours, echo = "111111:bench-ours", "222222:bench-echo"
+    tg = TelegramEmulator()
+    tg.add_bot(ours)
+    tg.add_bot(echo)
+    base, stop_web = serve_in_thread(tg.app)
+    chats = [600_000 + i for i in range(max(1, n // 10))]
+    with c.workdir() as d, c.database(a.db, a.pg_url, d) as db, c.redis_server(a.redis, d) as r:
+        settings = load_settings(database_url=db, redis_url=r, var_dir=d)
+        engine = make_engine(db)
+        factory = make_session_factory(engine)
+        deps = BotDeps(settings=settings, uow=lambda: UnitOfWork(factory),
+                       bus=CommandBus(make_broker(r)), currencies=LiqPayClient.currencies,
+                       redis_url=r)
+        stop, _ = run_bot(lambda bot_id: build_dispatcher(deps, bot_id), ours, base)
+        for chat in chats:  # register the sellers (one contact each)
+            tg.user_sends_text(chat, "/start", token=ours)
+            tg.wait_for(chat, lambda m: "номер" in (m.get("text") or ""), token=ours)
+            tg.user_shares_contact(chat, f"+38050{chat % 10_000_000:07d}", token=ours)
+            tg.wait_for(chat, lambda m: "UAH" in (m.get("text") or ""), token=ours)
+        burst(tg, ours, chats, min(50, n), a.text)  # warm-up
+        ours_rate = burst(tg, ours, chats, n, a.text)
+        stop()
+        engine.dispose()
+
+        router = Router()
+
+        @router.message()
+        async def echo_handler(message: Message) -> None:
+            await message.answer(message.text or "?")
+
+        def echo_dp(_bot_id: int) -> Dispatcher:
+            dp = Dispatcher()
+            dp.include_router(router)
+            return dp
+        stop, _ = run_bot(echo_dp, echo, base)
+        burst(tg, echo, chats, min(50, n), a.text)
+        echo_rate = burst(tg, echo, chats, n, a.text)
+        stop()
+    stop_web()
+    c.emit("telegram_updates", db=a.db, updates=n, chats=len(chats), text=a.text,
+           ours_updates_per_s=round(ours_rate, 1), echo_updates_per_s=round(echo_rate, 1),
+           ratio=round(ours_rate / echo_rate, 3), target_ratio=0.70)
+
+
+if __name__ == "__main__":
+    main()

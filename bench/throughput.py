@@ -1,0 +1,68 @@
+"""Sustained end-to-end invoices/s (seller tap -> QR photo): the offered rate steps up until the raw
+p99 exceeds 250 ms; then, on the same Redis, Dramatiq's raw no-op throughput, and the ratio.
+Outbound Telegram limits are lifted (telegram_global_rate=10000) so Telegram's 30 msg/s does not cap it.
+
+    .venv/bin/python bench/throughput.py [--db sqlite|postgres] [--quick]
+"""
+from __future__ import annotations
+
+import time
+
+import _common as c
+
+
+def noop_throughput(redis_url: str, n: int) -> float:
+    import dramatiq
+    from dramatiq.brokers.redis import RedisBroker
+
+    broker = RedisBroker(url=redis_url)
+    done = [0]
+
+    @dramatiq.actor(broker=broker, queue_name="bench_noop")
+    def noop() -> None:
+        done[0] += 1
+
+    for _ in range(n):
+        noop.send()
+    worker = dramatiq.Worker(broker, worker_threads=4, worker_timeout=50)
+    t0 = time.monotonic()
+    worker.start()
+    while done[0] < n and time.monotonic() - t0 < 60:
+        time.sleep(0.01)
+    elapsed = time.monotonic() - t0
+    worker.stop()
+    return done[0] / elapsed
+
+
+def main() -> None:
+    p = c.parser(__doc__)
+    p.add_argument("--rates", default="5,10,20,40,80,150,200")
+    a = p.parse_args()
+    step_s = 3 if a.quick else 10
+    probe = c.EmulatorProbe()
+    steps = []
+    with c.workdir() as d, c.database(a.db, a.pg_url, d) as db, c.redis_server(a.redis, d) as r:
+        stack = c.start_stack(db, r, d, telegram_global_rate=10000.0)
+        try:
+            sellers = [c.Seller(stack, probe, 380_000 + i) for i in range(60)]
+            c.register_all(sellers)
+            best = 0.0
+            for rate in [float(x) for x in a.rates.split(",")]:
+                res = c.offered_load(sellers, rate, int(rate * step_s))
+                s = c.ms_summary(res["raw"])
+                achieved = len(res["raw"]) / res["elapsed"]
+                steps.append({"offered": rate, "achieved": round(achieved, 1), **s,
+                              "errors": len(res["errors"])})
+                if s["p99_ms"] is None or s["p99_ms"] > 250 or res["errors"]:
+                    break
+                best = achieved
+        finally:
+            stack.stop()
+        noop = noop_throughput(r, 2000 if a.quick else 10000)
+    c.emit("throughput", db=a.db, steps=steps, sustained_invoices_per_s=round(best, 1),
+           dramatiq_noop_per_s=round(noop, 1), ratio=round(best / noop, 4) if noop else None,
+           target_invoices_per_s=150)
+
+
+if __name__ == "__main__":
+    main()
