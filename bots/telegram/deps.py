@@ -6,19 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from storage.queue import CommandBus
-from storage.settings import Settings
-from storage.uow import UnitOfWork
+from bots.deps import ChannelDeps
 
 T = TypeVar("T")
 
 
 @dataclass
-class BotDeps:
-    settings: Settings
-    uow: Callable[[], UnitOfWork]
-    bus: CommandBus
-    currencies: frozenset[str]  #: what the payment provider takes
+class BotDeps(ChannelDeps):
+    channel = "telegram"
     redis_url: str
 
     async def run(self, fn: Callable[..., T], *args: object) -> T:

@@ -11,6 +11,7 @@ from aiogram.types import TelegramObject, Update, User
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
+from bots.sellers import MISSING
 from bots.telegram.deps import BotDeps
 from domain.errors import ServiceUnavailable
 from domain.i18n import normalize_language
@@ -52,8 +53,10 @@ class SellerContext(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         seller = None
         if user is not None:
+            seller = self.deps.sellers.cached(str(user.id))  # no thread hop for a known seller
             try:
-                seller = await self.deps.run(self._load, str(user.id))
+                if seller is MISSING:
+                    seller = await self.deps.run(self.deps.sellers.find, str(user.id))
             except SQLAlchemyError as exc:
                 data["lang"] = normalize_language(user.language_code)
                 raise ServiceUnavailable("database unavailable") from exc
@@ -61,7 +64,3 @@ class SellerContext(BaseMiddleware):
         data["lang"] = seller.language if seller else normalize_language(
             user.language_code if user else None)
         return await handler(event, data)
-
-    def _load(self, external_id: str):  # type: ignore[no-untyped-def]
-        with self.deps.uow().readonly() as uow:
-            return uow.sellers.by_external("telegram", external_id)

@@ -19,15 +19,12 @@ from viberbot.api.messages.contact_message import ContactMessage
 from viberbot.api.messages.text_message import TextMessage
 
 from bots import invoices
-from bots.sellers import register_phone, set_currency, set_language
+from bots.deps import ChannelDeps
 from bots.viber import keyboards
 from domain.commands import CancelInvoice, CheckStatus, Command
 from domain.errors import ServiceUnavailable
 from domain.i18n import LANGUAGES, normalize_language, t
-from storage.queue import CommandBus
 from storage.repository import Seller
-from storage.settings import Settings
-from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +37,8 @@ UNAVAILABLE = (ServiceUnavailable, SQLAlchemyError, RedisError, ConnectionError)
 
 
 @dataclass
-class ViberDeps:
-    settings: Settings
-    uow: Callable[[], UnitOfWork]
-    bus: CommandBus
-    currencies: frozenset[str]  #: what the payment provider takes
+class ViberDeps(ChannelDeps):
+    channel = CHANNEL
     redis: redis.Redis
 
 
@@ -112,10 +106,7 @@ class Dialog:
     def subscription(self, user_id: str, subscribed: bool) -> None:
         """Remember whether the seller may be written to; workers then send nothing."""
         try:
-            with self.deps.uow() as uow:
-                if uow.sellers.by_external(CHANNEL, user_id) is not None:
-                    uow.sellers.upsert(CHANNEL, user_id, subscribed=subscribed)
-                    uow.commit()
+            self.deps.sellers.set_subscribed(user_id, subscribed)
         except SQLAlchemyError:
             log.exception("Could not record that Viber user %s subscribed=%s.", user_id, subscribed)
 
@@ -170,8 +161,7 @@ class Dialog:
     def _contact(self, user_id: str, phone: str, name: str, lang: str) -> Reply:
         # Viber's share-phone button shares the user's own number; user.country is only a hint,
         # the number's country decides the currency.
-        outcome = register_phone(self.deps.uow, CHANNEL, user_id, phone, name, lang,
-                                 self.deps.currencies)
+        outcome = self.deps.sellers.register_phone(user_id, phone, name, lang)
         if outcome.seller is None:
             return Reply(outcome.text, keyboards.share_phone(lang))
         if outcome.choose_from:
@@ -179,14 +169,14 @@ class Dialog:
         return Reply(outcome.text, keyboards.main_menu(lang))
 
     def _currency(self, user_id: str, seller: Seller | None, lang: str, currency: str) -> Reply:
-        if set_currency(self.deps.uow, CHANNEL, user_id, currency, self.deps.currencies) is None:
+        if self.deps.sellers.set_currency(user_id, currency) is None:
             return Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))
         return Reply(t(lang, "currency_set", currency=currency), keyboards.main_menu(lang))
 
     def _language(self, user_id: str, seller: Seller | None, lang: str, chosen: str) -> Reply:
         if chosen not in LANGUAGES:
             return self._unknown(seller, lang)
-        set_language(self.deps.uow, CHANNEL, user_id, chosen)
+        self.deps.sellers.set_language(user_id, chosen)
         return Reply(t(chosen, "language_set"), keyboards.main_menu(chosen))
 
     def _new_invoice(self, user_id: str, seller: Seller | None, lang: str) -> Reply:
@@ -245,8 +235,7 @@ class Dialog:
     # -- helpers -----------------------------------------------------------------------------
 
     def _seller(self, user_id: str) -> Seller | None:
-        with self.deps.uow().readonly() as uow:
-            return uow.sellers.by_external(CHANNEL, user_id)
+        return self.deps.sellers.find(user_id)
 
     def _first_time(self, token: str) -> bool:
         return bool(self.deps.redis.set(f"{SEEN_PREFIX}:{token}", 1, nx=True, ex=SEEN_TTL))

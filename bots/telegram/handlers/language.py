@@ -5,7 +5,6 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from bots.sellers import set_language
 from bots.telegram import keyboards
 from bots.telegram.deps import BotDeps
 from domain.i18n import LANGUAGES, t
@@ -25,7 +24,7 @@ async def chosen(query: CallbackQuery, deps: BotDeps) -> None:
     if lang not in LANGUAGES:
         await query.answer()
         return
-    await deps.run(set_language, deps.uow, "telegram", str(query.from_user.id), lang)
+    await deps.run(deps.sellers.set_language, str(query.from_user.id), lang)
     await query.answer()
     await query.bot.send_message(query.from_user.id, t(lang, "language_set"),  # type: ignore[union-attr]
                                  reply_markup=keyboards.main_menu(lang))

@@ -6,7 +6,6 @@ from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bots.sellers import register_phone, set_currency
 from bots.telegram import keyboards
 from bots.telegram.deps import BotDeps
 from domain.i18n import t
@@ -43,9 +42,8 @@ async def contact(message: Message, deps: BotDeps, lang: str) -> None:
     if message.contact.user_id != message.from_user.id:
         await message.answer(t(lang, "phone_not_own"), reply_markup=keyboards.share_phone(lang))
         return
-    outcome = await deps.run(register_phone, deps.uow, "telegram", str(message.chat.id),
-                             message.contact.phone_number, message.from_user.full_name, lang,
-                             deps.currencies)
+    outcome = await deps.run(deps.sellers.register_phone, str(message.chat.id),
+                             message.contact.phone_number, message.from_user.full_name, lang)
     if outcome.seller is None:
         await message.answer(outcome.text, reply_markup=keyboards.share_phone(lang))
     elif outcome.choose_from:
@@ -57,8 +55,7 @@ async def contact(message: Message, deps: BotDeps, lang: str) -> None:
 @router.callback_query(F.data.startswith("cur:"))
 async def choose_currency(query: CallbackQuery, deps: BotDeps, lang: str) -> None:
     currency = (query.data or "")[4:]
-    seller = await deps.run(set_currency, deps.uow, "telegram", str(query.from_user.id), currency,
-                            deps.currencies)
+    seller = await deps.run(deps.sellers.set_currency, str(query.from_user.id), currency)
     await query.answer()
     if seller is None:
         await query.bot.send_message(query.from_user.id, t(lang, "need_phone_first"))  # type: ignore[union-attr]

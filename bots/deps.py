@@ -1,0 +1,25 @@
+"""What a channel's bot needs, whichever messenger it speaks: settings, the database, the queue,
+the provider's currencies, and the sellers of that channel."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from bots.sellers import SellerBook
+from storage.queue import CommandBus
+from storage.settings import Settings
+from storage.uow import UnitOfWork
+
+
+@dataclass
+class ChannelDeps:
+    channel: ClassVar[str]
+    settings: Settings
+    uow: Callable[[], UnitOfWork]
+    bus: CommandBus
+    currencies: frozenset[str]  #: what the payment provider takes
+    sellers: SellerBook = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.sellers = SellerBook(self.uow, self.channel, self.currencies)
