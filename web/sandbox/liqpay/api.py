@@ -1,0 +1,90 @@
+"""The server API, POST /api/request: status, refund and invoice_cancel, with the fail modes
+(`fail_mode`, `latency`) that let tests see the adapter survive a misbehaving LiqPay."""
+from __future__ import annotations
+
+import asyncio
+import time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from web.sandbox.liqpay.orders import PAID, Orders
+from web.sandbox.liqpay.wire import _dumps, _error
+
+TIMEOUT_MODE_SLEEP = 30.0  #: seconds the "timeout" fail mode holds an answer
+
+
+class ServerApi(Orders):
+    """What the merchant's server calls; answers are JSON with exact amounts."""
+
+    fail_mode: str | None  #: None | "500" | "timeout" | "garbage"
+    latency: float  #: seconds before every answer
+
+    async def _api_request(self, request: Request) -> Response:
+        fields = await self._form(request)
+        if await self._hold(request, self.latency):
+            return Response(status_code=499)
+        if self.fail_mode == "500":
+            return JSONResponse({"result": "error", "err_code": "server_error"}, status_code=500)
+        if self.fail_mode == "garbage":
+            return HTMLResponse("<html><body>502 Bad Gateway (sandbox garbage mode)</body></html>")
+        if self.fail_mode == "timeout" and await self._hold(request, TIMEOUT_MODE_SLEEP):
+            return Response(status_code=499)
+        return Response(_dumps(self._answer(fields)), media_type="application/json")
+
+    @staticmethod
+    async def _hold(request: Request, seconds: float) -> bool:
+        """Sleep, but stop early (True) once the client hung up so a stopping server is not held."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            await asyncio.sleep(min(0.05, deadline - time.monotonic()))
+            if await request.is_disconnected():
+                return True
+        return False
+
+    def _answer(self, fields: dict[str, str]) -> dict[str, Any]:
+        decoded = self._decode(fields.get("data", ""), fields.get("signature", ""))
+        if isinstance(decoded, str):
+            return _error(decoded)
+        params, _ = decoded
+        action, order_id = params.get("action"), str(params.get("order_id") or "")
+        if not order_id:
+            return _error("order_id_empty")
+        with self._lock:
+            state = self.orders.get(order_id)
+            if state is None or state["payment_id"] is None or state["public_key"] != params["public_key"]:
+                if action == "invoice_cancel" and state is not None and state["public_key"] == params["public_key"]:
+                    state["cancelled"] = True
+                    return {"result": "ok", "action": "invoice_cancel", "order_id": order_id, "status": "ok"}
+                return _error("payment_not_found")
+            if action == "status":
+                return {"result": "ok", **self.status_object(state)}
+            if action == "refund":
+                return self._refund(state, params.get("amount"))
+            if action == "invoice_cancel":
+                if state["status"] in PAID or state["status"] == "reversed":
+                    return _error("payment_err_status")
+                state["cancelled"] = True
+                return {"result": "ok", "action": "invoice_cancel", "order_id": order_id, "status": "ok"}
+        return _error("err_path")
+
+    def _refund(self, state: dict[str, Any], amount: object) -> dict[str, Any]:
+        if state["status"] not in PAID:
+            return _error("payment_err_status")
+        remaining = state["amount"] - state["refunded"]
+        try:
+            wanted = remaining if amount is None else Decimal(str(amount))
+        except InvalidOperation:
+            return _error("err_limit_amount")
+        if wanted <= 0 or wanted > remaining:
+            return _error("err_limit_amount")
+        state["refunded"] += wanted
+        if state["refunded"] == state["amount"]:
+            self._settle(state, "reversed")
+        else:
+            self._schedule_callback(state)
+        return {"result": "ok", "action": "refund", "payment_id": state["payment_id"],
+                "order_id": state["order_id"], "status": "reversed", "amount": wanted,
+                "currency": state["currency"]}
