@@ -307,3 +307,74 @@ def offered_load(sellers: list[Seller], rate: float, count: int,
         t.join()
     elapsed = time.monotonic() - start
     return {"raw": raw, "emu": emu, "late": late, "errors": errors, "elapsed": elapsed}
+
+
+# --- the Procfile layout: the bot and the workers in their own processes ------------------------
+
+class Processes:
+    """`chatpay telegram` and N × `chatpay worker` as separate processes, as the Procfile runs them,
+    with the Telegram emulator and the LiqPay sandbox served by this process (so the probe sees the
+    bot's messages). `.telegram` is the emulator, like `Stack.telegram`, for `Seller`."""
+
+    def __init__(self, db_url: str, redis_url: str, directory: Path, workers: int = 2,
+                 threads: int = 8, poll_ms: int = 10, **env: str) -> None:
+        import subprocess
+
+        from storage.settings import load_settings
+        from web.emulators import serve_in_thread
+        from web.emulators.telegram import TelegramEmulator
+        from web.sandbox.liqpay import LiqPaySandbox
+
+        settings = load_settings(database_url=db_url, redis_url=redis_url, var_dir=directory)
+        self.telegram = TelegramEmulator()
+        self.telegram.add_bot(settings.telegram_bot_token)
+        sandbox = LiqPaySandbox({settings.liqpay_public_key: settings.liqpay_private_key})
+        from fastapi import FastAPI
+        app = FastAPI()
+        app.mount("/emulator/telegram", self.telegram.app)
+        app.mount("/sandbox/liqpay", sandbox.app)
+        base, self._stop_web = serve_in_thread(app)
+        chatpay = str(Path(sys.executable).with_name("chatpay"))
+        environ = {k: v for k, v in os.environ.items()
+                   if not k.startswith(("DATABASE_", "REDIS_", "TELEGRAM_", "LIQPAY_"))}
+        environ.update(DATABASE_URL=db_url, REDIS_URL=redis_url, VAR_DIR=str(directory),
+                       PUBLIC_BASE_URL=base, TELEGRAM_API_BASE=f"{base}/emulator/telegram",
+                       LIQPAY_API_BASE=f"{base}/sandbox/liqpay", PYTHONPATH=str(ROOT), **env)
+        commands = {"telegram": [chatpay, "telegram"]}
+        for n in range(workers):
+            commands[f"worker{n}"] = [chatpay, "worker", "--threads", str(threads),
+                                      "--poll-ms", str(poll_ms)]
+        self.procs = {name: subprocess.Popen(cmd, env=environ, cwd=directory,
+                                             stdout=subprocess.DEVNULL,
+                                             stderr=open(directory / f"{name}.log", "wb"))  # noqa: SIM115
+                      for name, cmd in commands.items()}
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + 30
+        while not self.telegram.stats.get("getUpdates"):  # the bot is polling
+            if time.monotonic() > deadline or any(p.poll() is not None for p in self.procs.values()):
+                raise RuntimeError("a process did not start; see its log in the work directory")
+            time.sleep(0.1)
+        time.sleep(2.0)  # the workers import and connect meanwhile; give them the same head start
+
+    def cpu_seconds(self) -> dict[str, float]:
+        import psutil
+        out = {}
+        for name, proc in self.procs.items():
+            times = psutil.Process(proc.pid).cpu_times()
+            out[name] = times.user + times.system
+        times = psutil.Process().cpu_times()
+        out["bench+emulators"] = times.user + times.system
+        return out
+
+    def stop(self) -> None:
+        import signal
+        for proc in self.procs.values():
+            proc.send_signal(signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                proc.wait(15)
+            except Exception:  # noqa: BLE001 - a stuck process is killed, the bench goes on
+                proc.kill()
+        self._stop_web()

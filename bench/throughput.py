@@ -2,7 +2,10 @@
 p99 exceeds 250 ms; then, on the same Redis, Dramatiq's raw no-op throughput, and the ratio.
 Outbound Telegram limits are lifted (telegram_global_rate=10000) so Telegram's 30 msg/s does not cap it.
 
-    .venv/bin/python bench/throughput.py [--db sqlite|postgres] [--quick]
+With `--layout procfile` the bot and `--workers` worker processes run as the Procfile runs them
+(`chatpay telegram`, `chatpay worker`), and the CPU each process spent per invoice is printed.
+
+    .venv/bin/python bench/throughput.py [--db sqlite|postgres] [--quick] [--layout procfile]
 """
 from __future__ import annotations
 
@@ -37,29 +40,42 @@ def noop_throughput(redis_url: str, n: int) -> float:
 def main() -> None:
     p = c.parser(__doc__)
     p.add_argument("--rates", default="5,10,20,40,80,150,200")
+    p.add_argument("--layout", choices=("stack", "procfile"), default="stack",
+                   help="stack: everything in one process; procfile: bot and workers apart")
+    p.add_argument("--workers", type=int, default=2, help="worker processes (procfile layout)")
     a = p.parse_args()
     step_s = 3 if a.quick else 10
     probe = c.EmulatorProbe()
     steps = []
     with c.workdir() as d, c.database(a.db, a.pg_url, d) as db, c.redis_server(a.redis, d) as r:
-        stack = c.start_stack(db, r, d, telegram_global_rate=10000.0)
+        if a.layout == "procfile":
+            stack = c.Processes(db, r, d, workers=a.workers, TELEGRAM_GLOBAL_RATE="10000")
+        else:
+            stack = c.start_stack(db, r, d, telegram_global_rate=10000.0)
         try:
             sellers = [c.Seller(stack, probe, 380_000 + i) for i in range(60)]
             c.register_all(sellers)
             best = 0.0
             for rate in [float(x) for x in a.rates.split(",")]:
+                cpu_before = stack.cpu_seconds() if a.layout == "procfile" else {}
                 res = c.offered_load(sellers, rate, int(rate * step_s))
                 s = c.ms_summary(res["raw"])
                 achieved = len(res["raw"]) / res["elapsed"]
-                steps.append({"offered": rate, "achieved": round(achieved, 1), **s,
-                              "errors": len(res["errors"])})
+                step = {"offered": rate, "achieved": round(achieved, 1), **s,
+                        "errors": len(res["errors"])}
+                if cpu_before and res["raw"]:  # CPU ms per invoice, by process
+                    step["cpu_ms_per_invoice"] = {
+                        name: round((used - cpu_before[name]) * 1000 / len(res["raw"]), 1)
+                        for name, used in stack.cpu_seconds().items()}
+                steps.append(step)
                 if s["p99_ms"] is None or s["p99_ms"] > 250 or res["errors"]:
                     break
                 best = achieved
         finally:
             stack.stop()
         noop = noop_throughput(r, 2000 if a.quick else 10000)
-    c.emit("throughput", db=a.db, steps=steps, sustained_invoices_per_s=round(best, 1),
+    c.emit("throughput", db=a.db, layout=a.layout,
+           workers=a.workers if a.layout == "procfile" else None, steps=steps, sustained_invoices_per_s=round(best, 1),
            dramatiq_noop_per_s=round(noop, 1), ratio=round(best / noop, 4) if noop else None,
            target_invoices_per_s=150)
 
