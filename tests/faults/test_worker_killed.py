@@ -10,7 +10,7 @@ from tests.faults.conftest import Rig, age_claims, desc, make_polls_due, wait_un
 N = 24
 
 
-def _settle(rig: Rig, done, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+def _settle(rig: Rig, done, timeout: float = 120.0) -> None:  # type: ignore[no-untyped-def]
     """Let the restarted worker and the reconciler (scanning as if time had passed) finish."""
     deadline = time.monotonic() + timeout
     while not done():
@@ -33,6 +33,7 @@ def test_worker_killed_while_creating_then_while_applying_payments(rig: Rig) -> 
     created = rig.invoices()
     assert len(created) < N, "the worker finished everything before it was killed; kill earlier"
     doubt = age_claims(rig)
+    rig.send_delay = 0.0
     rig.start_worker()
     _settle(rig, lambda: len(rig.invoices()) == N
             and all(i.status is InvoiceStatus.PENDING for i in rig.invoices())
@@ -52,6 +53,7 @@ def test_worker_killed_while_creating_then_while_applying_payments(rig: Rig) -> 
     paid = [n for n in range(N) if n % 3 != 2]  # every third is never paid
     assert rig.sandbox is not None
     sent_before = len(rig.send_ports)
+    rig.send_delay = 0.25  # again, so the second kill lands while paid messages are in flight
     rig.sandbox.callbacks = True
     for n in paid[: len(paid) // 2]:
         rig.sandbox.pay(by_desc[desc(n)].pay_url)
