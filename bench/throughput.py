@@ -40,18 +40,13 @@ def noop_throughput(redis_url: str, n: int) -> float:
 def main() -> None:
     p = c.parser(__doc__)
     p.add_argument("--rates", default="5,10,20,40,80,150,200")
-    p.add_argument("--layout", choices=("stack", "procfile"), default="stack",
-                   help="stack: everything in one process; procfile: bot and workers apart")
-    p.add_argument("--workers", type=int, default=2, help="worker processes (procfile layout)")
     a = p.parse_args()
     step_s = 3 if a.quick else 10
     probe = c.EmulatorProbe()
     steps = []
     with c.workdir() as d, c.database(a.db, a.pg_url, d) as db, c.redis_server(a.redis, d) as r:
-        if a.layout == "procfile":
-            stack = c.Processes(db, r, d, workers=a.workers, TELEGRAM_GLOBAL_RATE="10000")
-        else:
-            stack = c.start_stack(db, r, d, telegram_global_rate=10000.0)
+        stack = c.start_layout(a.layout, db, r, d, workers=a.workers,
+                               telegram_global_rate=10000.0)
         try:
             sellers = [c.Seller(stack, probe, 380_000 + i) for i in range(60)]
             c.register_all(sellers)
