@@ -45,6 +45,19 @@ def parser(doc: str | None, db: bool = True) -> argparse.ArgumentParser:
     return p
 
 
+def latency_parser(doc: str | None, what: str, quick_seconds: int) -> argparse.ArgumentParser:
+    """The options of a fixed-rate latency bench (tap_to_qr, callback_to_paid)."""
+    p = parser(doc)
+    p.add_argument("--rate", type=float, default=20.0, help=f"offered {what}/s")
+    p.add_argument("--sellers", type=int, default=40)
+    p.add_argument("--poll-ms", type=int, default=10,
+                   help="Dramatiq worker_timeout (idle wait before asking Redis again; Stack: 10)")
+    p.add_argument("--threads", type=int, default=4, help="Dramatiq worker threads (Stack: 4)")
+    p.add_argument("--count", type=int, default=0,
+                   help=f"{what} (default 60 s worth; quick {quick_seconds} s)")
+    return p
+
+
 def emit(bench: str, **figures: Any) -> None:
     print(json.dumps({"bench": bench, "cores": os.cpu_count(), **figures}, default=str), flush=True)
 

@@ -11,13 +11,7 @@ import _common as c
 
 
 def main() -> None:
-    p = c.parser(__doc__)
-    p.add_argument("--rate", type=float, default=20.0, help="offered invoices/s")
-    p.add_argument("--sellers", type=int, default=40)
-    p.add_argument("--poll-ms", type=int, default=10,
-                   help="Dramatiq worker_timeout (idle wait before asking Redis again; Stack: 10)")
-    p.add_argument("--threads", type=int, default=4, help="Dramatiq worker threads (Stack: 4)")
-    p.add_argument("--count", type=int, default=0, help="invoices (default 60 s worth; quick 8 s)")
+    p = c.latency_parser(__doc__, "invoices", quick_seconds=8)
     a = p.parse_args()
     count = a.count or int(a.rate * (8 if a.quick else 60))
     probe = c.EmulatorProbe()

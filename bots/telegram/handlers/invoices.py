@@ -95,19 +95,18 @@ async def pending(message: Message, seller: Seller | None, deps: BotDeps, lang: 
     await message.answer(pending_text(invoices, lang), reply_markup=keyboards.pending(invoices, lang))
 
 
-@router.callback_query(F.data.startswith("chk:"))
-async def check(query: CallbackQuery, seller: Seller | None, deps: BotDeps, lang: str) -> None:
+#: an invoice button's prefix -> the command it publishes and the toast that acknowledges it
+INVOICE_BUTTONS = {"chk:": (CheckStatus, "checking"), "cnl:": (CancelInvoice, "cancelling")}
+
+
+@router.callback_query(F.data.startswith(tuple(INVOICE_BUTTONS)))
+async def invoice_button(query: CallbackQuery, seller: Seller | None, deps: BotDeps,
+                         lang: str) -> None:
+    """*Check status* and *Cancel invoice* under an invoice message or in the pending list."""
     if seller is None:
         await query.answer(t(lang, "need_phone_first"))
         return
-    await deps.run(deps.bus.publish, CheckStatus(code=(query.data or "")[4:], seller_id=seller.id))
-    await query.answer(t(lang, "checking"))
-
-
-@router.callback_query(F.data.startswith("cnl:"))
-async def cancel(query: CallbackQuery, seller: Seller | None, deps: BotDeps, lang: str) -> None:
-    if seller is None:
-        await query.answer(t(lang, "need_phone_first"))
-        return
-    await deps.run(deps.bus.publish, CancelInvoice(code=(query.data or "")[4:], seller_id=seller.id))
-    await query.answer(t(lang, "cancelling"))
+    data = query.data or ""
+    command, toast = INVOICE_BUTTONS[data[:4]]
+    await deps.run(deps.bus.publish, command(code=data[4:], seller_id=seller.id))
+    await query.answer(t(lang, toast))
