@@ -2,20 +2,17 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import redis.asyncio as aioredis
 from aiogram import Bot, Dispatcher, Router
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisStorage
-from aiogram.methods.base import Response, TelegramMethod
 from aiogram.types import BotCommand
 
 from bots.telegram.deps import BotDeps
 from bots.telegram.handlers import fallback, invoices, language, start
 from bots.telegram.middlewares import DropRepeatedUpdates, SellerContext
+from bots.telegram.session import build_session
 from domain.i18n import LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -30,25 +27,8 @@ COMMANDS = {
 }
 
 
-class PinnedModelsSession(AiohttpSession):
-    """aiogram parses every Bot API answer as `Response[T]`; pydantic (2.12+) keeps such generic
-    classes only weakly, so each garbage collection dropped them and the next call rebuilt one
-    (about 3 ms: 12 % of the bot's CPU under load, bench/throughput.py). Holding the ones in use
-    keeps pydantic's cache warm for the life of the process."""
-
-    _pinned: dict[object, type] = {}
-
-    def check_response(self, bot: Bot, method: TelegramMethod[Any], status_code: int,
-                       content: str) -> Response[Any]:
-        returning = method.__returning__
-        if returning not in self._pinned:
-            self._pinned[returning] = Response[returning]  # type: ignore[valid-type]
-        return super().check_response(bot, method, status_code, content)
-
-
 def build_bot(token: str, api_base: str) -> Bot:
-    session = PinnedModelsSession(api=TelegramAPIServer.from_base(api_base))
-    return Bot(token, session=session)
+    return Bot(token, session=build_session(api_base))
 
 
 def build_dispatcher(deps: BotDeps, bot_id: int) -> Dispatcher:
