@@ -350,12 +350,12 @@ class Processes:
                  threads: int = 8, poll_ms: int = 10, **env: str) -> None:
         import subprocess
 
+        from fastapi import FastAPI
+
         from storage.settings import load_settings
         from web.emulators import serve_in_thread
         from web.emulators.telegram import TelegramEmulator
         from web.sandbox.liqpay import LiqPaySandbox
-
-        from fastapi import FastAPI
 
         web_port = free_port()
         self.base_url = f"http://127.0.0.1:{web_port}"
@@ -375,8 +375,8 @@ class Processes:
         environ = {k: v for k, v in os.environ.items()
                    if not k.startswith(("DATABASE_", "REDIS_", "TELEGRAM_", "LIQPAY_"))}
         environ.update(DATABASE_URL=db_url, REDIS_URL=redis_url, VAR_DIR=str(directory),
-                       PUBLIC_BASE_URL=self.base_url, PORT=str(web_port), TELEGRAM_API_BASE=f"{base}/emulator/telegram",
-                       LIQPAY_API_BASE=f"{base}/sandbox/liqpay", PYTHONPATH=str(ROOT), **env)
+                       PUBLIC_BASE_URL=self.base_url, PORT=str(web_port),
+                       TELEGRAM_API_BASE=f"{base}/emulator/telegram", LIQPAY_API_BASE=f"{base}/sandbox/liqpay", PYTHONPATH=str(ROOT), **env)
         commands = {"web": [chatpay, "web"], "telegram": [chatpay, "telegram"]}
         for n in range(workers):
             commands[f"worker{n}"] = [chatpay, "worker", "--threads", str(threads),

@@ -14,8 +14,8 @@ from domain.i18n import t
 from storage.repository import Seller
 from storage.uow import UnitOfWork
 
-#: seconds a cached seller is trusted. Only this bot process changes a seller's phone, currency
-#: and language, and it refreshes the cache when it does; the bound covers anything else
+#: seconds a cached seller is trusted. Only registered sellers are cached, and the process that
+#: changes one refreshes its own entry; the bound covers a language changed through another process
 CACHE_TTL = 60.0
 CACHE_SIZE = 10_000  #: sellers kept; the least recently used go first
 MISSING = object()  #: `SellerBook.cached` found nothing fresh: look it up
@@ -47,7 +47,7 @@ class SellerBook:
     # -- reading ------------------------------------------------------------------------------
 
     def cached(self, external_id: str) -> Seller | None | object:
-        """The cached seller (or None for a known stranger), or `MISSING` if a look-up is due."""
+        """The cached seller, or `MISSING` if a look-up is due."""
         with self._lock:
             entry = self._entries.get(external_id)
             if entry is None or entry[0] <= self.clock():
@@ -65,6 +65,11 @@ class SellerBook:
         return seller
 
     def _remember(self, external_id: str, seller: Seller | None) -> None:
+        if seller is None or not seller.currency:
+            # a stranger or a half-registered seller is not cached: with several web processes
+            # (the Viber webhook), another one may be completing the registration right now
+            self.forget(external_id)
+            return
         with self._lock:
             self._entries[external_id] = (self.clock() + self.ttl, seller)
             self._entries.move_to_end(external_id)

@@ -33,7 +33,7 @@ def book(uow_factory: Callable[[], UnitOfWork], clock: Clock) -> SellerBook:
 
 
 def test_changes_made_through_the_bot_are_seen_on_the_next_message(book: SellerBook) -> None:
-    assert book.find("7") is None  # a stranger, remembered as one
+    assert book.find("7") is None  # a stranger
     outcome = book.register_phone("7", "+380501234567", "Olena", "uk")
     assert outcome.seller is not None and outcome.seller.currency == "UAH"
     assert book.find("7") == outcome.seller  # not the cached "stranger"
@@ -62,6 +62,17 @@ def test_currency_is_refused_to_a_stranger_and_for_an_unknown_currency(
     assert book.find("8") is None
 
 
+def test_a_registration_finished_in_another_process_is_seen_at_once(
+        book: SellerBook, uow_factory: Callable[[], UnitOfWork]) -> None:
+    assert book.find("9") is None  # a stranger writes to this process first
+    other = SellerBook(uow_factory, "telegram", frozenset({"USD"}))  # e.g. another web process
+    outcome = other.register_phone("9", "+380501234567", "Olena", "uk")  # UAH not taken there
+    assert outcome.seller is not None and outcome.seller.currency is None
+    assert book.find("9") is not None  # no cached "stranger"
+    other.set_currency("9", "USD")
+    assert book.find("9").currency == "USD"  # type: ignore[union-attr]  # no cached half-seller
+
+
 def test_a_failed_write_forgets_the_seller_rather_than_keep_a_guess(book: SellerBook) -> None:
     book.register_phone("7", "+380501234567", "Olena", "uk")
     broken = SellerBook(_unreachable(), "telegram", SUPPORTED)
@@ -75,7 +86,7 @@ def test_the_cache_keeps_at_most_its_size(uow_factory: Callable[[], UnitOfWork],
                                           clock: Clock) -> None:
     small = SellerBook(uow_factory, "telegram", SUPPORTED, size=3, clock=clock)
     for n in range(5):
-        small.find(str(n))
+        small.register_phone(str(n), f"+38050123456{n}", "Shop", "uk")
     assert [small.cached(str(n)) is MISSING for n in range(5)] == [True, True, False, False,
                                                                    False]
 
