@@ -1,7 +1,8 @@
 """The unit of work: one transaction; leaving it without commit() rolls back.
 
 On commit it writes every event the touched invoices recorded into the audit trail, and keeps
-the ids of those that tell the seller something (`notify_ids`) so the caller can publish them.
+the ids of those that tell the seller something (`notify_ids`, and the rows as `notify_rows`)
+so the caller can publish them.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from domain.invoice import InvoiceStatus
 from storage.db import READONLY
 from storage.repository import EventRepository, InvoiceRepository, SellerRepository
+from storage.tables import InvoiceEventRow
 
 
 class UnitOfWork:
@@ -20,6 +22,7 @@ class UnitOfWork:
         self._factory = session_factory
         self._readonly = False
         self.notify_ids: list[int] = []
+        self.notify_rows: list[InvoiceEventRow] = []
 
     def readonly(self) -> UnitOfWork:
         """Only read. On SQLite this takes no write lock, so it never queues behind writers."""
@@ -34,6 +37,7 @@ class UnitOfWork:
         self.sellers = SellerRepository(self.session)
         self.events = EventRepository(self.session)
         self.notify_ids = []
+        self.notify_rows = []
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -59,7 +63,8 @@ class UnitOfWork:
             invoice.events.clear()
         self.session.flush()
         self.session.commit()
-        self.notify_ids = [r.id for r in rows if r.notify and r.id is not None]
+        self.notify_rows = [r for r in rows if r.notify and r.id is not None]
+        self.notify_ids = [r.id for r in self.notify_rows if r.id is not None]
         # a later commit in the same unit of work records later transitions from here on
         self.invoices.seen[:] = [(inv, str(inv.status)) for inv, _ in self.invoices.seen]
 

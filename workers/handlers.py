@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
@@ -26,6 +27,7 @@ from domain.money import Money
 from domain.polling import next_poll_at
 from domain.ports import PaymentRequest, ProviderStatus
 from storage.repository import ConcurrentUpdate, Seller, new_code, new_id
+from storage.tables import InvoiceEventRow
 from storage.uow import UnitOfWork
 from workers.render import pay_link, render_event
 from workers.runtime import Deps
@@ -76,8 +78,9 @@ def create_invoice(cmd: commands.CreateInvoice, d: Deps) -> str:
                 idempotency_key=cmd.idempotency_key, created_at=created,
                 expires_at=created + d.settings.invoice_ttl, channel=cmd.channel,
                 chat_id=cmd.chat_id)
+            seller = uow.sellers.get(cmd.seller_id)
             try:
-                _link(invoice, uow.sellers.get(cmd.seller_id), d)
+                _link(invoice, seller, d)
             except ProviderUnavailable as exc:
                 log.warning("Provider unreachable for %s; stored as created: %s.", invoice.id, exc)
             first_poll = _first_poll(invoice)
@@ -91,10 +94,10 @@ def create_invoice(cmd: commands.CreateInvoice, d: Deps) -> str:
                 existing = uow.invoices.by_key(cmd.idempotency_key)
                 assert existing is not None
                 return existing.id
-            claimed = uow.notify_ids
+            claimed = Claimed(uow.notify_rows, invoice, seller)
     if existing is None and invoice.status is InvoiceStatus.PENDING:
         _schedule(d, invoice, first_poll)
-        deliver(claimed, d, claimed=True)
+        deliver(claimed.ids, d, claimed=claimed)
     elif invoice.status is InvoiceStatus.CREATED:
         issue_link(invoice.id, d)
     return invoice.id
@@ -120,19 +123,20 @@ def _first_poll(invoice: Invoice) -> datetime | None:
 
 def issue_link(invoice_id: str, d: Deps) -> None:
     """Finish an invoice stored as `created` (the provider was unreachable when it was made)."""
-    def attempt() -> tuple[list[int], Invoice | None]:
+    def attempt() -> Claimed | None:
         with d.uow() as uow:
             invoice = uow.invoices.get(invoice_id, for_update=True)
             if invoice is None or invoice.status is not InvoiceStatus.CREATED:
-                return [], None
-            _link(invoice, uow.sellers.get(invoice.seller_id), d)
+                return None
+            seller = uow.sellers.get(invoice.seller_id)
+            _link(invoice, seller, d)
             uow.invoices.save(invoice, next_poll_at=_first_poll(invoice), polls_done=0)
             uow.commit(claim=True)
-            return uow.notify_ids, invoice
-    claimed, invoice = _retrying(attempt)
-    if invoice is not None:
-        _schedule(d, invoice, _first_poll(invoice))
-        deliver(claimed, d, claimed=True)
+            return Claimed(uow.notify_rows, invoice, seller)
+    claimed = _retrying(attempt)
+    if claimed is not None:
+        _schedule(d, claimed.invoice, _first_poll(claimed.invoice))
+        deliver(claimed.ids, d, claimed=claimed)
 
 
 def _schedule(d: Deps, invoice: Invoice, poll_at: datetime | None) -> None:
@@ -263,7 +267,24 @@ def cancel_invoice(cmd: commands.CancelInvoice, d: Deps) -> None:
     deliver(notified, d)
 
 
-def deliver(event_ids: list[int], d: Deps, *, claimed: bool = False) -> None:
+@dataclass(frozen=True)
+class Claimed:
+    """Events a transaction recorded and claimed for this worker, with the invoice and seller it
+    has just read: their messages are rendered from these, without reading them again."""
+    rows: list[InvoiceEventRow]
+    invoice: Invoice
+    seller: Seller | None
+
+    @property
+    def ids(self) -> list[int]:
+        return [r.id for r in self.rows if r.id is not None]
+
+    def loaded(self, event_id: int) -> tuple[InvoiceEventRow, Invoice, Seller] | None:
+        row = next((r for r in self.rows if r.id == event_id), None)
+        return None if row is None or self.seller is None else (row, self.invoice, self.seller)
+
+
+def deliver(event_ids: list[int], d: Deps, *, claimed: Claimed | None = None) -> None:
     """Send these events' messages now; a failure leaves them queued for a retry.
 
     `claimed`: the transaction that recorded them also claimed them for this worker.
@@ -277,21 +298,27 @@ def deliver(event_ids: list[int], d: Deps, *, claimed: bool = False) -> None:
             d.bus.publish(commands.NotifySeller(event_id), delay_ms=int(delay * 1000))
 
 
-def notify_seller(event_id: int, d: Deps, *, claimed: bool = False) -> None:
+def notify_seller(event_id: int, d: Deps, *, claimed: Claimed | None = None) -> None:
     """Send one event's message exactly once (claimed in the database before sending)."""
-    if not claimed:
+    if claimed is None:
         moment = now()
         with d.uow() as uow:
             if not uow.events.claim(event_id, moment, moment - CLAIM_TTL):
                 return
             uow.commit()
-    with d.uow().readonly() as uow:
-        event = uow.events.get(event_id)
-        assert event is not None
-        invoice = uow.invoices.get(event.invoice_id)
-        assert invoice is not None
-        seller = uow.sellers.get(invoice.seller_id)
-        assert seller is not None
+    loaded = claimed.loaded(event_id) if claimed is not None else None
+    if loaded is None:
+        with d.uow().readonly() as uow:  # rendered inside: leaving it expires the rows
+            event = uow.events.get(event_id)
+            assert event is not None
+            invoice = uow.invoices.get(event.invoice_id)
+            assert invoice is not None
+            seller = uow.sellers.get(invoice.seller_id)
+            assert seller is not None
+            message = render_event(event, invoice, seller, d.settings.public_base_url)
+            is_invoice_message = event.name == "InvoiceLinkIssued"
+    else:
+        event, invoice, seller = loaded
         message = render_event(event, invoice, seller, d.settings.public_base_url)
         is_invoice_message = event.name == "InvoiceLinkIssued"
     message_id: str | None = None
