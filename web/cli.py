@@ -116,15 +116,13 @@ def worker(threads: int = typer.Option(8, help="worker threads"),
            poll_ms: int = typer.Option(10, help="longest idle wait before asking Redis again (ms)")) -> None:
     """A Dramatiq worker: creates invoices, polls providers, sends messages."""
     _logging()
-    import dramatiq
-
+    from storage.queue import start_worker
     from workers import actors, runtime
 
     deps = runtime.bootstrap(_settings())
     runtime.configure(deps)
     actors.declare(deps.bus.broker)
-    process = dramatiq.Worker(deps.bus.broker, worker_threads=threads, worker_timeout=poll_ms)
-    process.start()
+    process = start_worker(deps.bus.broker, threads=threads, poll_ms=poll_ms)
     logging.getLogger(__name__).info("Worker started with %d threads.", threads)
     _wait_for_signal()
     process.stop()

@@ -11,7 +11,6 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
-import dramatiq
 import redis
 
 from bots.telegram.app import build_bot, build_dispatcher, set_commands
@@ -20,6 +19,7 @@ from bots.viber.dialog import ViberDeps
 from bots.viber.webhook import PATH as VIBER_WEBHOOK_PATH
 from bots.viber.webhook import viber_routes
 from storage.migrate import upgrade
+from storage.queue import start_worker
 from storage.settings import Settings
 from web.app import WebDeps, create_app
 from web.emulators import serve_in_thread
@@ -68,9 +68,8 @@ class Stack:
             viber_api.set_webhook(f"{self.base_url}{VIBER_WEBHOOK_PATH}")
 
         actors.declare(deps.bus.broker)
-        worker = dramatiq.Worker(deps.bus.broker, worker_threads=self.worker_threads,
-                                 worker_timeout=self.worker_timeout_ms)
-        worker.start()
+        worker = start_worker(deps.bus.broker, threads=self.worker_threads,
+                              poll_ms=self.worker_timeout_ms)
         self._stops.append(worker.stop)
 
         if self.run_scheduler:

@@ -23,7 +23,7 @@ from sqlalchemy import text
 
 from domain.commands import CreateInvoice
 from domain.invoice import Invoice
-from storage.settings import EMULATOR_TELEGRAM_TOKEN, load_settings
+from storage.settings import load_settings
 from web.app import WebDeps, create_app
 from web.emulators import serve_in_thread
 from web.emulators.telegram import TelegramEmulator
@@ -173,13 +173,11 @@ class Rig:
 
     def start_inprocess_worker(self, threads: int = 4) -> None:
         """A Dramatiq worker in this process (same code as `chatpay worker`, started faster)."""
-        import dramatiq
-
+        from storage.queue import start_worker
         from workers import actors
         assert self.deps is not None
         actors.declare(self.deps.bus.broker)
-        worker = dramatiq.Worker(self.deps.bus.broker, worker_threads=threads, worker_timeout=50)
-        worker.start()
+        worker = start_worker(self.deps.bus.broker, threads=threads, poll_ms=50)
         self._stops.insert(1, worker.stop)  # stopped before the web server and the engine
 
     # -- seller side ----------------------------------------------------------------------------

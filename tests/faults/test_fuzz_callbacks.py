@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from hypothesis import HealthCheck, example, given, settings
