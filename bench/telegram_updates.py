@@ -52,6 +52,40 @@ def burst(tg, token: str, chats: list[int], n: int, text: str) -> float:  # type
     return done / (time.monotonic() - t0)
 
 
+def echo_dispatcher(_bot_id: int):  # type: ignore[no-untyped-def]
+    """A bare aiogram bot: answers every text with the same text, nothing else."""
+    from aiogram import Dispatcher, Router
+    from aiogram.types import Message
+    router = Router()
+
+    @router.message()
+    async def echo_handler(message: Message) -> None:
+        await message.answer(message.text or "?")
+
+    dp = Dispatcher()
+    dp.include_router(router)
+    return dp
+
+
+def echo_updates_per_s(n: int, chats: int = 100) -> float:
+    """Updates/s of a bare aiogram echo bot and the emulator it polls, alone on this machine:
+    the most any aiogram bot could handle here. Best of three bursts."""
+    from web.emulators import serve_in_thread
+    from web.emulators.telegram import TelegramEmulator
+    token = "222222:bench-echo"
+    tg = TelegramEmulator()
+    tg.add_bot(token)
+    base, stop_web = serve_in_thread(tg.app)
+    stop, _ = run_bot(echo_dispatcher, token, base)
+    ids = [700_000 + i for i in range(chats)]
+    try:
+        burst(tg, token, ids, min(50, n), "warm-up")
+        return max(burst(tg, token, ids, n, "/help") for _ in range(3))
+    finally:
+        stop()
+        stop_web()
+
+
 def main() -> None:
     p = c.parser(__doc__)
     p.add_argument("--updates", type=int, default=0)
@@ -59,9 +93,6 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=3)
     a = p.parse_args()
     n = a.updates or (300 if a.quick else 2000)
-    from aiogram import Dispatcher, Router
-    from aiogram.types import Message
-
     from bots.telegram.app import build_dispatcher
     from bots.telegram.deps import BotDeps
     from storage.db import make_engine, make_session_factory
@@ -92,17 +123,7 @@ def main() -> None:
             tg.user_shares_contact(chat, f"+38050{chat % 10_000_000:07d}", token=ours)
             tg.wait_for(chat, lambda m: "UAH" in (m.get("text") or ""), token=ours)
 
-        router = Router()
-
-        @router.message()
-        async def echo_handler(message: Message) -> None:
-            await message.answer(message.text or "?")
-
-        def echo_dp(_bot_id: int) -> Dispatcher:
-            dp = Dispatcher()
-            dp.include_router(router)
-            return dp
-        stop_echo, _ = run_bot(echo_dp, echo, base)
+        stop_echo, _ = run_bot(echo_dispatcher, echo, base)
         burst(tg, ours, chats, min(50, n), a.text)  # warm-up
         burst(tg, echo, chats, min(50, n), a.text)
         # both bots poll throughout; their bursts alternate, so a busy moment of the machine

@@ -12,6 +12,10 @@ from __future__ import annotations
 import time
 
 import _common as c
+from telegram_updates import echo_updates_per_s
+
+#: the seller's messages per invoice: the *Create invoice* tap, the amount, the description
+UPDATES_PER_INVOICE = 3
 
 
 def noop_throughput(redis_url: str, n: int) -> float:
@@ -73,9 +77,12 @@ def main() -> None:
         finally:
             stack.stop()
         noop = noop_throughput(r, 2000 if a.quick else 10000)
+    echo = echo_updates_per_s(500 if a.quick else 2000)
     c.emit("throughput", db=a.db, layout=a.layout,
            workers=a.workers if a.layout == "procfile" else None, steps=steps, sustained_invoices_per_s=round(best, 1),
            dramatiq_noop_per_s=round(noop, 1), ratio=round(best / noop, 4) if noop else None,
+           echo_bot_updates_per_s=round(echo, 1),
+           echo_bot_ceiling_invoices_per_s=round(echo / UPDATES_PER_INVOICE, 1),
            target_invoices_per_s=150)
 
 
