@@ -96,8 +96,12 @@ def create_invoice(cmd: commands.CreateInvoice, d: Deps) -> str:
                 return existing.id
             claimed = Claimed(uow.notify_rows, invoice, seller)
     if existing is None and invoice.status is InvoiceStatus.PENDING:
-        _schedule(d, invoice, first_poll)
-        deliver(claimed.ids, d, claimed=claimed)
+        # the seller waits for the QR; the poll and the expiry are due in seconds at the
+        # earliest, and the reconciler schedules them from the database if this worker dies
+        try:
+            deliver(claimed.ids, d, claimed=claimed)
+        finally:
+            _schedule(d, invoice, first_poll)
     elif invoice.status is InvoiceStatus.CREATED:
         issue_link(invoice.id, d)
     return invoice.id
@@ -135,8 +139,10 @@ def issue_link(invoice_id: str, d: Deps) -> None:
             return Claimed(uow.notify_rows, invoice, seller)
     claimed = _retrying(attempt)
     if claimed is not None:
-        _schedule(d, claimed.invoice, _first_poll(claimed.invoice))
-        deliver(claimed.ids, d, claimed=claimed)
+        try:
+            deliver(claimed.ids, d, claimed=claimed)
+        finally:
+            _schedule(d, claimed.invoice, _first_poll(claimed.invoice))
 
 
 def _schedule(d: Deps, invoice: Invoice, poll_at: datetime | None) -> None:
