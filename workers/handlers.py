@@ -188,15 +188,30 @@ def poll_invoice(invoice_id: str, d: Deps) -> None:
         polls, due = uow.invoices.poll_state(invoice_id)
     if due is None or due > now() + POLL_EARLY:
         return
-    deliver(apply_fact(d.provider.fetch_status(invoice.order_id), d.uow), d)
+    fact = d.provider.fetch_status(invoice.order_id)
     following = next_poll_at(invoice.created_at, polls + 1, invoice.expires_at)
-    with d.uow() as uow:
-        current = uow.invoices.get(invoice_id, for_update=True)
-        if current is None or current.status is not InvoiceStatus.PENDING:
-            return
-        uow.invoices.schedule(invoice_id, polls_done=polls + 1, next_poll_at=following)
-        uow.commit()
-    if following is not None:
+
+    def attempt() -> tuple[list[int], bool]:
+        """Apply the answer and plan the next poll in one transaction; True: still pending."""
+        with d.uow() as uow:
+            current = uow.invoices.get(invoice_id, for_update=True)
+            if current is None:
+                return [], False
+            changed = current.apply(fact, now())
+            pending = current.status is InvoiceStatus.PENDING
+            if pending and changed:
+                uow.invoices.save(current, polls_done=polls + 1, next_poll_at=following)
+            elif pending:  # the usual answer: nothing new, only the schedule moves on
+                uow.invoices.schedule(invoice_id, polls_done=polls + 1, next_poll_at=following)
+            elif changed:
+                uow.invoices.save(current, **({} if current.is_open else {"next_poll_at": None}))
+            else:
+                return [], False
+            uow.commit()
+            return uow.notify_ids, pending
+    notified, pending = _retrying(attempt)
+    deliver(notified, d)
+    if pending and following is not None:
         d.bus.publish(commands.PollInvoice(invoice_id),
                       delay_ms=int((following - now()).total_seconds() * 1000))
 
