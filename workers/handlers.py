@@ -321,23 +321,12 @@ def deliver(event_ids: list[int], d: Deps, *, claimed: Claimed | None = None) ->
 
 def notify_seller(event_id: int, d: Deps, *, claimed: Claimed | None = None) -> None:
     """Send one event's message exactly once (claimed in the database before sending)."""
-    if claimed is None:
-        moment = now()
-        with d.uow() as uow:
-            if not uow.events.claim(event_id, moment, moment - CLAIM_TTL):
-                return
-            uow.commit()
     loaded = claimed.loaded(event_id) if claimed is not None else None
     if loaded is None:
-        with d.uow().readonly() as uow:  # rendered inside: leaving it expires the rows
-            event = uow.events.get(event_id)
-            assert event is not None
-            invoice = uow.invoices.get(event.invoice_id)
-            assert invoice is not None
-            seller = uow.sellers.get(invoice.seller_id)
-            assert seller is not None
-            message = render_event(event, invoice, seller, d.settings.public_base_url)
-            is_invoice_message = event.name == "InvoiceLinkIssued"
+        prepared = _claim_and_render(event_id, d, claim=claimed is None)
+        if prepared is None:
+            return  # sent, or being sent, by another worker
+        message, invoice, seller, is_invoice_message = prepared
     else:
         event, invoice, seller = loaded
         message = render_event(event, invoice, seller, d.settings.public_base_url)
@@ -363,6 +352,31 @@ def notify_seller(event_id: int, d: Deps, *, claimed: Claimed | None = None) -> 
         if is_invoice_message and message_id:
             uow.invoices.schedule(invoice.id, message_id=message_id)
         uow.commit()
+
+
+def _claim_and_render(event_id: int, d: Deps, *, claim: bool,
+                      ) -> tuple[OutboundMessage, Invoice, Seller, bool] | None:
+    """Take the right to send the event's message (unless the caller's transaction took it) and
+    read what it says, in one transaction; None if another worker has it.
+
+    Rendered before leaving the unit of work: a read-only one rolls back, which expires the rows.
+    """
+    unit = d.uow() if claim else d.uow().readonly()
+    with unit as uow:
+        if claim:
+            moment = now()
+            if not uow.events.claim(event_id, moment, moment - CLAIM_TTL):
+                return None
+        event = uow.events.get(event_id)
+        assert event is not None
+        invoice = uow.invoices.get(event.invoice_id)
+        assert invoice is not None
+        seller = uow.sellers.get(invoice.seller_id)
+        assert seller is not None
+        if claim:
+            uow.commit()
+        message = render_event(event, invoice, seller, d.settings.public_base_url)
+        return message, invoice, seller, event.name == "InvoiceLinkIssued"
 
 
 def tell(d: Deps, channel: str, chat_id: str, text: str) -> None:
