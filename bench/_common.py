@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from storage.queue import POLL_MS  # noqa: E402 - after the repository is on the path
+
 logging.basicConfig(level=logging.WARNING)
 
 
@@ -50,8 +52,8 @@ def latency_parser(doc: str | None, what: str, quick_seconds: int) -> argparse.A
     p = parser(doc)
     p.add_argument("--rate", type=float, default=20.0, help=f"offered {what}/s")
     p.add_argument("--sellers", type=int, default=40)
-    p.add_argument("--poll-ms", type=int, default=10,
-                   help="Dramatiq worker_timeout (idle wait before asking Redis again; Stack: 10)")
+    p.add_argument("--poll-ms", type=int, default=POLL_MS,
+                   help="longest idle wait for a wake-up before a worker asks Redis anyway")
     p.add_argument("--threads", type=int, default=4, help="Dramatiq worker threads (Stack: 4)")
     p.add_argument("--count", type=int, default=0,
                    help=f"{what} (default 60 s worth; quick {quick_seconds} s)")
@@ -237,7 +239,7 @@ def start_layout(layout: str, db_url: str, redis_url: str, directory: Path,
            if k not in ("worker_threads", "worker_timeout_ms")}
     return Processes(db_url, redis_url, directory, workers=workers,
                      threads=overrides.get("worker_threads", 8),
-                     poll_ms=overrides.get("worker_timeout_ms", 10), **env)
+                     poll_ms=overrides.get("worker_timeout_ms", POLL_MS), **env)
 
 
 def start_stack(db_url: str, redis_url: str, directory: Path, **overrides: Any) -> Any:  # noqa: ANN401
@@ -245,7 +247,7 @@ def start_stack(db_url: str, redis_url: str, directory: Path, **overrides: Any) 
     from web.stack import Stack
 
     worker_threads = overrides.pop("worker_threads", 4)
-    worker_timeout_ms = overrides.pop("worker_timeout_ms", 50)  # the Stack's default
+    worker_timeout_ms = overrides.pop("worker_timeout_ms", POLL_MS)
     port = free_port()
     settings = load_settings(**{
         "database_url": db_url, "redis_url": redis_url, "var_dir": directory,
@@ -347,7 +349,7 @@ class Processes:
     `.telegram`, `.sandbox`, `.settings`, `.base_url` (the web edge), `.stop()`."""
 
     def __init__(self, db_url: str, redis_url: str, directory: Path, workers: int = 2,
-                 threads: int = 8, poll_ms: int = 10, **env: str) -> None:
+                 threads: int = 8, poll_ms: int = POLL_MS, **env: str) -> None:
         import subprocess
 
         from fastapi import FastAPI

@@ -9,9 +9,10 @@ import logging
 
 import dramatiq
 import redis
-from dramatiq.broker import Consumer
-from dramatiq.brokers.redis import RedisBroker
+from dramatiq.broker import Consumer, MessageProxy
+from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
 from dramatiq.common import dq_name
+from dramatiq.errors import ConnectionClosed
 from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications, TimeLimit
 
 from domain.commands import Command, CreateInvoice
@@ -31,28 +32,74 @@ THREAD_WAKE_MS = 200
 #: sends are due in seconds, so they tolerate this; asking it as often as the main queue doubled
 #: an idle worker's CPU.
 DELAY_POLL_MS = 100
+#: The longest an idle consumer waits for a wake-up before asking the queue anyway (ms). A new
+#: message wakes it at once; this only bounds the wait when a wake-up token went to another.
+POLL_MS = 50
+WAKE_TOKENS = 64  #: a queue's wake-up list is kept this short when no consumer is waiting
 
 
 class PollingRedisBroker(RedisBroker):
-    """Dramatiq's Redis broker; its consumers wait at most `poll_ms` between two fetches while idle
-    (the delay queue's at most DELAY_POLL_MS).
+    """Dramatiq's Redis broker, woken rather than only polling.
+
+    Every message put on a queue also pushes a token on the queue's wake-up list; an idle
+    consumer waits on that list (BLPOP) for at most `poll_ms` instead of sleeping, so a new
+    message is fetched at once, and a lost token costs at most one `poll_ms`. The delay queue
+    is only polled, every DELAY_POLL_MS: what it holds is due in seconds.
 
     Dramatiq uses one `worker_timeout` for both the consumers' idle poll and the worker threads'
-    wake-up; a 10 ms poll (for a prompt tap -> QR) then woke every thread 100 times a second.
+    wake-up; start_worker() separates the two so a short poll does not wake every thread.
     """
 
-    poll_ms = 10
+    poll_ms = POLL_MS
+
+    def wake_key(self, queue_name: str) -> str:
+        return f"{self.namespace}:{queue_name}.wake"
 
     def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000) -> Consumer:
-        longest = DELAY_POLL_MS if dq_name(queue_name) == queue_name else self.poll_ms
-        return super().consume(queue_name, prefetch, min(timeout, max(longest, self.poll_ms)))
+        """`timeout` (Dramatiq's worker_timeout) is ignored: `poll_ms` decides."""
+        if dq_name(queue_name) == queue_name:
+            return super().consume(queue_name, prefetch, max(DELAY_POLL_MS, self.poll_ms))
+        return _WakeableConsumer(self, queue_name, prefetch, self.poll_ms)
+
+    def enqueue(self, message: dramatiq.Message, *,  # type: ignore[type-arg]
+                delay: int | None = None) -> dramatiq.Message:  # type: ignore[type-arg]
+        enqueued = super().enqueue(message, delay=delay)
+        if delay is None:
+            key = self.wake_key(message.queue_name)
+            try:
+                self.client.pipeline(transaction=False).lpush(key, 1).ltrim(
+                    key, 0, WAKE_TOKENS - 1).execute()
+            except redis.RedisError as exc:  # the message is stored; a poll will find it
+                log.info("Could not wake the consumers of %s: %s.", message.queue_name, exc)
+        return enqueued
+
+
+class _WakeableConsumer(_RedisConsumer):
+    """After an empty fetch, waits on the queue's wake-up list instead of sleeping."""
+
+    def __init__(self, broker: PollingRedisBroker, queue_name: str, prefetch: int,
+                 wait_ms: int) -> None:
+        super().__init__(broker, queue_name, prefetch, 1)  # Dramatiq's own sleep: 0 ms
+        self.wake_key = broker.wake_key(queue_name)
+        # a wait as long as the client's socket timeout would fail as a broken connection
+        kwargs = broker.client.connection_pool.connection_kwargs
+        socket_timeout = kwargs.get("socket_timeout") or kwargs.get("orig_socket_timeout") or 5
+        self.wait_s = min(max(wait_ms, 1) / 1000, socket_timeout / 2)
+
+    def __next__(self) -> MessageProxy | None:
+        message = super().__next__()
+        if message is None and not self.message_cache:
+            try:
+                self.broker.client.blpop([self.wake_key], timeout=self.wait_s)
+            except redis.ConnectionError as exc:
+                raise ConnectionClosed(exc) from None
+        return message
 
 
 def start_worker(broker: PollingRedisBroker, *, threads: int, poll_ms: int) -> dramatiq.Worker:
     """A started Dramatiq worker whose consumers ask Redis at most every `poll_ms` when idle."""
     broker.poll_ms = poll_ms
-    worker = dramatiq.Worker(broker, worker_threads=threads,
-                             worker_timeout=max(THREAD_WAKE_MS, poll_ms))
+    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=THREAD_WAKE_MS)
     worker.start()
     return worker
 

@@ -10,6 +10,7 @@ import threading
 import typer
 
 from domain.errors import ChatpayError
+from storage.queue import POLL_MS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="chatpay: card payments from inside Telegram and Viber.")
@@ -113,7 +114,7 @@ def viber_set_webhook() -> None:
 
 @app.command()
 def worker(threads: int = typer.Option(8, help="worker threads"),
-           poll_ms: int = typer.Option(10, help="longest idle wait before asking Redis again (ms)")) -> None:
+           poll_ms: int = typer.Option(POLL_MS, help="longest idle wait for a wake-up before asking Redis again (ms)")) -> None:
     """A Dramatiq worker: creates invoices, polls providers, sends messages."""
     _logging()
     from storage.queue import start_worker

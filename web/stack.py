@@ -19,7 +19,7 @@ from bots.viber.dialog import ViberDeps
 from bots.viber.webhook import PATH as VIBER_WEBHOOK_PATH
 from bots.viber.webhook import viber_routes
 from storage.migrate import upgrade
-from storage.queue import start_worker
+from storage.queue import POLL_MS, start_worker
 from storage.settings import Settings
 from web.app import WebDeps, create_app
 from web.emulators import serve_in_thread
@@ -36,7 +36,7 @@ class Stack:
     redis_url: str
     emulators: bool = True
     worker_threads: int = 4
-    worker_timeout_ms: int = 10  #: longest an idle worker waits before asking Redis again
+    worker_timeout_ms: int = POLL_MS  #: longest an idle worker waits before asking Redis anyway
     run_scheduler: bool = True
     run_bot: bool = True
     base_url: str = ""
