@@ -6,6 +6,7 @@ actor, and the worker that declared it picks it up.
 from __future__ import annotations
 
 import logging
+import time
 
 import dramatiq
 import redis
@@ -36,6 +37,7 @@ DELAY_POLL_MS = 100
 #: message wakes it at once; this only bounds the wait when a wake-up token went to another.
 POLL_MS = 50
 WAKE_TOKENS = 64  #: a queue's wake-up list is kept this short when no consumer is waiting
+FULL_WAIT_S = 0.005  #: a consumer with all its prefetch slots taken looks again this often
 
 
 class PollingRedisBroker(RedisBroker):
@@ -88,12 +90,17 @@ class _WakeableConsumer(_RedisConsumer):
 
     def __next__(self) -> MessageProxy | None:
         message = super().__next__()
-        if message is None and not self.message_cache:
-            try:
-                self.broker.client.blpop([self.wake_key], timeout=self.wait_s)
-            except redis.ConnectionError as exc:
-                raise ConnectionClosed(exc) from None
-        return message
+        if message is not None or self.message_cache:
+            return message
+        if self.outstanding_message_count >= self.prefetch:
+            # full: it could not fetch anyway, and a token it took would not reach an idle worker
+            time.sleep(min(self.wait_s, FULL_WAIT_S))
+            return None
+        try:
+            self.broker.client.blpop([self.wake_key], timeout=self.wait_s)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise ConnectionClosed(exc) from None
+        return None
 
 
 def start_worker(broker: PollingRedisBroker, *, threads: int, poll_ms: int) -> dramatiq.Worker:

@@ -91,3 +91,19 @@ def test_commands_and_delayed_commands_are_handled_and_never_early(
         worker.stop()
     assert handled["now"] < handled["later"]
     assert handled["later"] - sent >= 0.7
+
+
+def test_a_worker_with_no_free_slot_leaves_the_wake_up_to_an_idle_one(
+        broker: PollingRedisBroker) -> None:
+    @dramatiq.actor(broker=broker, queue_name=QUEUE, actor_name="noop")
+    def noop() -> None: ...
+
+    noop.send()
+    noop.send()
+    key = broker.wake_key(QUEUE)
+    busy = broker.consume(QUEUE, prefetch=1)
+    assert next(busy) is not None  # its only slot is taken, not yet acknowledged
+    assert next(busy) is None
+    assert broker.client.llen(key) == 2  # both tokens are left for consumers that can fetch
+    idle = broker.consume(QUEUE, prefetch=1)
+    assert next(idle) is not None
