@@ -21,8 +21,12 @@ class UnitOfWork:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
         self._readonly = False
-        self.notify_ids: list[int] = []
         self.notify_rows: list[InvoiceEventRow] = []
+
+    @property
+    def notify_ids(self) -> list[int]:
+        """The ids of the events the last commit recorded that tell the seller something."""
+        return [r.id for r in self.notify_rows if r.id is not None]
 
     def readonly(self) -> UnitOfWork:
         """Only read. On SQLite this takes no write lock, so it never queues behind writers."""
@@ -36,7 +40,6 @@ class UnitOfWork:
         self.invoices = InvoiceRepository(self.session)
         self.sellers = SellerRepository(self.session)
         self.events = EventRepository(self.session)
-        self.notify_ids = []
         self.notify_rows = []
         return self
 
@@ -64,7 +67,6 @@ class UnitOfWork:
         self.session.flush()
         self.session.commit()
         self.notify_rows = [r for r in rows if r.notify and r.id is not None]
-        self.notify_ids = [r.id for r in self.notify_rows if r.id is not None]
         # a later commit in the same unit of work records later transitions from here on
         self.invoices.seen[:] = [(inv, str(inv.status)) for inv, _ in self.invoices.seen]
 

@@ -322,15 +322,11 @@ def deliver(event_ids: list[int], d: Deps, *, claimed: Claimed | None = None) ->
 def notify_seller(event_id: int, d: Deps, *, claimed: Claimed | None = None) -> None:
     """Send one event's message exactly once (claimed in the database before sending)."""
     loaded = claimed.loaded(event_id) if claimed is not None else None
-    if loaded is None:
-        prepared = _claim_and_render(event_id, d, claim=claimed is None)
-        if prepared is None:
-            return  # sent, or being sent, by another worker
-        message, invoice, seller, is_invoice_message = prepared
-    else:
-        event, invoice, seller = loaded
-        message = render_event(event, invoice, seller, d.settings.public_base_url)
-        is_invoice_message = event.name == "InvoiceLinkIssued"
+    prepared = (_claim_and_render(event_id, d, claim=claimed is None) if loaded is None
+                else _render(*loaded, d))
+    if prepared is None:
+        return  # sent, or being sent, by another worker
+    message, invoice, seller, is_invoice_message = prepared
     message_id: str | None = None
     if not seller.subscribed:
         log.info("Seller %d unsubscribed on %s; event %d not sent.", seller.id, invoice.channel,
@@ -375,8 +371,14 @@ def _claim_and_render(event_id: int, d: Deps, *, claim: bool,
         assert seller is not None
         if claim:
             uow.commit()
-        message = render_event(event, invoice, seller, d.settings.public_base_url)
-        return message, invoice, seller, event.name == "InvoiceLinkIssued"
+        return _render(event, invoice, seller, d)
+
+
+def _render(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
+            d: Deps) -> tuple[OutboundMessage, Invoice, Seller, bool]:
+    """The event's message, and whether it is the invoice message (its id is kept for replies)."""
+    message = render_event(event, invoice, seller, d.settings.public_base_url)
+    return message, invoice, seller, event.name == "InvoiceLinkIssued"
 
 
 def tell(d: Deps, channel: str, chat_id: str, text: str) -> None:
