@@ -27,8 +27,7 @@ def rss_mb(pid: int) -> float:
 
 
 def child(db: str, redis_url: str, directory: str) -> None:
-    import dramatiq
-
+    from storage.queue import start_worker
     from storage.settings import load_settings
     from workers import actors, runtime, scheduler
     settings = load_settings(database_url=db, redis_url=redis_url, var_dir=directory,
@@ -37,8 +36,7 @@ def child(db: str, redis_url: str, directory: str) -> None:
     d = runtime.bootstrap(settings, redis_url=redis_url)
     runtime.configure(d)
     actors.declare(d.bus.broker)
-    worker = dramatiq.Worker(d.bus.broker, worker_threads=4, worker_timeout=50)
-    worker.start()
+    worker = start_worker(d.bus.broker, threads=4, poll_ms=50)
     print("ready", flush=True)
     for line in sys.stdin:
         if line.strip() == "scan":

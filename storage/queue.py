@@ -37,6 +37,7 @@ DELAY_POLL_MS = 100
 #: message wakes it at once; this only bounds the wait when a wake-up token went to another.
 POLL_MS = 50
 WAKE_TOKENS = 64  #: a queue's wake-up list is kept this short when no consumer is waiting
+SOCKET_TIMEOUT_S = 5  #: a Redis that answers nothing for this long is treated as gone
 FULL_WAIT_S = 0.005  #: a consumer with all its prefetch slots taken looks again this often
 
 
@@ -84,9 +85,7 @@ class _WakeableConsumer(_RedisConsumer):
         super().__init__(broker, queue_name, prefetch, 1)  # Dramatiq's own sleep: 0 ms
         self.wake_key = broker.wake_key(queue_name)
         # a wait as long as the client's socket timeout would fail as a broken connection
-        kwargs = broker.client.connection_pool.connection_kwargs
-        socket_timeout = kwargs.get("socket_timeout") or kwargs.get("orig_socket_timeout") or 5
-        self.wait_s = min(max(wait_ms, 1) / 1000, socket_timeout / 2)
+        self.wait_s = min(max(wait_ms, 1) / 1000, SOCKET_TIMEOUT_S / 2)
 
     def __next__(self) -> MessageProxy | None:
         message = super().__next__()
@@ -117,7 +116,9 @@ def make_broker(redis_url: str) -> PollingRedisBroker:
         AgeLimit(), TimeLimit(time_limit=TIME_LIMIT), ShutdownNotifications(), Callbacks(),
         Pipelines(), Retries(max_retries=12, min_backoff=MIN_BACKOFF, max_backoff=MAX_BACKOFF),
     ]
-    broker = PollingRedisBroker(url=redis_url, middleware=middleware, heartbeat_timeout=15_000)
+    client = redis.Redis.from_url(redis_url, socket_timeout=SOCKET_TIMEOUT_S,
+                                  socket_connect_timeout=SOCKET_TIMEOUT_S)
+    broker = PollingRedisBroker(client=client, middleware=middleware, heartbeat_timeout=15_000)
     broker.declare_queue(QUEUE)
     return broker
 
