@@ -405,3 +405,44 @@ def test_web_chat_works_mounted_under_a_prefix(emu: TelegramEmulator) -> None:
     assert sent.json() == {"ok": True}
     assert state["messages"][0]["text"] == "hello" and state["messages"][0]["outgoing"] is True
     assert api["result"]["username"] == "chatpay_bot"
+
+
+async def test_webhook_delivery_is_parallel_across_chats_and_in_order_within_one(
+    emu: TelegramEmulator, bot: Bot
+) -> None:
+    chats = [SELLER + k for k in range(2)]  # fewer chats than connections: some wait their turn
+    busy: dict[int, int] = {}  #: chat -> updates of it being handled right now
+    seen: list[tuple[int, str]] = []
+    most_at_once = [0]
+    lock = threading.Lock()
+
+    async def hook(request: Request) -> JSONResponse:
+        message = (await request.json())["message"]
+        chat = message["chat"]["id"]
+        with lock:
+            busy[chat] = busy.get(chat, 0) + 1
+            assert busy[chat] == 1, "two updates of one chat at once"
+            most_at_once[0] = max(most_at_once[0], sum(busy.values()))
+        await asyncio.sleep(0.1)
+        with lock:
+            busy[chat] -= 1
+            seen.append((chat, message["text"]))
+        return JSONResponse({})
+
+    url, stop = serve_in_thread(Starlette(routes=[Route("/hook", hook, methods=["POST"])]))
+    try:
+        for n in range(3):
+            for chat in chats:
+                emu.user_sends_text(chat, f"m{n}")
+        await bot.set_webhook(f"{url}/hook", max_connections=4)
+        for _ in range(100):
+            if len(seen) == 6:
+                break
+            await asyncio.sleep(0.05)
+        await bot.delete_webhook()
+    finally:
+        stop()
+
+    for chat in chats:
+        assert [text for c, text in seen if c == chat] == ["m0", "m1", "m2"]
+    assert most_at_once[0] > 1, "every update waited for the one before it"

@@ -135,15 +135,21 @@ class BotApi(EmulatorState):
     # --- webhook delivery -------------------------------------------------------------------------
 
     def _deliver(self, bot: _Bot, generation: int) -> None:
+        """One of the webhook's `max_connections` senders, each on its own connection.
+
+        Like Telegram, updates go out in parallel, but one chat's updates one at a time and in
+        order; an update is dropped only once the webhook answered 2xx, else retried with backoff.
+        """
         failures = 0
         with httpx.Client(timeout=30) as client:
             while True:
                 with self._cond:
-                    while bot.webhook_gen == generation and not self._pending(bot):
+                    while bot.webhook_gen == generation and (update := self._next_for_webhook(bot)) is None:
                         self._cond.wait(1)
-                    if bot.webhook_gen != generation or bot.webhook is None:
+                    if bot.webhook_gen != generation or bot.webhook is None or update is None:
                         return
-                    update, hook = bot.updates[0], dict(bot.webhook)
+                    hook = dict(bot.webhook)
+                    bot.in_flight.add(id(update))
                 headers = (
                     {"X-Telegram-Bot-Api-Secret-Token": hook["secret_token"]}
                     if hook["secret_token"]
@@ -159,6 +165,8 @@ class BotApi(EmulatorState):
                 except httpx.HTTPError as e:
                     reply, error = None, f"Connection failed: {e}"
                 with self._cond:
+                    bot.in_flight.discard(id(update))
+                    self._cond.notify_all()
                     if error:
                         failures += 1
                         hook_state = bot.webhook or {}
@@ -169,8 +177,17 @@ class BotApi(EmulatorState):
                         continue
                     failures = 0
                     bot.updates = [u for u in bot.updates if u is not update]
-                    self._cond.notify_all()
                 self._webhook_reply(bot, reply)
+
+    def _next_for_webhook(self, bot: _Bot) -> dict[str, Any] | None:
+        """The oldest pending update whose chat has nothing older pending (in flight or not)."""
+        blocked: set[object] = set()  # an update stays pending until the webhook took it
+        for update in self._pending(bot):
+            chat = _chat_of(update)
+            if id(update) not in bot.in_flight and chat not in blocked:
+                return update
+            blocked.add(chat)
+        return None
 
     def _webhook_reply(self, bot: _Bot, reply: httpx.Response | None) -> None:
         """Run the method a webhook may answer with, as Telegram does (its result is discarded)."""
@@ -205,15 +222,16 @@ class BotApi(EmulatorState):
         bot.webhook = {
             "url": url,
             "secret_token": secret,
-            "max_connections": int(p.get("max_connections") or 40),
+            "max_connections": _max_connections(p.get("max_connections")),
         }
         bot.webhook_gen += 1
-        threading.Thread(
-            target=self._deliver,
-            args=(bot, bot.webhook_gen),
-            daemon=True,
-            name=f"telegram-webhook-{bot.user['id']}",
-        ).start()
+        for n in range(bot.webhook["max_connections"]):
+            threading.Thread(
+                target=self._deliver,
+                args=(bot, bot.webhook_gen),
+                daemon=True,
+                name=f"telegram-webhook-{bot.user['id']}-{n}",
+            ).start()
         return True
 
     def _m_deletewebhook(self, bot: _Bot, p: dict[str, Any]) -> bool:
@@ -300,3 +318,25 @@ class BotApi(EmulatorState):
         if not found or found[0]["data"] is None:
             return JSONResponse(ApiError(404, "Not Found").body(), status_code=404)
         return Response(found[0]["data"], media_type="image/jpeg")
+
+
+def _max_connections(value: Any) -> int:
+    try:
+        n = int(value or 40)
+    except (TypeError, ValueError):
+        raise _bad("bad webhook: max_connections must be a number") from None
+    if not 1 <= n <= 100:
+        raise _bad("bad webhook: max_connections must be between 1 and 100")
+    return n
+
+
+def _chat_of(update: dict[str, Any]) -> object:
+    """What Telegram keeps in order: the update's chat, else its sender, else the update alone."""
+    for value in update.values():
+        if isinstance(value, dict):
+            message = value.get("message") if isinstance(value.get("message"), dict) else value
+            if isinstance(message.get("chat"), dict):
+                return ("chat", message["chat"].get("id"))
+            if isinstance(value.get("from"), dict):
+                return ("user", value["from"].get("id"))
+    return ("update", update.get("update_id"))

@@ -32,6 +32,7 @@ class _Bot:
     allowed: list[str] | None = None
     webhook: dict[str, Any] | None = None
     webhook_gen: int = 0
+    in_flight: set[int] = field(default_factory=set)  # id() of updates a webhook sender holds
     poll_gen: int = 0
     waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = field(default_factory=set)
     recent_sends: deque[float] = field(default_factory=deque)
