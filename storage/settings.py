@@ -4,11 +4,14 @@ A missing or malformed setting stops start-up with one line naming it (`Settings
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from datetime import timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,7 +43,13 @@ class Settings(BaseSettings):
 
     telegram_bot_token: str = EMULATOR_TELEGRAM_TOKEN
     telegram_api_base: str = ""  #: default: the emulator at PUBLIC_BASE_URL/emulator/telegram
-    telegram_webhook_secret: str = ""
+    #: "polling" (getUpdates) or "webhook": Telegram posts updates to TELEGRAM_WEBHOOK_URL, served
+    #: by `chatpay telegram` on TELEGRAM_WEBHOOK_PORT; several processes may share that port
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    telegram_webhook_url: str = ""  #: default: PUBLIC_BASE_URL/telegram/webhook
+    telegram_webhook_port: int = Field(default=8081, ge=1, le=65535)
+    telegram_webhook_secret: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,256}$")  #: default: derived from SECRET_KEY
+    telegram_webhook_connections: int = Field(default=40, ge=1, le=100)  #: Telegram's max_connections
     viber_auth_token: str = EMULATOR_VIBER_TOKEN
     viber_bot_name: str = "chatpay"
     viber_api_base: str = ""  #: default: the emulator at PUBLIC_BASE_URL/emulator/viber/pa
@@ -66,7 +75,8 @@ class Settings(BaseSettings):
     #: set to 0 in tests/bench to make the reconciler scan often
     scheduler_interval: float = Field(default=30.0, gt=0)  #: seconds
 
-    @field_validator("public_base_url", "telegram_api_base", "viber_api_base", "liqpay_api_base")
+    @field_validator("public_base_url", "telegram_api_base", "viber_api_base", "liqpay_api_base",
+                     "telegram_webhook_url")
     @classmethod
     def _url(cls, value: str) -> str:
         value = value.strip().rstrip("/")
@@ -99,6 +109,17 @@ class Settings(BaseSettings):
     @property
     def telegram_base(self) -> str:
         return self.telegram_api_base or f"{self.public_base_url}/emulator/telegram"
+
+    @property
+    def telegram_webhook(self) -> str:
+        return self.telegram_webhook_url or f"{self.public_base_url}/telegram/webhook"
+
+    @property
+    def telegram_webhook_token(self) -> str:
+        """The secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token with every update."""
+        if self.telegram_webhook_secret:
+            return self.telegram_webhook_secret
+        return hmac.new(self.secret_key.encode(), b"telegram-webhook", hashlib.sha256).hexdigest()
 
     @property
     def viber_base(self) -> str:

@@ -131,10 +131,11 @@ def worker(threads: int = typer.Option(8, help="worker threads"),
 
 @app.command()
 def telegram() -> None:
-    """The Telegram bot (long polling)."""
+    """The Telegram bot: long polling, or the webhook when TELEGRAM_MODE=webhook."""
     _logging()
     from bots.telegram.app import run_polling
     from bots.telegram.deps import BotDeps
+    from bots.telegram.webhook import run_webhook
     from workers.providers.liqpay import LiqPayClient
     from workers.runtime import bootstrap
 
@@ -143,8 +144,9 @@ def telegram() -> None:
     settings = _settings()
     redis_url = resolve_redis_url(settings)
     deps = bootstrap(settings, redis_url=redis_url)
-    asyncio.run(run_polling(BotDeps(settings=settings, uow=deps.uow, bus=deps.bus,
-                                    currencies=LiqPayClient.currencies, redis_url=redis_url)))
+    run = run_webhook if settings.telegram_mode == "webhook" else run_polling
+    asyncio.run(run(BotDeps(settings=settings, uow=deps.uow, bus=deps.bus,
+                            currencies=LiqPayClient.currencies, redis_url=redis_url)))
 
 
 @app.command()

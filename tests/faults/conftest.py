@@ -159,9 +159,26 @@ class Rig:
         return env
 
     def start_worker(self, threads: int = 4) -> subprocess.Popen:  # type: ignore[type-arg]
-        log = open(self.var_dir / f"worker-{len(self.workers)}.log", "wb")  # noqa: SIM115
-        proc = subprocess.Popen([CHATPAY, "worker", "--threads", str(threads), "--poll-ms", "50"],
-                                env=self.env(), cwd=self.var_dir, stdout=log,
+        return self._spawn(f"worker-{len(self.workers)}",
+                           ["worker", "--threads", str(threads), "--poll-ms", "50"], self.env())
+
+    def start_webhook_bot(self, port: int, connections: int = 16) -> subprocess.Popen:  # type: ignore[type-arg]
+        """A `chatpay telegram` process in webhook mode on `port` (shared by every such process);
+        returns once it listens and has registered the webhook with the emulator."""
+        log = self.var_dir / f"bot-{len(self.workers)}.log"
+        env = self.env() | {"TELEGRAM_MODE": "webhook", "HOST": "127.0.0.1",
+                            "TELEGRAM_WEBHOOK_PORT": str(port),
+                            "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
+                            "TELEGRAM_WEBHOOK_CONNECTIONS": str(connections)}
+        proc = self._spawn(log.stem, ["telegram"], env)
+        wait_until(lambda: proc.poll() is not None or b"takes updates at" in log.read_bytes(), 30,
+                   "the bot to register its webhook")
+        assert proc.poll() is None, log.read_text()
+        return proc
+
+    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:  # type: ignore[type-arg]
+        log = open(self.var_dir / f"{name}.log", "wb")  # noqa: SIM115
+        proc = subprocess.Popen([CHATPAY, *args], env=env, cwd=self.var_dir, stdout=log,
                                 stderr=subprocess.STDOUT)
         self.workers.append(proc)
         return proc

@@ -1,0 +1,107 @@
+"""Webhook mode: Telegram posts each update to `POST /telegram/webhook`, and the process answers once
+the update is handled.
+
+Each update carries the secret we registered in `X-Telegram-Bot-Api-Secret-Token`; a request
+without it is refused before anything is parsed. Several `chatpay telegram` processes can listen on
+one port (SO_REUSEPORT): the kernel spreads Telegram's connections (up to
+TELEGRAM_WEBHOOK_CONNECTIONS) over them, and dialog state is in Redis, so any process can take a
+seller's next message. An update Telegram delivers again (it did not see our 200) is dropped by
+`DropRepeatedUpdates`, whichever process it reaches.
+"""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import socket
+
+import uvicorn
+from aiogram import Bot, Dispatcher
+from aiogram.methods import TelegramMethod
+from aiogram.types import Update
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from bots.telegram.app import build_bot, build_dispatcher, set_commands
+from bots.telegram.deps import BotDeps
+
+log = logging.getLogger(__name__)
+
+PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def webhook_app(dp: Dispatcher, bot: Bot, secret: str) -> Starlette:
+    """`POST /telegram/webhook` and `GET /healthz` for one bot."""
+
+    async def receive(request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            log.warning("Refused a Telegram webhook call without the right secret token from %s.",
+                        request.client.host if request.client else "?")
+            return PlainTextResponse("forbidden", status_code=403)
+        try:
+            update = Update.model_validate(json.loads(await request.body()), context={"bot": bot})
+        except (ValueError, ValidationError):
+            return PlainTextResponse("not a Telegram update", status_code=400)
+        try:
+            result = await dp.feed_update(bot, update)
+            if isinstance(result, TelegramMethod):
+                await dp.silent_call_request(bot, result)
+        except Exception:  # as in polling: logged, and the update counts as handled
+            log.exception("Update %d failed.", update.update_id)
+        return JSONResponse({})
+
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    return Starlette(routes=[Route(PATH, receive, methods=["POST"]),
+                             Route("/healthz", healthz, methods=["GET"])])
+
+
+def shared_socket(host: str, port: int) -> socket.socket:
+    """A listening socket other processes can bind too (SO_REUSEPORT): they share its connections."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+async def run_webhook(deps: BotDeps) -> None:
+    """Serve the webhook on TELEGRAM_WEBHOOK_PORT, then register it with Telegram."""
+    settings = deps.settings
+    bot = build_bot(settings.telegram_bot_token, settings.telegram_base)
+    me = await bot.get_me()
+    dp = build_dispatcher(deps, me.id)
+    await set_commands(bot)
+    sock = shared_socket(settings.host, settings.telegram_webhook_port)
+    server = uvicorn.Server(uvicorn.Config(webhook_app(dp, bot, settings.telegram_webhook_token),
+                                           log_level="warning", access_log=False,
+                                           timeout_keep_alive=75))
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if serving.done():
+                return await serving  # it could not start: its error, not a silent hang
+            await asyncio.sleep(0.05)
+        # every process registers the same URL; Telegram keeps what it has not delivered yet
+        await bot.set_webhook(settings.telegram_webhook, secret_token=settings.telegram_webhook_token,
+                              allowed_updates=dp.resolve_used_update_types(),
+                              max_connections=settings.telegram_webhook_connections,
+                              drop_pending_updates=False)
+        log.info("Telegram bot @%s takes updates at %s (listening on %s:%d).", me.username,
+                 settings.telegram_webhook, settings.host, settings.telegram_webhook_port)
+        await serving
+    finally:
+        if not serving.done():
+            server.should_exit = True
+            await serving
+        await dp.storage.close()
+        await bot.session.close()
