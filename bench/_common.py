@@ -423,4 +423,5 @@ class Processes:
                 proc.wait(15)
             except Exception:  # noqa: BLE001 - a stuck process is killed, the bench goes on
                 proc.kill()
+        self.telegram.close()
         self._stop_web()

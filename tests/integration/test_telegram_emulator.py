@@ -446,3 +446,21 @@ async def test_webhook_delivery_is_parallel_across_chats_and_in_order_within_one
     for chat in chats:
         assert [text for c, text in seen if c == chat] == ["m0", "m1", "m2"]
     assert most_at_once[0] > 1, "every update waited for the one before it"
+
+
+def test_closing_answers_a_waiting_long_poll_with_no_updates() -> None:
+    emu = TelegramEmulator()
+    emu.add_bot(TOKEN)
+    base, stop = serve_in_thread(emu.app)
+    answers: list[Any] = []
+    try:
+        poll = threading.Thread(target=lambda: answers.append(
+            httpx.post(f"{base}/bot{TOKEN}/getUpdates", json={"timeout": 25}, timeout=30).json()))
+        poll.start()
+        while not emu.stats["getUpdates"]:
+            time.sleep(0.01)
+        emu.close()
+        poll.join(10)
+    finally:
+        stop()
+    assert answers == [{"ok": True, "result": []}]

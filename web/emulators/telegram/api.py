@@ -116,7 +116,7 @@ class BotApi(EmulatorState):
                         bot.delivered = max(bot.delivered, *(u["update_id"] for u in batch))
                         return copy.deepcopy(batch)
                     event.clear()
-                if (left := deadline - time.monotonic()) <= 0:
+                if (left := deadline - time.monotonic()) <= 0 or self.closing:
                     return []
                 try:
                     await asyncio.wait_for(event.wait(), left)

@@ -42,6 +42,7 @@ class TelegramEmulator(BotApi, MessageMethods, WebChat):
         self._bots = {}
         self._ids = itertools.count(1)
         self.stats = Counter()
+        self.closing = False
         self.reset()
         self.app = Starlette(
             routes=[
@@ -52,6 +53,15 @@ class TelegramEmulator(BotApi, MessageMethods, WebChat):
                 Route("/chat/api/{action}", self._chat_action, methods=["POST"]),
             ]
         )
+
+    def close(self) -> None:
+        """Answer the long polls waiting now, and those to come, with no updates: a server stopping
+        does not wait out (or cancel) a poll whose bot is already gone."""
+        with self._cond:
+            self.closing = True
+            for bot in self._bots.values():
+                for loop, event in list(bot.waiters):
+                    loop.call_soon_threadsafe(event.set)
 
     def reset(self) -> None:
         """Forget chats, updates, files, webhooks and stats; keep the bots."""

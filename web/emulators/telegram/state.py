@@ -57,6 +57,7 @@ class EmulatorState:
     global_rate: float | None
     per_chat_rate: float | None
     latency: float  #: seconds added before each Bot API answer
+    closing: bool  #: the server is stopping: long polls answer at once
     stats: Counter[str]  # calls, sends, too_many_requests, violations, one per method
     _cond: threading.Condition
     _bots: dict[str, _Bot]
