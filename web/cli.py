@@ -136,10 +136,9 @@ def telegram() -> None:
     from bots.telegram.app import run_polling
     from bots.telegram.deps import BotDeps
     from bots.telegram.webhook import run_webhook
+    from storage.redis import resolve_redis_url
     from workers.providers.liqpay import LiqPayClient
     from workers.runtime import bootstrap
-
-    from storage.redis import resolve_redis_url
 
     settings = _settings()
     redis_url = resolve_redis_url(settings)

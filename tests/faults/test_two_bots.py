@@ -82,7 +82,8 @@ def seller_makes_invoices(rig: Rig, chat: int) -> None:
         emu.push_update(amount)
         description = emu.user_sends_text(chat, f"Order {chat}-{n}")
         emu.push_update(description)
-        emu.wait_for(chat, lambda m: f"Order {chat}-{n}" in (m.get("caption") or ""), 30)
+        qr_caption = f"Order {chat}-{n}"
+        emu.wait_for(chat, lambda m, c=qr_caption: c in (m.get("caption") or ""), 30)
 
 
 def next_reply(rig: Rig, chat: int, text: str) -> None:

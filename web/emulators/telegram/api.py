@@ -144,7 +144,8 @@ class BotApi(EmulatorState):
         with httpx.Client(timeout=30) as client:
             while True:
                 with self._cond:
-                    while bot.webhook_gen == generation and (update := self._next_for_webhook(bot)) is None:
+                    while (bot.webhook_gen == generation
+                           and (update := self._next_for_webhook(bot)) is None):
                         self._cond.wait(1)
                     if bot.webhook_gen != generation or bot.webhook is None or update is None:
                         return
