@@ -11,11 +11,14 @@ from aiogram.types import BotCommand
 
 from bots.telegram.deps import BotDeps
 from bots.telegram.handlers import fallback, invoices, language, start
-from bots.telegram.middlewares import DropRepeatedUpdates, SellerContext
+from bots.telegram.middlewares import DropRepeatedUpdates, InFlight, SellerContext
 from bots.telegram.session import build_session
 from domain.i18n import LANGUAGES
 
 log = logging.getLogger(__name__)
+
+#: seconds a stopping bot gives the updates it is handling (a reply may wait out a 429)
+DRAIN_TIMEOUT = 30
 
 COMMANDS = {
     "uk": [("new", "Створити рахунок"), ("invoices", "Неоплачені рахунки"), ("language", "Мова"),
@@ -39,7 +42,8 @@ def build_dispatcher(deps: BotDeps, bot_id: int) -> Dispatcher:
     client = aioredis.Redis.from_pool(pool)  # closing the client closes the pool
     storage = RedisStorage(client, key_builder=DefaultKeyBuilder(prefix="chatpay:tg:fsm",
                                                                  with_bot_id=True))
-    dp = Dispatcher(storage=storage, deps=deps)
+    dp = Dispatcher(storage=storage, deps=deps, in_flight=InFlight())
+    dp.update.outer_middleware(dp["in_flight"])
     dp.update.outer_middleware(DropRepeatedUpdates(client, bot_id))
     dp.update.outer_middleware(SellerContext(deps))
     dp.errors.register(fallback.unavailable, fallback.FILTER)
@@ -76,4 +80,11 @@ async def run_polling(deps: BotDeps) -> None:
     await set_commands(bot)
     await bot.delete_webhook(drop_pending_updates=False)
     log.info("Telegram bot @%s polling %s.", me.username, deps.settings.telegram_base)
-    await dp.start_polling(bot, handle_signals=False)
+    try:
+        # SIGTERM/SIGINT stop the polling; the updates already taken are handled to the end
+        await dp.start_polling(bot, handle_signals=True, close_bot_session=False)
+        if left := await dp["in_flight"].drain(DRAIN_TIMEOUT):
+            log.warning("Stopped with %d update(s) still being handled.", left)
+    finally:
+        await dp.storage.close()
+        await bot.session.close()

@@ -1,6 +1,7 @@
 """Update middlewares: drop repeated updates, and find out who is writing and in what language."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,6 +20,36 @@ from domain.i18n import normalize_language
 log = logging.getLogger(__name__)
 
 SEEN_TTL = 24 * 3600  #: seconds an update id is remembered
+
+
+class InFlight(BaseMiddleware):
+    """Knows which updates are being handled, so a stopping bot can finish them first.
+
+    In polling mode Telegram counts an update as delivered once the next getUpdates asks past it,
+    which happens while its handler still runs: a process that exits mid-handler loses the
+    seller's message (a description typed as the deploy began never becomes an invoice).
+    """
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task[Any]] = set()
+
+    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
+        task = asyncio.current_task()
+        assert task is not None
+        self.tasks.add(task)
+        try:
+            return await handler(event, data)
+        finally:
+            self.tasks.discard(task)
+
+    async def drain(self, timeout: float) -> int:
+        """Wait up to `timeout` seconds for the updates being handled; return how many were left."""
+        if self.tasks:
+            log.info("Finishing %d update(s) before stopping.", len(self.tasks))
+            _, left = await asyncio.wait(set(self.tasks), timeout=timeout)
+            return len(left)
+        return 0
 
 
 class DropRepeatedUpdates(BaseMiddleware):

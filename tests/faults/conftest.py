@@ -162,17 +162,20 @@ class Rig:
         return self._spawn(f"worker-{len(self.workers)}",
                            ["worker", "--threads", str(threads), "--poll-ms", "50"], self.env())
 
-    def start_webhook_bot(self, port: int, connections: int = 16) -> subprocess.Popen:  # type: ignore[type-arg]
-        """A `chatpay telegram` process in webhook mode on `port` (shared by every such process);
-        returns once it listens and has registered the webhook with the emulator."""
+    def start_bot(self, webhook_port: int | None = None, connections: int = 16) -> subprocess.Popen:  # type: ignore[type-arg]
+        """A `chatpay telegram` process: long polling, or in webhook mode on `webhook_port` (shared by
+        every such process); returns once it polls or has registered the webhook."""
         log = self.var_dir / f"bot-{len(self.workers)}.log"
-        env = self.env() | {"TELEGRAM_MODE": "webhook", "HOST": "127.0.0.1",
-                            "TELEGRAM_WEBHOOK_PORT": str(port),
-                            "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
-                            "TELEGRAM_WEBHOOK_CONNECTIONS": str(connections)}
+        env = self.env()
+        if webhook_port:
+            env |= {"TELEGRAM_MODE": "webhook", "HOST": "127.0.0.1",
+                    "TELEGRAM_WEBHOOK_PORT": str(webhook_port),
+                    "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{webhook_port}/telegram/webhook",
+                    "TELEGRAM_WEBHOOK_CONNECTIONS": str(connections)}
         proc = self._spawn(log.stem, ["telegram"], env)
-        wait_until(lambda: proc.poll() is not None or b"takes updates at" in log.read_bytes(), 30,
-                   "the bot to register its webhook")
+        ready = b"takes updates at" if webhook_port else b" polling "
+        wait_until(lambda: proc.poll() is not None or ready in log.read_bytes(), 30,
+                   "the bot to start")
         assert proc.poll() is None, log.read_text()
         return proc
 

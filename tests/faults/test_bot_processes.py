@@ -1,12 +1,15 @@
-"""Two `chatpay telegram` processes in webhook mode on one port, one Redis and one database: the
-kernel spreads Telegram's connections over them, sellers' dialogs move freely between them (state
-in Redis), and an update Telegram delivers twice is handled once, whichever process it reaches."""
+"""`chatpay telegram` processes: two in webhook mode on one port, one Redis and one database (the
+kernel spreads Telegram's connections over them, sellers' dialogs move freely between them with
+their state in Redis, and an update Telegram delivers twice is handled once, whichever process it
+reaches); a webhook call without the secret; a polling bot stopped while it answers a seller."""
 from __future__ import annotations
 
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+import signal
 
 import httpx
 import psutil
@@ -25,7 +28,7 @@ def test_two_bot_processes_share_sellers_without_double_work(rig: Rig) -> None:
     for chat in chats:
         add_seller_quietly(rig, chat)
     port = free_port()
-    bots = [rig.start_webhook_bot(port), rig.start_webhook_bot(port)]
+    bots = [rig.start_bot(port), rig.start_bot(port)]
     rig.start_inprocess_worker()
     owner: dict[int, int] = {}  #: local TCP port -> bot pid, sampled while they work
     sampling = threading.Event()
@@ -105,7 +108,7 @@ def test_a_webhook_call_without_the_secret_is_refused_and_does_nothing(rig: Rig)
     chat = 381_100
     add_seller_quietly(rig, chat)
     port = free_port()
-    rig.start_webhook_bot(port)
+    rig.start_bot(port)
     update = {"update_id": 900_001, "message": {
         "message_id": 7, "date": int(time.time()), "text": "/new",
         "chat": {"id": chat, "type": "private", "first_name": "Seller"},
@@ -119,4 +122,20 @@ def test_a_webhook_call_without_the_secret_is_refused_and_does_nothing(rig: Rig)
     right = {"X-Telegram-Bot-Api-Secret-Token": rig.settings.telegram_webhook_token}
     assert httpx.post(url, content=b"{not json", headers=right).status_code == 400
     assert httpx.post(url, json=update, headers=right).status_code == 200
+    assert [m["text"] for m in bot_messages(rig, chat)] == [t("uk", "ask_amount", currency="UAH")]
+
+
+def test_a_bot_stopped_while_answering_a_seller_finishes_the_answer_first(rig: Rig) -> None:
+    """SIGTERM (a deploy) reaches a polling bot while its reply is on the way: Telegram already
+    counts the seller's message as delivered, so the reply must still go out before the exit."""
+    assert rig.telegram is not None
+    chat = 381_200
+    add_seller_quietly(rig, chat)
+    bot = rig.start_bot()
+    rig.send_delay = 1.5  # a slow Bot API: the reply is still being sent when the signal comes
+    sends = len(rig.send_ports)
+    rig.telegram.user_sends_text(chat, "/new")
+    wait_until(lambda: len(rig.send_ports) > sends, 10, "the bot to start replying")
+    bot.send_signal(signal.SIGTERM)
+    assert bot.wait(20) == 0
     assert [m["text"] for m in bot_messages(rig, chat)] == [t("uk", "ask_amount", currency="UAH")]
