@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bots.telegram.app import build_bot, build_dispatcher, set_commands
+from bots.telegram.app import DRAIN_TIMEOUT, build_bot, build_dispatcher, set_commands
 from bots.telegram.deps import BotDeps
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,9 @@ async def run_webhook(deps: BotDeps) -> None:
     sock = shared_socket(settings.host, settings.telegram_webhook_port)
     server = uvicorn.Server(uvicorn.Config(webhook_app(dp, bot, settings.telegram_webhook_token),
                                            log_level="warning", access_log=False,
-                                           timeout_keep_alive=75))
+                                           timeout_keep_alive=75,
+                                           # on SIGTERM, the updates being handled finish first
+                                           timeout_graceful_shutdown=DRAIN_TIMEOUT))
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         while not server.started:
