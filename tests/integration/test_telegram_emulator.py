@@ -464,3 +464,28 @@ def test_closing_answers_a_waiting_long_poll_with_no_updates() -> None:
     finally:
         stop()
     assert answers == [{"ok": True, "result": []}]
+
+
+async def test_a_failing_webhook_is_retried_with_backoff_and_the_update_kept(
+    emu: TelegramEmulator, bot: Bot
+) -> None:
+    calls: list[float] = []
+
+    async def broken(request: Request) -> JSONResponse:
+        calls.append(time.monotonic())
+        return JSONResponse({"ok": False}, status_code=500)
+
+    url, stop = serve_in_thread(Starlette(routes=[Route("/hook", broken, methods=["POST"])]))
+    try:
+        await bot.set_webhook(f"{url}/hook", max_connections=4)
+        emu.user_sends_text(SELLER, "hi")
+        await asyncio.sleep(2.0)
+        info = await bot.get_webhook_info()
+        await bot.delete_webhook()
+    finally:
+        stop()
+
+    # one update, four senders, each waiting 0.1, 0.2, 0.4, 0.8 s...: a handful of tries, no storm
+    assert 2 <= len(calls) <= 30, len(calls)
+    assert info.pending_update_count == 1
+    assert info.last_error_message == "Wrong response from the webhook: 500"

@@ -168,16 +168,17 @@ class BotApi(EmulatorState):
                 with self._cond:
                     bot.in_flight.discard(id(update))
                     self._cond.notify_all()
-                    if error:
-                        failures += 1
-                        hook_state = bot.webhook or {}
-                        hook_state.update(
+                    if not error:
+                        bot.updates = [u for u in bot.updates if u is not update]
+                    elif bot.webhook_gen == generation and bot.webhook is not None:
+                        bot.webhook.update(
                             last_error_date=int(time.time()), last_error_message=error
                         )
-                        self._cond.wait(min(0.05 * 2**failures, 2.0))
-                        continue
-                    failures = 0
-                    bot.updates = [u for u in bot.updates if u is not update]
+                if error:  # this sender backs off; the update may go out on another meanwhile
+                    failures += 1
+                    time.sleep(min(0.05 * 2 ** min(failures, 6), 2.0))
+                    continue
+                failures = 0
                 self._webhook_reply(bot, reply)
 
     def _next_for_webhook(self, bot: _Bot) -> dict[str, Any] | None:
@@ -211,7 +212,7 @@ class BotApi(EmulatorState):
         url = str(p.get("url") or "")
         if not url:
             return self._m_deletewebhook(bot, p)
-        if not re.match(r"https?://[^\s/]+", url):
+        if not re.fullmatch(r"https?://[^\s/?#]+(?:[/?#]\S*)?", url):
             raise _bad("bad webhook: Failed to resolve host: Name or service not known")
         secret = str(p.get("secret_token") or "")
         if not re.fullmatch(r"[A-Za-z0-9_-]{0,256}", secret):
