@@ -48,7 +48,8 @@ class Settings(BaseSettings):
     telegram_mode: Literal["polling", "webhook"] = "polling"
     telegram_webhook_url: str = ""  #: default: PUBLIC_BASE_URL/telegram/webhook
     telegram_webhook_port: int = Field(default=8081, ge=1, le=65535)
-    telegram_webhook_secret: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,256}$")  #: default: derived from SECRET_KEY
+    #: the token Telegram echoes in X-Telegram-Bot-Api-Secret-Token; default: derived from SECRET_KEY
+    telegram_webhook_secret: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,256}$")
     telegram_webhook_connections: int = Field(default=40, ge=1, le=100)  #: Telegram's max_connections
     viber_auth_token: str = EMULATOR_VIBER_TOKEN
     viber_bot_name: str = "chatpay"

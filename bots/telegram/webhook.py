@@ -18,6 +18,7 @@ import socket
 
 import uvicorn
 from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from pydantic import ValidationError
@@ -28,6 +29,7 @@ from starlette.routing import Route
 
 from bots.telegram.app import DRAIN_TIMEOUT, build_bot, build_dispatcher, set_commands
 from bots.telegram.deps import BotDeps
+from domain.errors import MessengerError
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +96,15 @@ async def run_webhook(deps: BotDeps) -> None:
                 return await serving  # it could not start: its error, not a silent hang
             await asyncio.sleep(0.05)
         # every process registers the same URL; Telegram keeps what it has not delivered yet
-        await bot.set_webhook(settings.telegram_webhook, secret_token=settings.telegram_webhook_token,
-                              allowed_updates=dp.resolve_used_update_types(),
-                              max_connections=settings.telegram_webhook_connections,
-                              drop_pending_updates=False)
+        try:
+            await bot.set_webhook(settings.telegram_webhook,
+                                  secret_token=settings.telegram_webhook_token,
+                                  allowed_updates=dp.resolve_used_update_types(),
+                                  max_connections=settings.telegram_webhook_connections,
+                                  drop_pending_updates=False)
+        except TelegramAPIError as exc:  # e.g. not HTTPS, or a port Telegram does not call
+            raise MessengerError(f"Telegram refused the webhook {settings.telegram_webhook}: "
+                                 f"{exc.message}") from None
         log.info("Telegram bot @%s takes updates at %s (listening on %s:%d).", me.username,
                  settings.telegram_webhook, settings.host, settings.telegram_webhook_port)
         await serving

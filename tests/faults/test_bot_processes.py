@@ -142,3 +142,15 @@ def test_a_bot_stopped_while_answering_a_seller_finishes_the_answer_first(rig: R
     bot.send_signal(signal.SIGTERM)
     assert bot.wait(20) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal once it is done
     assert [m["text"] for m in bot_messages(rig, chat)] == [t("uk", "ask_amount", currency="UAH")]
+
+
+def test_a_webhook_telegram_refuses_stops_the_bot_with_one_clear_line(rig: Rig) -> None:
+    env = rig.env() | {"TELEGRAM_MODE": "webhook", "HOST": "127.0.0.1",
+                       "TELEGRAM_WEBHOOK_PORT": str(free_port()),
+                       "TELEGRAM_WEBHOOK_URL": "http://no such host/telegram/webhook"}
+    bot = rig._spawn("refused-bot", ["telegram"], env)
+    assert bot.wait(30) == 2
+    log = (rig.var_dir / "refused-bot.log").read_text()
+    assert "chatpay: Telegram refused the webhook http://no such host/telegram/webhook: " \
+           "Bad Request: bad webhook" in log
+    assert "Traceback" not in log
