@@ -44,7 +44,15 @@ def parser(doc: str | None, db: bool = True) -> argparse.ArgumentParser:
                    help="stack: everything in one process; procfile: web, bot and --workers "
                         "worker processes apart, as the Procfile runs them")
     p.add_argument("--workers", type=int, default=2, help="worker processes (procfile layout)")
+    p.add_argument("--bots", type=int, default=0,
+                   help="procfile layout: N `chatpay telegram` processes in webhook mode sharing "
+                        "one port (default 0: one bot, long polling)")
     return p
+
+
+def telegram_mode(a: argparse.Namespace) -> str:
+    """How the bot took its updates in this run, for the figures."""
+    return f"webhook, {a.bots} processes" if a.layout == "procfile" and a.bots else "polling"
 
 
 def latency_parser(doc: str | None, what: str, quick_seconds: int) -> argparse.ArgumentParser:
@@ -231,13 +239,15 @@ def is_photo(m: dict[str, Any]) -> bool:
 # --- the stack ---------------------------------------------------------------------------------
 
 def start_layout(layout: str, db_url: str, redis_url: str, directory: Path,
-                 workers: int = 2, **overrides: Any) -> Any:  # noqa: ANN401
+                 workers: int = 2, bots: int = 0, **overrides: Any) -> Any:  # noqa: ANN401
     """`Stack` (one process) or `Processes` (the Procfile's processes), by `--layout`."""
     if layout == "stack":
+        if bots:
+            raise SystemExit("--bots needs --layout procfile")
         return start_stack(db_url, redis_url, directory, **overrides)
     env = {k.upper(): str(v) for k, v in overrides.items()
            if k not in ("worker_threads", "worker_timeout_ms")}
-    return Processes(db_url, redis_url, directory, workers=workers,
+    return Processes(db_url, redis_url, directory, workers=workers, bots=bots,
                      threads=overrides.get("worker_threads", 8),
                      poll_ms=overrides.get("worker_timeout_ms", POLL_MS), **env)
 
@@ -349,7 +359,7 @@ class Processes:
     `.telegram`, `.sandbox`, `.settings`, `.base_url` (the web edge), `.stop()`."""
 
     def __init__(self, db_url: str, redis_url: str, directory: Path, workers: int = 2,
-                 threads: int = 8, poll_ms: int = POLL_MS, **env: str) -> None:
+                 threads: int = 8, poll_ms: int = POLL_MS, bots: int = 0, **env: str) -> None:
         import subprocess
 
         from fastapi import FastAPI
@@ -379,14 +389,23 @@ class Processes:
         environ.update(DATABASE_URL=db_url, REDIS_URL=redis_url, VAR_DIR=str(directory),
                        PUBLIC_BASE_URL=self.base_url, PORT=str(web_port),
                        TELEGRAM_API_BASE=f"{base}/emulator/telegram", LIQPAY_API_BASE=f"{base}/sandbox/liqpay", PYTHONPATH=str(ROOT), **env)
-        commands = {"web": [chatpay, "web"], "telegram": [chatpay, "telegram"]}
+        commands = {"web": [chatpay, "web"]}
+        bot_env: dict[str, str] = {}
+        if bots:  # webhook mode: the processes share one port, as on a production host
+            hook_port = free_port()
+            bot_env = {"TELEGRAM_MODE": "webhook", "TELEGRAM_WEBHOOK_PORT": str(hook_port),
+                       "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{hook_port}/telegram/webhook"}
+            commands |= {f"telegram{n}": [chatpay, "telegram"] for n in range(bots)}
+        else:
+            commands["telegram"] = [chatpay, "telegram"]
         for n in range(workers):
             commands[f"worker{n}"] = [chatpay, "worker", "--threads", str(threads),
                                       "--poll-ms", str(poll_ms)]
-        self.procs = {name: subprocess.Popen(cmd, env=environ, cwd=directory,
-                                             stdout=subprocess.DEVNULL,
-                                             stderr=open(directory / f"{name}.log", "wb"))  # noqa: SIM115
-                      for name, cmd in commands.items()}
+        self.procs = {name: subprocess.Popen(
+            cmd, env=environ | bot_env if name.startswith("telegram") else environ, cwd=directory,
+            stdout=subprocess.DEVNULL, stderr=open(directory / f"{name}.log", "wb"))  # noqa: SIM115
+            for name, cmd in commands.items()}
+        self.bots = bots
         self._wait_ready()
 
     def _wait_ready(self) -> None:
@@ -398,7 +417,11 @@ class Processes:
                 return httpx.get(f"{self.base_url}/healthz", timeout=1).status_code < 500
             except httpx.HTTPError:
                 return False
-        while not (self.telegram.stats.get("getUpdates") and web_up()):  # bot polling, web up
+        def bot_up() -> bool:  # polling, or every webhook process has registered
+            if self.bots:
+                return self.telegram.stats.get("setWebhook", 0) >= self.bots
+            return bool(self.telegram.stats.get("getUpdates"))
+        while not (bot_up() and web_up()):
             if time.monotonic() > deadline or any(p.poll() is not None for p in self.procs.values()):
                 raise RuntimeError("a process did not start; see its log in the work directory")
             time.sleep(0.1)

@@ -23,7 +23,7 @@ def main() -> None:
 
     probe = c.EmulatorProbe()
     with c.workdir() as d, c.database(a.db, a.pg_url, d) as db, c.redis_server(a.redis, d) as r:
-        stack = c.start_layout(a.layout, db, r, d, workers=a.workers,
+        stack = c.start_layout(a.layout, db, r, d, workers=a.workers, bots=a.bots,
                                worker_timeout_ms=a.poll_ms, worker_threads=a.threads)
         try:
             stack.sandbox.callbacks = False
@@ -96,7 +96,7 @@ def main() -> None:
         finally:
             stack.stop()
     overhead = [x - e for x, e in zip(raw, emu, strict=True)]
-    c.emit("callback_to_paid", db=a.db, layout=a.layout, poll_ms=a.poll_ms, threads=a.threads, offered_rate=a.rate, callbacks=len(rows),
+    c.emit("callback_to_paid", db=a.db, layout=a.layout, telegram=c.telegram_mode(a), poll_ms=a.poll_ms, threads=a.threads, offered_rate=a.rate, callbacks=len(rows),
            achieved_rate=round(len(raw) / elapsed, 2), errors=len(errors),
            overhead=c.ms_summary(overhead), raw=c.ms_summary(raw), emulator=c.ms_summary(emu),
            targets={"p50_ms": 15, "p99_ms": 50}, first_errors=errors[:3])

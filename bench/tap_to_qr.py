@@ -16,7 +16,7 @@ def main() -> None:
     count = a.count or int(a.rate * (8 if a.quick else 60))
     probe = c.EmulatorProbe()
     with c.workdir() as d, c.database(a.db, a.pg_url, d) as db, c.redis_server(a.redis, d) as r:
-        stack = c.start_layout(a.layout, db, r, d, workers=a.workers,
+        stack = c.start_layout(a.layout, db, r, d, workers=a.workers, bots=a.bots,
                                worker_timeout_ms=a.poll_ms, worker_threads=a.threads)
         try:
             sellers = [c.Seller(stack, probe, 380_000 + i) for i in range(a.sellers)]
@@ -27,7 +27,7 @@ def main() -> None:
         finally:
             stack.stop()
     overhead = [x - e for x, e in zip(res["raw"], res["emu"], strict=True)]
-    c.emit("tap_to_qr", db=a.db, layout=a.layout, poll_ms=a.poll_ms, threads=a.threads, offered_rate=a.rate, sellers=a.sellers, invoices=count,
+    c.emit("tap_to_qr", db=a.db, layout=a.layout, telegram=c.telegram_mode(a), poll_ms=a.poll_ms, threads=a.threads, offered_rate=a.rate, sellers=a.sellers, invoices=count,
            achieved_rate=round(len(res["raw"]) / res["elapsed"], 2), errors=len(res["errors"]),
            late_taps=len(res["late"]), overhead=c.ms_summary(overhead), raw=c.ms_summary(res["raw"]),
            emulator=c.ms_summary(res["emu"]), targets={"p50_ms": 15, "p99_ms": 50},

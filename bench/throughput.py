@@ -49,7 +49,7 @@ def main() -> None:
     probe = c.EmulatorProbe()
     steps = []
     with c.workdir() as d, c.database(a.db, a.pg_url, d) as db, c.redis_server(a.redis, d) as r:
-        stack = c.start_layout(a.layout, db, r, d, workers=a.workers,
+        stack = c.start_layout(a.layout, db, r, d, workers=a.workers, bots=a.bots,
                                telegram_global_rate=10000.0)
         try:
             sellers = [c.Seller(stack, probe, 380_000 + i) for i in range(60)]
@@ -78,7 +78,7 @@ def main() -> None:
             stack.stop()
         noop = noop_throughput(r, 2000 if a.quick else 10000)
     echo = echo_updates_per_s(500 if a.quick else 2000)
-    c.emit("throughput", db=a.db, layout=a.layout,
+    c.emit("throughput", db=a.db, layout=a.layout, telegram=c.telegram_mode(a),
            workers=a.workers if a.layout == "procfile" else None, steps=steps, sustained_invoices_per_s=round(best, 1),
            dramatiq_noop_per_s=round(noop, 1), ratio=round(best / noop, 4) if noop else None,
            echo_bot_updates_per_s=round(echo, 1),
