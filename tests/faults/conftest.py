@@ -70,7 +70,7 @@ class Rig:
     #: seconds the Telegram emulator takes per send: a slow Bot API keeps work in flight, so a kill
     #: lands in the middle of it however fast the machine is
     send_delay: float = 0.0
-    workers: list[subprocess.Popen] = field(default_factory=list)  # type: ignore[type-arg]
+    procs: list[subprocess.Popen] = field(default_factory=list)  # type: ignore[type-arg]
     _stops: list[Callable[[], None]] = field(default_factory=list)
 
     # -- set-up ---------------------------------------------------------------------------------
@@ -134,7 +134,7 @@ class Rig:
         return seller.id
 
     def stop(self) -> None:
-        for proc in self.workers:
+        for proc in self.procs:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 proc.wait(10)
@@ -159,13 +159,13 @@ class Rig:
         return env
 
     def start_worker(self, threads: int = 4) -> subprocess.Popen:  # type: ignore[type-arg]
-        return self._spawn(f"worker-{len(self.workers)}",
+        return self._spawn(f"worker-{len(self.procs)}",
                            ["worker", "--threads", str(threads), "--poll-ms", "50"], self.env())
 
     def start_bot(self, webhook_port: int | None = None, connections: int = 16) -> subprocess.Popen:  # type: ignore[type-arg]
         """A `chatpay telegram` process: long polling, or in webhook mode on `webhook_port` (shared by
         every such process); returns once it polls or has registered the webhook."""
-        log = self.var_dir / f"bot-{len(self.workers)}.log"
+        log = self.var_dir / f"bot-{len(self.procs)}.log"
         env = self.env()
         if webhook_port:
             env |= {"TELEGRAM_MODE": "webhook", "HOST": "127.0.0.1",
@@ -183,7 +183,7 @@ class Rig:
         log = open(self.var_dir / f"{name}.log", "wb")  # noqa: SIM115
         proc = subprocess.Popen([CHATPAY, *args], env=env, cwd=self.var_dir, stdout=log,
                                 stderr=subprocess.STDOUT)
-        self.workers.append(proc)
+        self.procs.append(proc)
         return proc
 
     @staticmethod

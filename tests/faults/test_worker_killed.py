@@ -63,7 +63,7 @@ def test_worker_killed_while_creating_then_while_applying_payments(rig: Rig) -> 
     make_polls_due(rig)
     rig.reconcile_later()  # publishes the due polls
     wait_until(lambda: len(rig.send_ports) > sent_before, 30, "the first paid message")
-    rig.kill(rig.workers[-1])
+    rig.kill(rig.procs[-1])
     doubt |= age_claims(rig)
     rig.send_delay = 0.0
     rig.start_worker()
