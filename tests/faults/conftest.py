@@ -159,7 +159,7 @@ class Rig:
         return env
 
     def start_worker(self, threads: int = 4) -> subprocess.Popen:  # type: ignore[type-arg]
-        return self._spawn(f"worker-{len(self.procs)}",
+        return self.spawn(f"worker-{len(self.procs)}",
                            ["worker", "--threads", str(threads), "--poll-ms", "50"], self.env())
 
     def start_bot(self, webhook_port: int | None = None, connections: int = 16) -> subprocess.Popen:  # type: ignore[type-arg]
@@ -172,14 +172,14 @@ class Rig:
                     "TELEGRAM_WEBHOOK_PORT": str(webhook_port),
                     "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{webhook_port}/telegram/webhook",
                     "TELEGRAM_WEBHOOK_CONNECTIONS": str(connections)}
-        proc = self._spawn(log.stem, ["telegram"], env)
+        proc = self.spawn(log.stem, ["telegram"], env)
         ready = b"takes updates at" if webhook_port else b" polling "
         wait_until(lambda: proc.poll() is not None or ready in log.read_bytes(), 30,
                    "the bot to start")
         assert proc.poll() is None, log.read_text()
         return proc
 
-    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:  # type: ignore[type-arg]
+    def spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:  # type: ignore[type-arg]
         log = open(self.var_dir / f"{name}.log", "wb")  # noqa: SIM115
         proc = subprocess.Popen([CHATPAY, *args], env=env, cwd=self.var_dir, stdout=log,
                                 stderr=subprocess.STDOUT)
