@@ -489,3 +489,19 @@ async def test_a_failing_webhook_is_retried_with_backoff_and_the_update_kept(
     assert 2 <= len(calls) <= 30, len(calls)
     assert info.pending_update_count == 1
     assert info.last_error_message == "Wrong response from the webhook: 500"
+
+
+def test_closing_stops_the_webhook_senders() -> None:
+    emu, token = TelegramEmulator(), "654321:closing"  # its own bot: its own sender threads
+    emu.add_bot(token)
+    emu.call(token, "setWebhook", {"url": "http://127.0.0.1:9/nobody", "max_connections": 3})
+    emu.user_sends_text(SELLER, "hi", token=token)  # the senders retry it against a port nobody serves
+
+    def senders() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name.startswith("telegram-webhook-654321-")]
+    assert len(senders()) == 3
+    emu.close()
+    deadline = time.monotonic() + 5
+    while senders() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert senders() == []

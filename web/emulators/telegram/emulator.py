@@ -55,13 +55,16 @@ class TelegramEmulator(BotApi, MessageMethods, WebChat):
         )
 
     def close(self) -> None:
-        """Answer the long polls waiting now, and those to come, with no updates: a server stopping
-        does not wait out (or cancel) a poll whose bot is already gone."""
+        """Answer the long polls waiting now, and those to come, with no updates, and stop the
+        webhook senders: a server stopping does not wait out (or cancel) a poll whose bot is
+        already gone, nor keep posting to a webhook nobody serves."""
         with self._cond:
             self.closing = True
             for bot in self._bots.values():
+                bot.webhook_gen += 1
                 for loop, event in list(bot.waiters):
                     loop.call_soon_threadsafe(event.set)
+            self._cond.notify_all()
 
     def reset(self) -> None:
         """Forget chats, updates, files, webhooks and stats; keep the bots."""
