@@ -306,3 +306,57 @@ def test_a_callback_the_merchant_refuses_is_retried_and_logged(client, sandbox, 
     while len(sandbox.callback_log) < 2 and time.monotonic() < deadline:
         time.sleep(0.02)
     assert [e.get("status_code") for e in sandbox.callback_log] == [500, 200]
+
+
+def test_a_hanging_status_api_times_out_while_the_buyer_still_pays(servers, client, sandbox, merchant,
+                                                                    make_request):
+    sandbox.status_hang = 60  # longer than any client waits
+    impatient = LiqPayClient(SANDBOX_PUBLIC_KEY, SANDBOX_PRIVATE_KEY, servers[1], timeout=1.5)
+    request = make_request()
+    url = client.create_link(request).url
+    outcome: list[BaseException | None] = []
+
+    def poll() -> None:
+        try:
+            impatient.fetch_status(request.order_id)
+            outcome.append(None)
+        except ProviderUnavailable as exc:
+            outcome.append(exc)
+
+    poller = threading.Thread(target=poll)
+    started = time.monotonic()
+    poller.start()
+    time.sleep(0.3)  # the status call is being held now; the sandbox's loop must still serve
+    back = buyer_pays(url, "4242424242424242")
+    paid_by = time.monotonic() - started
+    assert back.text == "thank you" and paid_by < 1.2, f"checkout took {paid_by:.2f} s"
+    assert merchant.wait_for(client, "success").outcome == "paid"  # callbacks still go out
+    assert client.refund(request.order_id, Money(Decimal("1.00"), "UAH")).ok  # other actions too
+    poller.join(5)
+    assert isinstance(outcome[0], ProviderUnavailable)  # timed out at the client
+    assert 1.4 < time.monotonic() - started < 3
+    assert sandbox.status_holds == 1
+
+
+def test_switching_the_hang_off_answers_the_status_calls_it_holds(servers, client, sandbox,
+                                                                   make_request):
+    request = make_request()
+    sandbox.pay(client.create_link(request).url)
+    sandbox.status_hang = 60
+    threading.Timer(0.5, lambda: setattr(sandbox, "status_hang", 0.0)).start()
+    started = time.monotonic()
+    assert client.fetch_status(request.order_id).outcome == "paid"
+    assert 0.4 < time.monotonic() - started < 1.5
+
+
+def test_the_faults_path_sets_the_knobs(servers, sandbox):
+    faults = f"{servers[1]}/faults"
+    answer = httpx.post(faults, data={"status_hang": "30", "fail_mode": "500"})
+    assert answer.status_code == 200
+    assert answer.json()["status_hang"] == 30.0
+    assert (sandbox.status_hang, sandbox.fail_mode) == (30.0, "500")
+    assert httpx.post(faults, data={"status_hang": "-1"}).status_code == 400
+    assert httpx.post(faults, data={"fail_mode": "slow"}).status_code == 400
+    assert sandbox.status_hang == 30.0
+    httpx.post(faults, data={"status_hang": "0", "fail_mode": ""})
+    assert httpx.get(faults).json()["fail_mode"] is None and sandbox.status_hang == 0

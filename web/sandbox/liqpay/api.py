@@ -1,9 +1,10 @@
 """The server API, POST /api/request: status, refund and invoice_cancel, with the fail modes
-(`fail_mode`, `latency`) that let tests see the adapter survive a misbehaving LiqPay."""
+(`fail_mode`, `latency`, `status_hang`) that let tests see the adapter survive a misbehaving LiqPay."""
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -21,11 +22,20 @@ class ServerApi(Orders):
 
     fail_mode: str | None  #: None | "500" | "timeout" | "garbage"
     latency: float  #: seconds before every answer
+    #: seconds every `status` call is held before it is answered (0: none); longer than the
+    #: client's timeout, status calls time out while checkout, callbacks and other actions work.
+    #: Setting it back to 0 answers the calls it holds at once.
+    status_hang: float
+    status_holds: int  #: status calls `status_hang` has held so far
 
     async def _api_request(self, request: Request) -> Response:
         fields = await self._form(request)
         if await self._hold(request, self.latency):
             return Response(status_code=499)
+        if self.status_hang and self._action(fields) == "status":
+            self.status_holds += 1
+            if await self._hold(request, self.status_hang, holding=lambda: self.status_hang > 0):
+                return Response(status_code=499)
         if self.fail_mode == "500":
             return JSONResponse({"result": "error", "err_code": "server_error"}, status_code=500)
         if self.fail_mode == "garbage":
@@ -35,14 +45,21 @@ class ServerApi(Orders):
         return Response(_dumps(self._answer(fields)), media_type="application/json")
 
     @staticmethod
-    async def _hold(request: Request, seconds: float) -> bool:
-        """Sleep, but stop early (True) once the client hung up so a stopping server is not held."""
+    async def _hold(request: Request, seconds: float,
+                    holding: Callable[[], bool] = lambda: True) -> bool:
+        """Sleep without blocking the loop, but stop early (True) once the client hung up so a
+        stopping server is not held, or (False: answer now) once `holding()` turns false."""
         deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and holding():
             await asyncio.sleep(min(0.05, deadline - time.monotonic()))
             if await request.is_disconnected():
                 return True
         return False
+
+    def _action(self, fields: dict[str, str]) -> str | None:
+        """The action a request asks for, if it is signed with a key the sandbox knows."""
+        decoded = self._decode(fields.get("data", ""), fields.get("signature", ""))
+        return None if isinstance(decoded, str) else str(decoded[0].get("action"))
 
     def _answer(self, fields: dict[str, str]) -> dict[str, Any]:
         decoded = self._decode(fields.get("data", ""), fields.get("signature", ""))

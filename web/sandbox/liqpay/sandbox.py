@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 import secrets
 import threading
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from web.sandbox.liqpay.api import ServerApi
@@ -18,6 +22,29 @@ from web.sandbox.liqpay.orders import CARD_SUCCESS, THREE_DS_CODE
 
 SANDBOX_PUBLIC_KEY = "sandbox_i00000000"
 SANDBOX_PRIVATE_KEY = "sandbox_a4825234f4bae72a0be04eafe9e8e2bada209255"
+
+
+def _seconds(value: str) -> float:
+    seconds = float(value)
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"{value!r} is not a number of seconds.")
+    return seconds
+
+
+def _fail_mode(value: str) -> str | None:
+    if value not in ("", "500", "timeout", "garbage"):
+        raise ValueError(f"{value!r} is not a fail mode.")
+    return value or None
+
+
+#: the knobs `POST /faults` may set, each with the parser of its form field
+KNOBS: dict[str, Callable[[str], object]] = {
+    "callbacks": lambda value: value.lower() in ("1", "true", "yes", "on"),
+    "callback_delay": _seconds,
+    "latency": _seconds,
+    "status_hang": _seconds,
+    "fail_mode": _fail_mode,
+}
 
 
 class LiqPaySandbox(CheckoutPages, ServerApi):
@@ -35,6 +62,8 @@ class LiqPaySandbox(CheckoutPages, ServerApi):
         self._defaults = (callbacks, callback_delay, latency)
         self.callbacks, self.callback_delay, self.latency = self._defaults
         self.fail_mode: str | None = None  #: None | "500" | "timeout" | "garbage", for /api/request
+        self.status_hang = 0.0  #: seconds each `status` call is held (see ServerApi)
+        self.status_holds = 0
         self.orders: dict[str, dict[str, Any]] = {}
         self.callback_log: list[dict[str, Any]] = []
         self._lock = threading.RLock()
@@ -46,6 +75,7 @@ class LiqPaySandbox(CheckoutPages, ServerApi):
             Route("/api/3/pay/{token}", self._pay_form, methods=["POST"]),
             Route("/api/3/3ds/{token}", self._threeds, methods=["GET", "POST"]),
             Route("/api/request", self._api_request, methods=["POST"]),
+            Route("/faults", self._faults, methods=["GET", "POST"]),
         ])
 
     def reset(self) -> None:
@@ -54,6 +84,22 @@ class LiqPaySandbox(CheckoutPages, ServerApi):
             self.callback_log.clear()
             self.callbacks, self.callback_delay, self.latency = self._defaults
             self.fail_mode = None
+            self.status_hang = 0.0
+
+    async def _faults(self, request: Request) -> JSONResponse:
+        """GET shows the knobs; POST sets the ones its fields name (`status_hang=60`), so a person
+        or another process can make the sandbox misbehave. Not LiqPay's: a control path."""
+        fields = await self._form(request)
+        if request.method == "POST":
+            try:
+                changes = {name: parse(fields[name]) for name, parse in KNOBS.items()
+                           if name in fields}
+            except ValueError as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+            for name, value in changes.items():
+                setattr(self, name, value)
+        return JSONResponse({**{name: getattr(self, name) for name in KNOBS},
+                             "status_holds": self.status_holds})
 
     # -- programmatic helpers (benches) --------------------------------------------------------
 
