@@ -5,18 +5,21 @@ shows a newcomer the whole product offline.
 """
 from __future__ import annotations
 
+import hmac
 import html
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from prometheus_client import generate_latest
 from starlette.concurrency import run_in_threadpool
 
+from bots.telegram.webhook import read_capped, too_large
 from domain.i18n import format_money, normalize_language, status_word, t
 from domain.invoice import InvoiceStatus
 from domain.ports import PaymentProvider
@@ -50,7 +53,12 @@ def create_app(deps: WebDeps) -> FastAPI:
         provider = deps.providers.get(provider_name)
         if provider is None:
             return PlainTextResponse("unknown provider", status_code=404)
-        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        body = await read_capped(request)
+        if body is None:
+            metrics.CALLBACKS.labels(provider_name, "too_large").inc()
+            return too_large()
+        # LiqPay posts a urlencoded form; its `data` is decoded only once the signature verifies
+        form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         status, text = await run_in_threadpool(accept_callback, provider, form, deps)
         return PlainTextResponse(text, status_code=status)
 
@@ -92,7 +100,11 @@ def create_app(deps: WebDeps) -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/metrics")
-    def prometheus() -> Response:
+    def prometheus(request: Request) -> Response:
+        token = deps.settings.metrics_token
+        if token and not bearer_matches(request.headers.get("authorization", ""), token):
+            return PlainTextResponse("unauthorized", status_code=401,
+                                     headers={"WWW-Authenticate": "Bearer"})
         return Response(generate_latest(metrics.REGISTRY), media_type="text/plain; version=0.0.4")
 
     @app.get("/")
@@ -107,3 +119,9 @@ def create_app(deps: WebDeps) -> FastAPI:
         app.mount(prefix, sub)
     return app
 
+
+def bearer_matches(header: str, token: str) -> bool:
+    """Whether an Authorization header carries `Bearer <token>` (compared in constant time)."""
+    scheme, _, given = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(),
+                                                               token.encode())

@@ -35,6 +35,29 @@ log = logging.getLogger(__name__)
 
 PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+#: the largest body a messenger webhook or provider callback may send; 413 beyond
+BODY_LIMIT = 64 * 1024  #: bytes
+
+
+async def read_capped(request: Request, limit: int = BODY_LIMIT) -> bytes | None:
+    """The request's body, or None once it is longer than `limit` bytes, declared or streamed.
+
+    Shared by every inbound webhook and callback (web.app, bots.viber.webhook), so a sender
+    cannot make us buffer more than `limit`, with or without a Content-Length.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+def too_large(limit: int = BODY_LIMIT) -> Response:
+    return PlainTextResponse(f"body over {limit} bytes", status_code=413)
 
 
 def webhook_app(dp: Dispatcher, bot: Bot, secret: str) -> Starlette:
@@ -46,8 +69,11 @@ def webhook_app(dp: Dispatcher, bot: Bot, secret: str) -> Starlette:
             log.warning("Refused a Telegram webhook call without the right secret token from %s.",
                         request.client.host if request.client else "?")
             return PlainTextResponse("forbidden", status_code=403)
+        body = await read_capped(request)
+        if body is None:
+            return too_large()
         try:
-            update = Update.model_validate(json.loads(await request.body()), context={"bot": bot})
+            update = Update.model_validate(json.loads(body), context={"bot": bot})
         except (ValueError, ValidationError):
             return PlainTextResponse("not a Telegram update", status_code=400)
         try:

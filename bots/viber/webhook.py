@@ -21,6 +21,7 @@ from viberbot.api.viber_requests import (
     create_request,
 )
 
+from bots.telegram.webhook import read_capped, too_large
 from bots.viber.dialog import Dialog, Reply, ViberDeps
 from domain.errors import MessengerError
 from workers.messengers.viber import SENDER_NAME_MAX, TEXT_MAX, ViberApi, required_api_version
@@ -65,7 +66,9 @@ def viber_routes(deps: ViberDeps, api: ViberApi) -> Callable[[FastAPI], None]:
     def add(app: FastAPI) -> None:
         @app.post(PATH)
         async def viber_webhook(request: Request) -> Response:
-            body = await request.body()
+            body = await read_capped(request)
+            if body is None:
+                return too_large()
             if not signature_ok(body, request.headers.get(SIGNATURE_HEADER, ""), token):
                 log.warning("Refused a Viber webhook call with a wrong signature.")
                 return PlainTextResponse("forbidden", status_code=403)
