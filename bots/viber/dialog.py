@@ -6,8 +6,10 @@ bot never sees one channel's half-typed invoice in the other.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,8 +34,20 @@ CHANNEL = "viber"
 STATE_PREFIX = "chatpay:viber:fsm"
 SEEN_PREFIX = "chatpay:viber:seen"
 STATE_TTL = 24 * 3600  #: seconds a half-typed invoice is kept
-SEEN_TTL = 24 * 3600  #: seconds a message token is remembered (Viber redelivers on errors)
+SEEN_TTL = 24 * 3600  #: seconds a handled message token is remembered (Viber redelivers on errors)
+#: seconds a message being handled stays claimed: longer than the dialog's blocking steps take
+#: (each times out sooner: Redis 5 s, a Viber send 10 s), and how soon Viber's redelivery of a
+#: message whose web process died mid-dialog is handled
+LEASE_TTL = 30
+BUSY = "busy:"  #: a seen key's value while the message is being handled: the lease's owner
+DONE = "done"  #: a seen key's value once the message was handled
+# give the lease back only if it is still ours (it may have lapsed and been taken)
+RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
 UNAVAILABLE = (ServiceUnavailable, SQLAlchemyError, RedisError, ConnectionError)
+
+
+class StillHandling(Exception):
+    """Raised when a message Viber delivered again is still being handled by an earlier delivery."""
 
 
 @dataclass
@@ -112,20 +126,36 @@ class Dialog:
 
     def message(self, user_id: str, name: str, language: str | None, message: object,
                 token: str) -> list[Reply]:
+        """The answers to one message; a message Viber delivers again is answered once.
+
+        Raises StillHandling while another request handles the same message.
+        """
         lang = normalize_language(language)
+        key, lease = f"{SEEN_PREFIX}:{token}", f"{BUSY}{uuid.uuid4().hex}"
         try:
-            if not self._first_time(token):
+            if not self._claim(key, lease):
                 log.info("Dropped repeated Viber message %s.", token)
                 return []
-            seller = self._seller(user_id)
-            if seller is not None:
-                lang = seller.language
-                if not seller.subscribed:  # writing to the bot subscribes a user again
-                    self.subscription(user_id, True)
-            return self._message(user_id, name, lang, seller, message, token)
+            try:
+                seller = self._seller(user_id)
+                if seller is not None:
+                    lang = seller.language
+                    if not seller.subscribed:  # writing to the bot subscribes a user again
+                        self.subscription(user_id, True)
+                replies = self._message(user_id, name, lang, seller, message, token)
+            except BaseException:
+                # not handled: Viber's redelivery (after a 500) must not be dropped as seen
+                with contextlib.suppress(RedisError):
+                    self.deps.redis.eval(RELEASE, 1, key, lease)
+                raise
         except UNAVAILABLE as exc:
             log.warning("Answering 'temporarily unavailable': %r.", exc)
             return [Reply(t(lang, "unavailable"))]
+        try:
+            self.deps.redis.set(key, DONE, ex=SEEN_TTL)
+        except RedisError as exc:  # handled all the same: the seller must get the answers
+            log.warning("Could not mark Viber message %s as handled: %r.", token, exc)
+        return replies
 
     # -- the dialog --------------------------------------------------------------------------
 
@@ -237,5 +267,13 @@ class Dialog:
     def _seller(self, user_id: str) -> Seller | None:
         return self.deps.sellers.find(user_id)
 
-    def _first_time(self, token: str) -> bool:
-        return bool(self.deps.redis.set(f"{SEEN_PREFIX}:{token}", 1, nx=True, ex=SEEN_TTL))
+    def _claim(self, key: str, lease: str) -> bool:
+        """True once this request holds the message; False if it was handled already."""
+        while not self.deps.redis.set(key, lease, nx=True, ex=LEASE_TTL):
+            held = self.deps.redis.get(key)
+            if held is None:
+                continue  # given back or lapsed between the two calls: try again
+            if (held.decode() if isinstance(held, bytes) else str(held)).startswith(BUSY):
+                raise StillHandling(key)
+            return False  # DONE, or an older version's "1": handled
+        return True

@@ -22,7 +22,7 @@ from viberbot.api.viber_requests import (
 )
 
 from bots.telegram.webhook import read_capped, too_large
-from bots.viber.dialog import Dialog, Reply, ViberDeps
+from bots.viber.dialog import Dialog, Reply, StillHandling, ViberDeps
 from domain.errors import MessengerError
 from workers.messengers.viber import SENDER_NAME_MAX, TEXT_MAX, ViberApi, required_api_version
 
@@ -84,9 +84,12 @@ def viber_routes(deps: ViberDeps, api: ViberApi) -> Callable[[FastAPI], None]:
                 return JSONResponse(message_payload(welcome, name))
             if isinstance(event, ViberMessageRequest):
                 sender = event.sender
-                replies = await run_in_threadpool(
-                    dialog.message, sender.id, sender.name or "", sender.language, event.message,
-                    str(event.message_token))
+                try:
+                    replies = await run_in_threadpool(
+                        dialog.message, sender.id, sender.name or "", sender.language,
+                        event.message, str(event.message_token))
+                except StillHandling:  # not 200: if that delivery dies, Viber's next try is ours
+                    return PlainTextResponse("being handled", status_code=503)
                 return PlainTextResponse("ok", background=BackgroundTask(send, sender.id, replies))
             if isinstance(event, ViberSubscribedRequest):
                 await run_in_threadpool(dialog.subscription, event.user.id, True)
