@@ -1,8 +1,10 @@
 """The settings' profiles and formats: what development fills in, what production refuses."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -180,3 +182,11 @@ def test_support_ids_name_a_messenger_and_a_user(env):
 @pytest.mark.parametrize("ids", ["123456", "telegram:abc", "tg:1", "viber:", "telegram:1;viber:2"])
 def test_malformed_support_ids_stop_start_up_naming_them(env, ids):
     assert _refusal(env, {"SUPPORT_IDS": ids}).startswith("Setting SUPPORT_IDS ")
+
+
+def test_the_readme_configuration_table_lists_every_setting_and_nothing_else():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Configuration", 1)[1].split("\n### ", 1)[0]
+    rows = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
+    listed = {name for row in rows for name in re.findall(r"`([A-Z_]+)`", row)}
+    assert listed == {name.upper() for name in Settings.model_fields}
