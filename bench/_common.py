@@ -307,9 +307,11 @@ def register_all(sellers: list[Seller], threads: int = 16) -> None:
 
 def offered_load(sellers: list[Seller], rate: float, count: int,
                  on_photo: Callable[[Seller, dict[str, Any]], None] | None = None,
+                 describe: Callable[[int], str] = lambda k: "Кава",
                  ) -> dict[str, Any]:
     """Taps at a fixed offered rate (slot k at start + k/rate, seller k % N), each seller preparing
-    its next invoice between its slots. Returns raw latencies and the emulator's share of each."""
+    its next invoice between its slots; invoice k is described `describe(k)`. Returns raw
+    latencies and the emulator's share of each."""
     n = len(sellers)
     start = time.monotonic() + 1.0
     raw: list[float] = []
@@ -329,7 +331,7 @@ def offered_load(sellers: list[Seller], rate: float, count: int,
                 else:
                     with lock:
                         late.append(-pause)
-                t0, photo = s.tap()
+                t0, photo = s.tap(describe(k))
                 t1 = photo["received_at"]
                 e = s.probe.emulator_time(s.chat_id, t0, t1)
                 if on_photo:
