@@ -75,8 +75,9 @@ def success(client: Any, row: Row, payment_id: int) -> dict[str, str]:  # noqa: 
     return {"data": data, "signature": sig}
 
 
-def pay(stack: Any, probe: c.EmulatorProbe, client: Any, rows: list[Row], rate: float,  # noqa: ANN401
-        start: float, wait: float, first_payment_id: int) -> dict[str, Any]:
+def pay(stack: Any, probe: c.EmulatorProbe, client: Any,  # noqa: ANN401
+        rows: list[Row], rate: float, start: float, wait: float,
+        first_payment_id: int) -> dict[str, Any]:
     """Callback k at start + k/rate (consecutive ones to different chats), never waiting for a
     message; one collector per chat times each paid message from its own callback."""
     import httpx

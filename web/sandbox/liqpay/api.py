@@ -1,5 +1,6 @@
 """The server API, POST /api/request: status, refund and invoice_cancel, with the fail modes
-(`fail_mode`, `latency`, `status_hang`) that let tests see the adapter survive a misbehaving LiqPay."""
+(`fail_mode`, `latency`, `status_hang`) that let tests see the adapter survive a misbehaving
+LiqPay."""
 from __future__ import annotations
 
 import asyncio
