@@ -29,11 +29,11 @@ def read_amount(text: str, currency: str, maximum: Decimal,
 
 
 def create_invoice(channel: str, chat_id: str, key: str, seller_id: int, amount: str,
-                   currency: str, description: str) -> CreateInvoice:
+                   currency: str, description: str, language: str) -> CreateInvoice:
     """The command for one tap or message: `key` makes a redelivered one create nothing new."""
     return CreateInvoice(idempotency_key=f"{channel}:{chat_id}:{key}", seller_id=seller_id,
                          amount=amount, currency=currency, description=description,
-                         channel=channel, chat_id=chat_id)
+                         channel=channel, chat_id=chat_id, language=language)
 
 
 def creating_text(amount: str, currency: str, lang: str) -> str:

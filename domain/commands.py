@@ -29,6 +29,7 @@ class CreateInvoice(Command):
     description: str
     channel: str
     chat_id: str
+    language: str = "uk"  #: the seller's, to say "still working on it" while the database is away
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +85,8 @@ class ExpireInvoice(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class ApplyProviderStatus(Command):
-    """A provider fact that arrived while the database was busy elsewhere (applied by a worker)."""
+class CancelAtProvider(Command):
+    """Close a cancelled invoice's order at the provider (background work: it may be slow)."""
 
-    actor: ClassVar[str] = "apply_provider_status"
-    provider: str
-    form: dict[str, str]
+    actor: ClassVar[str] = "cancel_at_provider"
+    invoice_id: str

@@ -17,6 +17,9 @@ class Event:
 
     #: whether the seller is sent a message about it
     notifies_seller = False
+    #: news of a state, not of money: once a later message about the same invoice exists, this
+    #: one is no longer the latest word and is not sent (an "expired" never follows "paid late")
+    superseded_by_later_news = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +42,46 @@ class ProviderStatusRecorded(Event):
 
 @dataclass(frozen=True, slots=True)
 class InvoicePaid(Event):
+    """A verified success. `mismatch`: not the amount or currency asked for (`expected_*`)."""
+
     amount: str
     currency: str
     late: bool
     raw_status: str
     provider_payment_id: str | None = None
+    mismatch: bool = False
+    expected_amount: str | None = None
+    expected_currency: str | None = None
     notifies_seller = True
+
+
+@dataclass(frozen=True, slots=True)
+class ExtraPaymentReceived(Event):
+    """A second verified success, with another provider payment id: the buyer paid twice."""
+
+    amount: str
+    currency: str
+    provider_payment_id: str
+    raw_status: str
+    notifies_seller = True
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentInProgress(Event):
+    """At expiry the provider said a payment is still in progress: the invoice stays open."""
+
+    raw_status: str
+    notifies_seller = True
+    superseded_by_later_news = True
+
+
+@dataclass(frozen=True, slots=True)
+class PollingStopped(Event):
+    """The provider refuses status calls for this invoice (revoked keys, a 4xx)."""
+
+    reason: str
+    notifies_seller = True
+    superseded_by_later_news = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,16 +89,19 @@ class InvoiceFailed(Event):
     raw_status: str
     reason: str | None = None
     notifies_seller = True
+    superseded_by_later_news = True
 
 
 @dataclass(frozen=True, slots=True)
 class InvoiceExpired(Event):
     notifies_seller = True
+    superseded_by_later_news = True
 
 
 @dataclass(frozen=True, slots=True)
 class InvoiceCancelled(Event):
     notifies_seller = True
+    superseded_by_later_news = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +119,12 @@ class StatusUnchanged(Event):
 
     raw_status: str
     notifies_seller = True
+    superseded_by_later_news = True
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (InvoiceCreated, InvoiceLinkIssued, ProviderStatusRecorded, InvoicePaid,
-                InvoiceFailed, InvoiceExpired, InvoiceCancelled, InvoiceRefunded, StatusUnchanged)
+                ExtraPaymentReceived, PaymentInProgress, PollingStopped, InvoiceFailed,
+                InvoiceExpired, InvoiceCancelled, InvoiceRefunded, StatusUnchanged)
 }

@@ -102,6 +102,31 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "✅ Оплачено {amount}{description}\nОплата пришла позже, чем счёт был закрыт — деньги зачислены.",
         "en": "✅ Paid {amount}{description}\nThe payment arrived after the invoice was closed — the money is yours.",
     },
+    "paid_mismatch": {
+        "uk": "⚠️ Надійшла оплата, але не та сума: очікувалось {expected}, надійшло {received}{description}\nПеревірте, перш ніж віддавати товар; різницю можна повернути.",
+        "ru": "⚠️ Пришла оплата, но не та сумма: ожидалось {expected}, пришло {received}{description}\nПроверьте, прежде чем отдавать товар; разницу можно вернуть.",
+        "en": "⚠️ A payment arrived, but not the amount asked for: expected {expected}, received {received}{description}\nCheck before handing over the goods; the difference can be refunded.",
+    },
+    "paid_twice": {
+        "uk": "⚠️ Покупець оплатив цей рахунок ще раз: додатково надійшло {amount}{description} (платіж {payment_id}). Цей платіж можна повернути.",
+        "ru": "⚠️ Покупатель оплатил этот счёт ещё раз: дополнительно пришло {amount}{description} (платёж {payment_id}). Этот платёж можно вернуть.",
+        "en": "⚠️ The buyer paid this invoice a second time: another {amount}{description} arrived (payment {payment_id}). It can be refunded.",
+    },
+    "payment_in_progress": {
+        "uk": "⏳ Рахунок на {amount}{description} мав закінчитися, але оплата ще обробляється банком (статус: {status}). Я повідомлю, щойно банк завершить платіж.",
+        "ru": "⏳ Счёт на {amount}{description} должен был истечь, но оплата ещё обрабатывается банком (статус: {status}). Я сообщу, как только банк завершит платёж.",
+        "en": "⏳ The invoice for {amount}{description} was due to expire, but a payment is still in progress at the bank (status: {status}). I'll tell you as soon as the bank finishes it.",
+    },
+    "polling_stopped": {
+        "uk": "⚠️ LiqPay відмовляється повідомляти статус рахунку на {amount}{description}: {reason}\nЯ більше не перевіряю його сам. Перевірте ключі LiqPay; якщо покупець заплатить, повідомлення LiqPay однаково дійде.",
+        "ru": "⚠️ LiqPay отказывается сообщать статус счёта на {amount}{description}: {reason}\nЯ больше не проверяю его сам. Проверьте ключи LiqPay; если покупатель заплатит, уведомление LiqPay всё равно дойдёт.",
+        "en": "⚠️ LiqPay refuses to tell me the status of the invoice for {amount}{description}: {reason}\nI have stopped checking it myself. Check your LiqPay keys; if the buyer pays, LiqPay's notice still reaches me.",
+    },
+    "still_working": {
+        "uk": "⏳ Ще працюю над рахунком — зараз це триває довше, ніж зазвичай. Нічого не потрібно повторювати: рахунок з'явиться тут, щойно буде готовий.",
+        "ru": "⏳ Ещё работаю над счётом — сейчас это занимает больше времени, чем обычно. Ничего не нужно повторять: счёт появится здесь, как только будет готов.",
+        "en": "⏳ Still working on your invoice — it is taking longer than usual. No need to repeat anything: it will appear here as soon as it is ready.",
+    },
     "failed": {"uk": "❌ Оплата не вдалася: {amount}{description}\nПричина: {reason}", "ru": "❌ Оплата не прошла: {amount}{description}\nПричина: {reason}", "en": "❌ Payment failed: {amount}{description}\nReason: {reason}"},
     "reason_unknown": {"uk": "невідома", "ru": "неизвестна", "en": "unknown"},
     "expired": {"uk": "⌛ Рахунок на {amount} прострочено{description}", "ru": "⌛ Счёт на {amount} просрочен{description}", "en": "⌛ The invoice for {amount} expired{description}"},

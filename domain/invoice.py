@@ -2,11 +2,23 @@
 
 It checks preconditions, changes itself and records what happened in `self.events`; it never
 calls anything.
+
+Money-safety rules held here:
+- a verified success is never dropped: an expired, failed or cancelled invoice that later gets
+  one becomes `paid`, flagged *paid late*;
+- a success is compared with the invoice: another amount or currency is recorded as paid with a
+  mismatch flag (the seller is told both amounts), and a second success with another provider
+  payment id (the buyer paid twice) is recorded and told, never merged into the first;
+- expiry never closes an invoice blind: it takes the provider's answer of that moment, and a
+  payment still in flight keeps the invoice open (settling) until the settle window ends;
+- an unpaid invoice whose last provider word is a payment still in flight stays watched, and
+  checkable, for the settle window;
+- the same fact applied twice changes nothing and records nothing twice.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from domain import events
@@ -54,6 +66,13 @@ class Invoice:
     paid_late: bool = False
     failure_reason: str | None = None
     refunded_amount: Money | None = None
+    amount_mismatch: bool = False  #: paid, but not the amount or currency asked for
+    #: the provider's last word is a payment still in progress (processing, 3ds_verify, ...)
+    in_flight: bool = False
+    #: past its expiry with a payment in flight: open until the provider settles or the window ends
+    settling: bool = False
+    #: provider payment ids of further successes after the first (the buyer paid twice)
+    extra_payment_ids: tuple[str, ...] = ()
     message_id: str | None = None  #: the seller's invoice message, replied to on news
     version: int = 0
     events: list[events.Event] = field(default_factory=list)
@@ -82,6 +101,25 @@ class Invoice:
         self.status = InvoiceStatus.PENDING
         self.events.append(events.InvoiceLinkIssued(self.id))
 
+    def watch_until(self, settle_window: timedelta) -> datetime | None:
+        """Until when the provider is polled about this invoice; None: not any more.
+
+        Open invoices are polled until they expire (expiry then asks once more); a settling one,
+        or a closed unpaid one whose payment is still in flight, until the settle window ends.
+        """
+        settle_end = self.created_at + settle_window
+        if self.status is InvoiceStatus.PENDING:
+            return settle_end if self.settling else self.expires_at
+        if self.status in UNPAID_FINAL and self.in_flight:
+            return settle_end
+        return None
+
+    def checkable(self, now: datetime, settle_window: timedelta) -> bool:
+        """Whether asking the provider may still change it (the seller's *Check status*)."""
+        if self.status is InvoiceStatus.PENDING:
+            return True
+        return self.status in UNPAID_FINAL and now < self.created_at + settle_window
+
     def apply(self, fact: ProviderStatus, at: datetime) -> bool:
         """Apply one fact from the provider. Returns whether anything changed.
 
@@ -92,9 +130,12 @@ class Invoice:
         if fact.outcome == "paid":
             return self._pay(fact, at)
         if fact.outcome == "failed":
-            if not self.is_open:
+            if self.status in SETTLED:
                 return False
+            if not self.is_open:  # a closed invoice's payment in flight was declined after all
+                return self._record_quietly(fact, in_flight=False)
             self.status = InvoiceStatus.FAILED
+            self.in_flight = self.settling = False
             self.provider_status = fact.raw_status
             self.failure_reason = fact.error_description or fact.error_code
             self.events.append(events.InvoiceFailed(self.id, fact.raw_status, self.failure_reason))
@@ -102,28 +143,52 @@ class Invoice:
         if fact.outcome in ("reversed", "refunded"):
             return self._refunded(fact, fact.amount or self.paid_amount or self.amount)
         if fact.outcome == "pending":
-            if not self.is_open or fact.raw_status == self.provider_status:
+            if self.status in SETTLED:
                 return False
-            self.provider_status = fact.raw_status
-            self.events.append(events.ProviderStatusRecorded(self.id, fact.raw_status))
-            return True
+            return self._record_quietly(fact, in_flight=True)
         return False  # "unknown": the provider has not seen the order yet
+
+    def _record_quietly(self, fact: ProviderStatus, *, in_flight: bool) -> bool:
+        """Record a non-final word from the provider (or a late failure of a closed invoice):
+        it changes what is watched, not what the seller is told."""
+        if fact.raw_status == self.provider_status and in_flight == self.in_flight:
+            return False
+        self.provider_status = fact.raw_status
+        self.in_flight = in_flight
+        self.events.append(events.ProviderStatusRecorded(self.id, fact.raw_status))
+        return True
 
     def _pay(self, fact: ProviderStatus, at: datetime) -> bool:
         if self.status in SETTLED:
-            return False
+            return self._paid_again(fact)
         late = self.status in UNPAID_FINAL
         received = fact.amount or self.amount
         self.status = InvoiceStatus.PAID
         self.paid_late = late
         self.paid_amount = received
+        self.amount_mismatch = received != self.amount
         self.paid_at = at
+        self.in_flight = self.settling = False
         self.provider_status = fact.raw_status
         self.provider_payment_id = fact.provider_payment_id
         self.events.append(events.InvoicePaid(
             self.id, str(received.amount), received.currency, late, fact.raw_status,
-            fact.provider_payment_id,
+            fact.provider_payment_id, mismatch=self.amount_mismatch,
+            expected_amount=str(self.amount.amount), expected_currency=self.amount.currency,
         ))
+        return True
+
+    def _paid_again(self, fact: ProviderStatus) -> bool:
+        """A success for an invoice already paid: the same payment changes nothing; another
+        payment (another provider payment id) is recorded and told, so it can be refunded."""
+        payment_id = fact.provider_payment_id
+        if (payment_id is None or self.provider_payment_id is None
+                or payment_id == self.provider_payment_id or payment_id in self.extra_payment_ids):
+            return False
+        received = fact.amount or self.amount
+        self.extra_payment_ids = (*self.extra_payment_ids, payment_id)
+        self.events.append(events.ExtraPaymentReceived(
+            self.id, str(received.amount), received.currency, payment_id, fact.raw_status))
         return True
 
     def _refunded(self, fact: ProviderStatus, amount: Money) -> bool:
@@ -141,17 +206,42 @@ class Invoice:
             self.id, str(amount.amount), amount.currency, full, fact.raw_status))
         return True
 
-    def expire(self, now: datetime) -> bool:
+    def expire(self, now: datetime, answer: ProviderStatus | None,
+               settle_window: timedelta) -> bool:
+        """Close an open invoice whose time has come, given the provider's answer asked for at
+        this moment (None: the provider refused to be asked, e.g. revoked keys).
+
+        The answer is applied first, so a success found at expiry pays the invoice. A payment
+        still in flight keeps it open, settling, with one message to the seller, until the
+        settle window ends; only then, or on any other answer, does it expire.
+        """
         if not self.is_open or now < self.expires_at:
             return False
+        if answer is not None and self.apply(answer, now) and not self.is_open:
+            return True  # paid or failed at the last moment
+        if answer is not None and answer.outcome == "pending" \
+                and now < self.created_at + settle_window:
+            if self.settling:
+                return False
+            self.settling = True
+            self.events.append(events.PaymentInProgress(self.id, answer.raw_status))
+            return True
         self.status = InvoiceStatus.EXPIRED
+        self.settling = False
         self.events.append(events.InvoiceExpired(self.id))
         return True
+
+    def stop_watching(self, reason: str) -> None:
+        """The provider refuses to be asked about this invoice (revoked keys, a 4xx): polling
+        stops and the seller is told why; a callback still applies if one comes."""
+        self.in_flight = False
+        self.events.append(events.PollingStopped(self.id, reason))
 
     def cancel(self) -> None:
         if not self.is_open:
             raise InvalidTransition(f"An invoice that is {self.status} cannot be cancelled.")
         self.status = InvoiceStatus.CANCELLED
+        self.settling = False  # a payment in flight stays watched (see watch_until)
         self.events.append(events.InvoiceCancelled(self.id))
 
     def note_unchanged(self) -> None:

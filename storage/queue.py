@@ -14,14 +14,22 @@ from dramatiq.broker import Consumer, MessageProxy
 from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
 from dramatiq.common import dq_name
 from dramatiq.errors import ConnectionClosed
-from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications, TimeLimit
+from dramatiq.middleware import (
+    AgeLimit, Callbacks, CurrentMessage, Pipelines, Retries, ShutdownNotifications, TimeLimit,
+)
 
 from domain.commands import Command, CreateInvoice
 from domain.errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
+#: Seller-facing work: create, check, cancel, notify. A seller is waiting for each message.
 QUEUE = "chatpay"
+#: Background work: status polls, expiries, provider-side cancels. A hanging provider fills only
+#: this queue's threads, so a stored payment's "paid" message never waits behind doomed calls.
+BACKGROUND_QUEUE = "chatpay-background"
+QUEUES = (QUEUE, BACKGROUND_QUEUE)
+BACKGROUND_ACTORS = frozenset({"poll_invoice", "expire_invoice", "cancel_at_provider"})
 MAX_DELAY = 7 * 24 * 3600 * 1000 - 60_000  #: milliseconds; Dramatiq's Redis broker refuses more
 MIN_BACKOFF = 500  #: milliseconds
 MAX_BACKOFF = 300_000  #: milliseconds
@@ -102,24 +110,51 @@ class _WakeableConsumer(_RedisConsumer):
         return None
 
 
-def start_worker(broker: PollingRedisBroker, *, threads: int, poll_ms: int) -> dramatiq.Worker:
-    """A started Dramatiq worker whose consumers ask Redis at most every `poll_ms` when idle."""
+def queue_of(actor_name: str) -> str:
+    """The queue an actor's messages go on."""
+    return BACKGROUND_QUEUE if actor_name in BACKGROUND_ACTORS else QUEUE
+
+
+def start_worker(broker: PollingRedisBroker, *, threads: int, poll_ms: int,
+                 queues: set[str] | None = None) -> dramatiq.Worker:
+    """A started Dramatiq worker whose consumers ask Redis at most every `poll_ms` when idle.
+
+    `queues`: only these (default: every declared queue, sharing the threads)."""
     broker.poll_ms = poll_ms
-    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=THREAD_WAKE_MS)
+    worker = dramatiq.Worker(broker, queues=queues, worker_threads=threads,
+                             worker_timeout=THREAD_WAKE_MS)
     worker.start()
     return worker
+
+
+class Workers:
+    """One Dramatiq worker per queue in one process, each with threads of its own: background
+    work can take all of its threads and the seller-facing queue still has every one of its."""
+
+    def __init__(self, broker: PollingRedisBroker, threads: dict[str, int], poll_ms: int) -> None:
+        unknown = set(threads) - set(QUEUES)
+        if unknown:
+            raise ValueError(f"Unknown queue(s) {', '.join(sorted(unknown))}; "
+                             f"the queues are {', '.join(QUEUES)}.")
+        self.workers = [start_worker(broker, threads=n, poll_ms=poll_ms, queues={queue})
+                        for queue, n in threads.items() if n > 0]
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            worker.stop()
 
 
 def make_broker(redis_url: str) -> PollingRedisBroker:
     """The broker with chatpay's retry and time-limit policy, in one place."""
     middleware = [
         AgeLimit(), TimeLimit(time_limit=TIME_LIMIT), ShutdownNotifications(), Callbacks(),
-        Pipelines(), Retries(max_retries=12, min_backoff=MIN_BACKOFF, max_backoff=MAX_BACKOFF),
+        Pipelines(), CurrentMessage(), Retries(max_retries=12, min_backoff=MIN_BACKOFF, max_backoff=MAX_BACKOFF),
     ]
     client = redis.Redis.from_url(redis_url, socket_timeout=SOCKET_TIMEOUT_S,
                                   socket_connect_timeout=SOCKET_TIMEOUT_S)
     broker = PollingRedisBroker(client=client, middleware=middleware, heartbeat_timeout=15_000)
-    broker.declare_queue(QUEUE)
+    for queue in QUEUES:
+        broker.declare_queue(queue)
     return broker
 
 
@@ -133,7 +168,7 @@ class CommandBus:
         if isinstance(command, CreateInvoice):
             # when every retry failed, the seller is told to try again (never left waiting)
             options["on_failure"] = "invoice_creation_failed"
-        message = dramatiq.Message(queue_name=QUEUE, actor_name=command.actor,
+        message = dramatiq.Message(queue_name=queue_of(command.actor), actor_name=command.actor,
                                    args=(command.to_dict(),), kwargs={}, options=options)
         if delay_ms is not None:
             delay_ms = max(0, min(delay_ms, MAX_DELAY))

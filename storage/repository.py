@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from domain.events import Event
-from domain.invoice import Invoice, InvoiceStatus
+from domain.invoice import UNPAID_FINAL, Invoice, InvoiceStatus
 from domain.money import Money
 from storage.tables import InvoiceEventRow, InvoiceRow, SellerRow
 
@@ -144,29 +144,43 @@ class InvoiceRepository:
             .order_by(InvoiceRow.created_at.desc()).limit(limit))
         return [_invoice(r) for r in rows]
 
-    def due_for_poll(self, now: datetime, limit: int = 500) -> list[str]:
+    def due_for_poll(self, now: datetime, requeued_before: datetime,
+                     limit: int = 500) -> list[str]:
+        """Invoices whose poll is overdue (its message was lost, or waits in a long queue) and
+        was not re-queued since `requeued_before`: pending ones, and closed ones whose payment
+        is still in flight."""
         return list(self.session.scalars(
-            select(InvoiceRow.id).where(InvoiceRow.status == InvoiceStatus.PENDING,
-                                        InvoiceRow.next_poll_at <= now)
+            select(InvoiceRow.id).where(
+                InvoiceRow.status.in_([InvoiceStatus.PENDING, *UNPAID_FINAL]),
+                InvoiceRow.next_poll_at <= now,
+                (InvoiceRow.poll_requeued_at.is_(None))
+                | (InvoiceRow.poll_requeued_at < requeued_before))
             .order_by(InvoiceRow.next_poll_at).limit(limit)))
 
+    def mark_requeued(self, invoice_ids: list[str], at: datetime) -> None:
+        """These invoices' polls were re-queued (see due_for_poll)."""
+        if invoice_ids:
+            self.session.execute(update(InvoiceRow).where(InvoiceRow.id.in_(invoice_ids))
+                                 .values(poll_requeued_at=at))
+
     def due_for_expiry(self, now: datetime, limit: int = 500) -> list[str]:
+        """Open invoices past their expiry, except those settling (their polls decide)."""
         return list(self.session.scalars(
             select(InvoiceRow.id).where(
                 InvoiceRow.status.in_([InvoiceStatus.CREATED, InvoiceStatus.PENDING]),
-                InvoiceRow.expires_at <= now).limit(limit)))
+                InvoiceRow.settling.is_(False), InvoiceRow.expires_at <= now).limit(limit)))
 
     def stuck_created(self, before: datetime, limit: int = 500) -> list[str]:
         return list(self.session.scalars(
             select(InvoiceRow.id).where(InvoiceRow.status == InvoiceStatus.CREATED,
                                         InvoiceRow.created_at <= before).limit(limit)))
 
-    def poll_state(self, invoice_id: str) -> tuple[int, datetime | None]:
-        """How many polls were done and when the next one is due."""
-        polls, due = self.session.execute(
-            select(InvoiceRow.polls_done, InvoiceRow.next_poll_at)
+    def poll_state(self, invoice_id: str) -> tuple[int, datetime | None, int]:
+        """How many polls were done, when the next one is due, and how many failed in a row."""
+        polls, due, errors = self.session.execute(
+            select(InvoiceRow.polls_done, InvoiceRow.next_poll_at, InvoiceRow.poll_errors)
             .where(InvoiceRow.id == invoice_id)).one()
-        return polls, utc(due)
+        return polls, utc(due), errors
 
 
 def _columns(invoice: Invoice) -> dict[str, Any]:
@@ -184,6 +198,8 @@ def _columns(invoice: Invoice) -> dict[str, Any]:
         paid_late=invoice.paid_late, failure_reason=invoice.failure_reason,
         refunded_minor=(invoice.refunded_amount.to_minor_units()
                         if invoice.refunded_amount else None),
+        amount_mismatch=invoice.amount_mismatch, in_flight=invoice.in_flight,
+        settling=invoice.settling, extra_payment_ids=",".join(invoice.extra_payment_ids),
         channel=invoice.channel, chat_id=invoice.chat_id,
         created_at=invoice.created_at, expires_at=invoice.expires_at,
     )
@@ -202,6 +218,8 @@ def _invoice(row: InvoiceRow) -> Invoice:
         paid_at=utc(row.paid_at), paid_late=row.paid_late, failure_reason=row.failure_reason,
         refunded_amount=(Money.from_minor_units(row.refunded_minor, row.currency)
                          if row.refunded_minor is not None else None),
+        amount_mismatch=row.amount_mismatch, in_flight=row.in_flight, settling=row.settling,
+        extra_payment_ids=tuple(x for x in (row.extra_payment_ids or "").split(",") if x),
         channel=row.channel, chat_id=row.chat_id, message_id=row.message_id,
         created_at=utc(row.created_at), expires_at=utc(row.expires_at),  # type: ignore[arg-type]
         version=row.version,
@@ -231,15 +249,37 @@ class EventRepository:
             InvoiceEventRow.invoice_id == invoice_id).order_by(InvoiceEventRow.id)))
 
     def claim(self, event_id: int, now: datetime, stale_before: datetime) -> bool:
-        """Take the right to send this event's message; False if it was sent or is being sent."""
+        """Take the right to send this event's message, counting the attempt; False if it was
+        sent, is being sent, or has failed for good."""
         result = self.session.execute(
             update(InvoiceEventRow)
             .where(InvoiceEventRow.id == event_id, InvoiceEventRow.notify.is_(True),
                    InvoiceEventRow.notified_at.is_(None),
+                   InvoiceEventRow.notify_failed_at.is_(None),
                    (InvoiceEventRow.notify_claimed_at.is_(None))
                    | (InvoiceEventRow.notify_claimed_at < stale_before))
-            .values(notify_claimed_at=now))
+            .values(notify_claimed_at=now,
+                    notify_attempts=InvoiceEventRow.notify_attempts + 1))
         return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def mark_failed(self, event_id: int, now: datetime, reason: str) -> None:
+        """Give up on this event's message: it is never retried again."""
+        self.session.execute(update(InvoiceEventRow).where(InvoiceEventRow.id == event_id)
+                             .values(notify_failed_at=now, notify_error=reason[:1000],
+                                     notify_claimed_at=None))
+
+    def later_news(self, event: InvoiceEventRow) -> bool:
+        """Whether a later event of the same invoice tells the seller something."""
+        return self.session.scalar(
+            select(InvoiceEventRow.id).where(
+                InvoiceEventRow.invoice_id == event.invoice_id,
+                InvoiceEventRow.id > event.id, InvoiceEventRow.notify.is_(True)).limit(1)
+        ) is not None
+
+    def failed_count(self) -> int:
+        """Messages given up on after their bounded attempts (for /metrics)."""
+        return self.session.scalar(select(func.count()).select_from(InvoiceEventRow).where(
+            InvoiceEventRow.notify_failed_at.is_not(None))) or 0
 
     def mark_notified(self, event_id: int, now: datetime, message_id: str | None) -> None:
         self.session.execute(update(InvoiceEventRow).where(InvoiceEventRow.id == event_id)
@@ -254,7 +294,7 @@ class EventRepository:
         return [i for i in self.session.scalars(
             select(InvoiceEventRow.id).where(
                 InvoiceEventRow.notify.is_(True), InvoiceEventRow.notified_at.is_(None),
-                InvoiceEventRow.created_at <= before,
+                InvoiceEventRow.notify_failed_at.is_(None), InvoiceEventRow.created_at <= before,
                 (InvoiceEventRow.notify_claimed_at.is_(None))
                 | (InvoiceEventRow.notify_claimed_at <= before))
             .order_by(InvoiceEventRow.id).limit(limit)) if i is not None]

@@ -47,6 +47,7 @@ class InvoiceRow(SQLModel, table=True):
         Index("ix_invoices_seller_status", "seller_id", "status"),
         Index("ix_invoices_status_next_poll", "status", "next_poll_at"),
         Index("ix_invoices_status_expires", "status", "expires_at"),
+        Index("ix_invoices_next_poll", "next_poll_at"),
     )
 
     id: str = Field(primary_key=True, max_length=32)
@@ -67,6 +68,11 @@ class InvoiceRow(SQLModel, table=True):
     paid_late: bool = Field(default=False)
     failure_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     refunded_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
+    amount_mismatch: bool = Field(default=False)
+    in_flight: bool = Field(default=False)
+    settling: bool = Field(default=False)
+    #: comma-separated provider payment ids of successes after the first
+    extra_payment_ids: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     channel: str = Field(max_length=16)
     chat_id: str = Field(max_length=64)
     message_id: str | None = Field(default=None, max_length=64)
@@ -74,6 +80,10 @@ class InvoiceRow(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=_ts())
     next_poll_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     polls_done: int = Field(default=0)
+    #: status calls in a row that failed (provider unreachable): the next poll backs off by them
+    poll_errors: int = Field(default=0)
+    #: when the reconciler last re-queued this invoice's overdue poll
+    poll_requeued_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     version: int = Field(default=0)
 
 
@@ -98,4 +108,7 @@ class InvoiceEventRow(SQLModel, table=True):
     notify: bool = Field(default=False)
     notify_claimed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     notified_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    notify_attempts: int = Field(default=0)  #: sends tried; bounded, then the row is failed
+    notify_failed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    notify_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     reply_message_id: str | None = Field(default=None, max_length=64)

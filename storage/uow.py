@@ -61,6 +61,7 @@ class UnitOfWork:
                 row = self.events.record(event, status_from, status_to, now)
                 if claim and row.notify:
                     row.notify_claimed_at = now
+                    row.notify_attempts = 1
                 rows.append(row)
                 status_from = status_to
             invoice.events.clear()
@@ -78,4 +79,5 @@ def _after(event: object, status_from: str | None) -> str:
         "InvoiceCreated": InvoiceStatus.CREATED, "InvoiceLinkIssued": InvoiceStatus.PENDING,
         "InvoicePaid": InvoiceStatus.PAID, "InvoiceFailed": InvoiceStatus.FAILED,
         "InvoiceExpired": InvoiceStatus.EXPIRED, "InvoiceCancelled": InvoiceStatus.CANCELLED,
+        "PaymentInProgress": InvoiceStatus.PENDING,
     }.get(type(event).__name__, fallback)

@@ -99,13 +99,16 @@ def create_app(deps: WebDeps) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    outbox = metrics.outbox_registry(deps.uow)
+
     @app.get("/metrics")
     def prometheus(request: Request) -> Response:
         token = deps.settings.metrics_token
         if token and not bearer_matches(request.headers.get("authorization", ""), token):
             return PlainTextResponse("unauthorized", status_code=401,
                                      headers={"WWW-Authenticate": "Bearer"})
-        return Response(generate_latest(metrics.REGISTRY), media_type="text/plain; version=0.0.4")
+        body = generate_latest(metrics.REGISTRY) + generate_latest(outbox)
+        return Response(body, media_type="text/plain; version=0.0.4")
 
     @app.get("/")
     def index() -> Response:

@@ -178,18 +178,37 @@ def viber_set_webhook() -> None:
 
 
 @app.command()
-def worker(threads: int = typer.Option(8, help="worker threads"),
+def worker(threads: int = typer.Option(8, help="threads for the seller-facing queue"),
+           background_threads: int = typer.Option(
+               4, help="threads for the background queue (status polls, expiries)"),
+           queues: str = typer.Option(
+               "chatpay,chatpay-background",
+               help="the queues this process takes, comma-separated: chatpay (seller-facing: "
+                    "create, check, cancel, notify) and chatpay-background (polls, expiries)"),
            poll_ms: int = typer.Option(POLL_MS, help="longest idle wait for a wake-up before asking Redis again (ms)")) -> None:
-    """A Dramatiq worker: creates invoices, polls providers, sends messages."""
+    """A Dramatiq worker: creates invoices, polls providers, sends messages.
+
+    Each queue gets threads of its own, so a hanging provider (background) never delays a
+    seller's message; `--queues` runs them in separate processes instead.
+    """
     _logging()
-    from storage.queue import start_worker
+    from storage.queue import BACKGROUND_QUEUE, QUEUE, Workers
     from workers import actors, runtime
 
+    wanted = [q.strip() for q in queues.split(",") if q.strip()]
+    sizes = {QUEUE: threads, BACKGROUND_QUEUE: background_threads}
+    try:
+        plan = {q: sizes[q] for q in wanted}
+    except KeyError as exc:
+        typer.echo(f"chatpay: unknown queue {exc}; the queues are {QUEUE} and "
+                   f"{BACKGROUND_QUEUE}.", err=True)
+        raise typer.Exit(2) from None
     deps = runtime.bootstrap(_settings())
     runtime.configure(deps)
     actors.declare(deps.bus.broker)
-    process = start_worker(deps.bus.broker, threads=threads, poll_ms=poll_ms)
-    logging.getLogger(__name__).info("Worker started with %d threads.", threads)
+    process = Workers(deps.bus.broker, plan, poll_ms=poll_ms)
+    logging.getLogger(__name__).info("Worker started: %s.", ", ".join(
+        f"{q} with {n} threads" for q, n in plan.items()))
     _wait_for_signal()
     process.stop()
 

@@ -19,7 +19,7 @@ from bots.viber.dialog import ViberDeps
 from bots.viber.webhook import PATH as VIBER_WEBHOOK_PATH
 from bots.viber.webhook import viber_routes
 from storage.migrate import upgrade
-from storage.queue import POLL_MS, start_worker
+from storage.queue import BACKGROUND_QUEUE, POLL_MS, QUEUE, Workers
 from storage.settings import Settings, SettingsError
 from web.app import WebDeps, create_app
 from web.emulators import serve_in_thread
@@ -35,7 +35,8 @@ class Stack:
     settings: Settings
     redis_url: str
     emulators: bool = True
-    worker_threads: int = 4
+    worker_threads: int = 4  #: for the seller-facing queue
+    background_threads: int = 2  #: for status polls and expiries
     worker_timeout_ms: int = POLL_MS  #: longest an idle worker waits before asking Redis anyway
     run_scheduler: bool = True
     run_bot: bool = True
@@ -72,8 +73,9 @@ class Stack:
             viber_api.set_webhook(f"{self.base_url}{VIBER_WEBHOOK_PATH}")
 
         actors.declare(deps.bus.broker)
-        worker = start_worker(deps.bus.broker, threads=self.worker_threads,
-                              poll_ms=self.worker_timeout_ms)
+        worker = Workers(deps.bus.broker, {QUEUE: self.worker_threads,
+                                           BACKGROUND_QUEUE: self.background_threads},
+                         poll_ms=self.worker_timeout_ms)
         self._stops.append(worker.stop)
 
         if self.run_scheduler:

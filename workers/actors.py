@@ -6,11 +6,16 @@ rate-limited send comes back after exactly the wait the messenger asked for.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import dramatiq
-from sqlalchemy.exc import OperationalError
+import redis
+from dramatiq.middleware import CurrentMessage
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from domain import commands
 from domain.errors import (
@@ -18,16 +23,21 @@ from domain.errors import (
     ServiceUnavailable,
 )
 from domain.i18n import t
-from storage.queue import QUEUE
+from storage.queue import queue_of
 from workers import handlers
 from workers.runtime import deps
 
 log = logging.getLogger(__name__)
 
-#: failures worth another try; anything else (a refusal, a bug) is logged and dropped
+#: failures worth another try; anything else (a refusal, a bug) is logged and dropped. The
+#: database's are all here: a connection refused or dropped, and the pool's own time-out (not
+#: the builtin TimeoutError)
 TRANSIENT = (ProviderUnavailable, MessengerUnavailable, MessengerRateLimited, ServiceUnavailable,
-             OperationalError, ConnectionError, TimeoutError, dramatiq.Retry)
+             OperationalError, InterfaceError, DisconnectionError, PoolTimeout, redis.RedisError,
+             ConnectionError, TimeoutError, dramatiq.Retry)
 MAX_RETRIES = 12
+STILL_WORKING_AFTER = 3.0  #: seconds after the seller's tap before they hear "still working on it"
+STILL_WORKING_TTL = 24 * 3600  #: seconds the "told once" mark is kept
 
 
 def retry_when(retries: int, exc: BaseException) -> bool:
@@ -45,7 +55,30 @@ def _actor(fn: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], N
 
 
 def create_invoice(payload: dict[str, Any]) -> None:
-    handlers.create_invoice(commands.CreateInvoice.from_dict(payload), deps())  # type: ignore[arg-type]
+    """Make the invoice; if that takes more than a few seconds since the seller's tap (the
+    database is away, and every retry waits for it), tell them once that it is still coming."""
+    cmd: commands.CreateInvoice = commands.CreateInvoice.from_dict(payload)  # type: ignore[assignment]
+    d = deps()
+    message = CurrentMessage.get_current_message()
+    sent_at = message.message_timestamp / 1000 if message is not None else time.time()
+    timer = threading.Timer(max(0.0, sent_at + STILL_WORKING_AFTER - time.time()),
+                            _still_working, args=(cmd, d))
+    timer.daemon = True
+    timer.start()
+    try:
+        handlers.create_invoice(cmd, d)
+    finally:
+        timer.cancel()
+
+
+def _still_working(cmd: commands.CreateInvoice, d: Any) -> None:
+    """Say once per invoice, whatever the number of retries, that it is still being made."""
+    try:
+        if d.redis.set(f"chatpay:still-working:{cmd.idempotency_key}", 1, nx=True,
+                       ex=STILL_WORKING_TTL):
+            handlers.tell(d, cmd.channel, cmd.chat_id, t(cmd.language, "still_working"))
+    except Exception as exc:  # only a courtesy: the invoice itself is not affected
+        log.info("Could not say 'still working' for %s: %s.", cmd.idempotency_key, exc)
 
 
 def issue_link(payload: dict[str, Any]) -> None:
@@ -76,19 +109,15 @@ def tell_seller(payload: dict[str, Any]) -> None:
     handlers.tell(deps(), payload["channel"], payload["chat_id"], payload["text"])
 
 
-def apply_provider_status(payload: dict[str, Any]) -> None:
-    d = deps()
-    fact = d.provider.parse_callback(payload["form"])
-    handlers.deliver(handlers.apply_fact(fact, d.uow), d)
+def cancel_at_provider(payload: dict[str, Any]) -> None:
+    handlers.cancel_at_provider(payload["invoice_id"], deps())
 
 
 def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[str, Any]) -> None:
     """Every try to create an invoice failed: tell the seller plainly instead of leaving them waiting."""
     payload = message_data["args"][0]
     d = deps()
-    with d.uow() as uow:
-        seller = uow.sellers.get(payload["seller_id"])
-    lang = seller.language if seller else "uk"
+    lang = payload.get("language") or "uk"  # from the command: the database may be what failed
     if exception_data.get("type") == CurrencyNotSupported.__name__:
         text = t(lang, "currency_not_supported", currency=payload["currency"],
                  supported=", ".join(sorted(d.provider.currencies)))
@@ -100,7 +129,7 @@ def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[s
 
 
 ACTORS = (create_invoice, issue_link, poll_invoice, expire_invoice, check_status, cancel_invoice,
-          notify_seller, tell_seller, apply_provider_status)
+          notify_seller, tell_seller, cancel_at_provider)
 
 
 def declare(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor]:  # type: ignore[type-arg]
@@ -108,9 +137,10 @@ def declare(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor]:  # type: igno
     declared = {}
     for fn in ACTORS:
         declared[fn.__name__] = dramatiq.Actor(
-            _actor(fn), broker=broker, actor_name=fn.__name__, queue_name=QUEUE, priority=0,
+            _actor(fn), broker=broker, actor_name=fn.__name__, queue_name=queue_of(fn.__name__),
+            priority=0,
             options={"retry_when": retry_when})
     declared["invoice_creation_failed"] = dramatiq.Actor(
         invoice_creation_failed, broker=broker, actor_name="invoice_creation_failed",
-        queue_name=QUEUE, priority=0, options={"max_retries": 3})
+        queue_name=queue_of("invoice_creation_failed"), priority=0, options={"max_retries": 3})
     return declared

@@ -18,8 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from domain import commands
 from domain.errors import (
     CurrencyNotSupported, InvalidTransition, MessengerError, MessengerRateLimited,
-    MessengerUnavailable, ProviderUnavailable, RecipientUnreachable,
+    MessengerUnavailable, ProviderRejected, ProviderUnavailable, RecipientUnreachable,
 )
+from domain.events import EVENT_TYPES
 from domain.i18n import status_word, t
 from domain.invoice import Invoice, InvoiceStatus
 from domain.messaging import OutboundMessage
@@ -37,6 +38,11 @@ log = logging.getLogger(__name__)
 CLAIM_TTL = timedelta(minutes=2)  #: a sender that died holding a claim is presumed dead after it
 POLL_EARLY = timedelta(seconds=1)  #: a delayed message may arrive this much before its time
 ATTEMPTS = 5  #: tries of a read-modify-write that lost a race
+MAX_NOTIFY_ATTEMPTS = 10  #: sends of one message before it is marked failed for good
+POLL_RETRY_BASE = 30  #: seconds; a poll the provider did not answer comes back after this, doubled
+POLL_RETRY_MAX = 3600  #: seconds; ... up to this
+WATCH_FIRST = timedelta(minutes=1)  #: first look at a closed invoice whose payment is in flight
+DEFAULT_SETTLE_WINDOW = timedelta(days=7)  #: PROVIDER_SETTLE_WINDOW's default
 T = TypeVar("T")
 
 
@@ -60,8 +66,8 @@ def create_invoice(cmd: commands.CreateInvoice, d: Deps) -> str:
     """Store the invoice once per idempotency key, with its payable link, and show it to the
     seller. Returns its id.
 
-    The link is made in the same transaction when the provider can make it; if the provider is
-    unreachable the invoice is stored `created` and `issue_link` finishes it on a retry.
+    The link is made in the same transaction: LiqPay's checkout link is signed here, without a
+    network call, so an invoice is never stored half-made.
     """
     with d.uow() as uow:
         existing = uow.invoices.by_key(cmd.idempotency_key)
@@ -79,10 +85,7 @@ def create_invoice(cmd: commands.CreateInvoice, d: Deps) -> str:
                 expires_at=created + d.settings.invoice_ttl, channel=cmd.channel,
                 chat_id=cmd.chat_id)
             seller = uow.sellers.get(cmd.seller_id)
-            try:
-                _link(invoice, seller, d)
-            except ProviderUnavailable as exc:
-                log.warning("Provider unreachable for %s; stored as created: %s.", invoice.id, exc)
+            _link(invoice, seller, d)
             first_poll = _first_poll(invoice)
             try:
                 uow.invoices.add(invoice, next_poll_at=first_poll)  # a duplicate key fails here
@@ -155,10 +158,13 @@ def _schedule(d: Deps, invoice: Invoice, poll_at: datetime | None) -> None:
                   delay_ms=int((invoice.expires_at - moment).total_seconds() * 1000))
 
 
-def apply_fact(fact: ProviderStatus, unit_of_work: Callable[[], UnitOfWork]) -> list[int]:
+def apply_fact(fact: ProviderStatus, unit_of_work: Callable[[], UnitOfWork],
+               settle_window: timedelta = DEFAULT_SETTLE_WINDOW) -> list[int]:
     """Apply a verified provider fact to its invoice and commit; returns events to notify.
 
-    The web edge calls this too, so a callback is acknowledged only once its fact is stored.
+    The web edge calls this too, so a callback is acknowledged only once its fact is stored. An
+    invoice the fact leaves unwatched stops being polled; a closed one whose payment it shows in
+    flight starts being watched (the reconciler picks up its first poll).
     """
     def attempt() -> list[int]:
         with unit_of_work() as uow:
@@ -166,85 +172,175 @@ def apply_fact(fact: ProviderStatus, unit_of_work: Callable[[], UnitOfWork]) -> 
             if invoice is None:
                 log.warning("Provider fact for unknown order %s ignored.", fact.order_id)
                 return []
-            if not invoice.apply(fact, now()):
+            moment = now()
+            if not invoice.apply(fact, moment):
                 return []
-            schedule = {} if invoice.is_open else {"next_poll_at": None}
+            until = invoice.watch_until(settle_window)
+            schedule: dict[str, object] = {}
+            if until is None:
+                schedule["next_poll_at"] = None
+            elif uow.invoices.poll_state(invoice.id)[1] is None and moment < until:
+                schedule["next_poll_at"] = min(moment + WATCH_FIRST, until)
             uow.invoices.save(invoice, **schedule)
             uow.commit()
             return uow.notify_ids
     return _retrying(attempt)
 
 
+def _following(invoice: Invoice, polls_done: int, window: timedelta,
+               moment: datetime) -> datetime | None:
+    """When to ask the provider about this invoice next, or None.
+
+    On the usual back-off until the invoice stops being watched; a settling or closed invoice
+    whose payment is in flight gets one last look at the end of the settle window.
+    """
+    until = invoice.watch_until(window)
+    if until is None:
+        return None
+    due = next_poll_at(invoice.created_at, polls_done, until)
+    if due is None and (invoice.settling or not invoice.is_open) and moment < until:
+        return until
+    return due
+
+
+def _publish_poll(d: Deps, invoice_id: str, at: datetime | None) -> None:
+    if at is not None:
+        d.bus.publish(commands.PollInvoice(invoice_id),
+                      delay_ms=int((at - now()).total_seconds() * 1000))
+
+
 def poll_invoice(invoice_id: str, d: Deps) -> None:
-    """Ask the provider about a pending invoice when its poll is due, then plan the next one.
+    """Ask the provider about a watched invoice when its poll is due, then plan the next one.
 
     A duplicate message (the reconciler re-queued one that was only late) finds the poll not yet
-    due and does nothing.
+    due and does nothing. A provider that does not answer backs off for this invoice alone; one
+    that refuses the call stops this invoice's polling and the seller is told.
     """
+    window = d.settings.provider_settle_window
     with d.uow().readonly() as uow:
         invoice = uow.invoices.get(invoice_id)
-        if invoice is None or invoice.status is not InvoiceStatus.PENDING:
+        if invoice is None or invoice.watch_until(window) is None:
             return
-        polls, due = uow.invoices.poll_state(invoice_id)
+        polls, due, errors = uow.invoices.poll_state(invoice_id)
     if due is None or due > now() + POLL_EARLY:
         return
-    fact = d.provider.fetch_status(invoice.order_id)
-    following = next_poll_at(invoice.created_at, polls + 1, invoice.expires_at)
+    try:
+        fact = d.provider.fetch_status(invoice.order_id)
+    except ProviderUnavailable as exc:
+        _poll_failed(invoice, errors + 1, exc, d)
+        return
+    except ProviderRejected as exc:
+        _stop_polling(invoice_id, str(exc), d)
+        return
 
-    def attempt() -> tuple[list[int], bool]:
-        """Apply the answer and plan the next poll in one transaction; True: still pending."""
+    def attempt() -> tuple[list[int], datetime | None]:
+        """Apply the answer and plan the next poll in one transaction."""
         with d.uow() as uow:
             current = uow.invoices.get(invoice_id, for_update=True)
             if current is None:
-                return [], False
-            changed = current.apply(fact, now())
-            pending = current.status is InvoiceStatus.PENDING
-            if pending and changed:
-                uow.invoices.save(current, polls_done=polls + 1, next_poll_at=following)
-            elif pending:  # the usual answer: nothing new, only the schedule moves on
-                uow.invoices.schedule(invoice_id, polls_done=polls + 1, next_poll_at=following)
-            elif changed:
-                uow.invoices.save(current, **({} if current.is_open else {"next_poll_at": None}))
-            else:
-                return [], False
+                return [], None
+            moment = now()
+            changed = current.apply(fact, moment)
+            if current.is_open and moment >= current.expires_at:
+                changed = current.expire(moment, fact, window) or changed
+            following = _following(current, polls + 1, window, moment)
+            plan = dict(polls_done=polls + 1, next_poll_at=following, poll_errors=0,
+                        poll_requeued_at=None)
+            if changed:
+                uow.invoices.save(current, **plan)
+            else:  # the usual answer: nothing new, only the schedule moves on
+                uow.invoices.schedule(invoice_id, **plan)
             uow.commit()
-            return uow.notify_ids, pending
-    notified, pending = _retrying(attempt)
+            return uow.notify_ids, following
+    notified, following = _retrying(attempt)
     deliver(notified, d)
-    if pending and following is not None:
-        d.bus.publish(commands.PollInvoice(invoice_id),
-                      delay_ms=int((following - now()).total_seconds() * 1000))
+    _publish_poll(d, invoice_id, following)
 
 
-def expire_invoice(invoice_id: str, d: Deps) -> None:
-    """At expiry ask the provider one last time (a success is never dropped), then expire."""
-    with d.uow().readonly() as uow:
-        invoice = uow.invoices.get(invoice_id)
-    if invoice is None or not invoice.is_open or now() < invoice.expires_at:
-        return
-    if invoice.status is InvoiceStatus.PENDING:
-        deliver(apply_fact(d.provider.fetch_status(invoice.order_id), d.uow), d)
+def _poll_failed(invoice: Invoice, errors: int, exc: Exception, d: Deps) -> None:
+    """The provider did not answer: try this invoice again later, doubling the wait each time."""
+    moment = now()
+    until = invoice.watch_until(d.settings.provider_settle_window)
+    wait = timedelta(seconds=min(POLL_RETRY_BASE * 2 ** (errors - 1), POLL_RETRY_MAX))
+    following = min(moment + wait, until) if until is not None and moment < until else None
+    log.warning("Status of %s not known (%s); asking again in %d s.", invoice.order_id, exc,
+                int(wait.total_seconds()))
+    with d.uow() as uow:
+        uow.invoices.schedule(invoice.id, poll_errors=errors, next_poll_at=following,
+                              poll_requeued_at=None)
+        uow.commit()
+    _publish_poll(d, invoice.id, following)
+
+
+def _stop_polling(invoice_id: str, reason: str, d: Deps) -> None:
+    """The provider refuses status calls for this invoice: stop asking, and say why, once."""
+    log.error("Polling of invoice %s stopped: %s", invoice_id, reason)
 
     def attempt() -> list[int]:
         with d.uow() as uow:
             current = uow.invoices.get(invoice_id, for_update=True)
-            if current is None or not current.expire(now()):
+            if current is None or uow.invoices.poll_state(invoice_id)[1] is None:
                 return []
+            current.stop_watching(reason)
             uow.invoices.save(current, next_poll_at=None)
             uow.commit()
             return uow.notify_ids
     deliver(_retrying(attempt), d)
 
 
+def expire_invoice(invoice_id: str, d: Deps) -> None:
+    """At expiry ask the provider first: a success pays, a payment still in progress keeps the
+    invoice open (settling, polled until the settle window ends), anything else expires it.
+
+    A provider that cannot be reached raises: the message is retried and the reconciler finds
+    the invoice again, so an invoice is never closed blind.
+    """
+    window = d.settings.provider_settle_window
+    with d.uow().readonly() as uow:
+        invoice = uow.invoices.get(invoice_id)
+    if invoice is None or not invoice.is_open or invoice.settling or now() < invoice.expires_at:
+        return
+    answer: ProviderStatus | None = None
+    if invoice.status is InvoiceStatus.PENDING:
+        try:
+            answer = d.provider.fetch_status(invoice.order_id)
+        except ProviderRejected as exc:  # it will never say: callbacks still apply if they come
+            log.warning("Expiring %s without the provider's word: %s", invoice.order_id, exc)
+
+    def attempt() -> tuple[list[int], datetime | None]:
+        with d.uow() as uow:
+            current = uow.invoices.get(invoice_id, for_update=True)
+            moment = now()
+            if current is None or not current.expire(moment, answer, window):
+                return [], None
+            polls = uow.invoices.poll_state(invoice_id)[0]
+            following = _following(current, polls, window, moment)
+            uow.invoices.save(current, next_poll_at=following, poll_requeued_at=None)
+            uow.commit()
+            return uow.notify_ids, following
+    notified, following = _retrying(attempt)
+    deliver(notified, d)
+    _publish_poll(d, invoice_id, following)
+
+
 def check_status(cmd: commands.CheckStatus, d: Deps) -> None:
-    """The seller tapped *Check status*: ask the provider now and always answer."""
+    """The seller tapped *Check status*: ask the provider now and always answer.
+
+    Expired, failed and cancelled invoices younger than the settle window are asked about too:
+    a success found that way is applied as paid late.
+    """
+    window = d.settings.provider_settle_window
     with d.uow().readonly() as uow:
         invoice = uow.invoices.by_code(cmd.code)
     if invoice is None or invoice.seller_id != cmd.seller_id:
         return
     notified: list[int] = []
-    if invoice.status is InvoiceStatus.PENDING:
-        notified = apply_fact(d.provider.fetch_status(invoice.order_id), d.uow)
+    if invoice.checkable(now(), window):
+        try:
+            notified = apply_fact(d.provider.fetch_status(invoice.order_id), d.uow, window)
+        except (ProviderUnavailable, ProviderRejected) as exc:
+            # answered at once from what is stored: a seller's thread never waits on retries
+            log.warning("Check of %s could not reach the provider: %s", invoice.order_id, exc)
     if not notified:
         def attempt() -> list[int]:
             with d.uow() as uow:
@@ -259,6 +355,10 @@ def check_status(cmd: commands.CheckStatus, d: Deps) -> None:
 
 
 def cancel_invoice(cmd: commands.CancelInvoice, d: Deps) -> None:
+    """The seller cancels an unpaid invoice. The provider is told in the background, and a
+    payment already in flight stays watched: if it succeeds, the invoice becomes paid late."""
+    window = d.settings.provider_settle_window
+
     def attempt() -> tuple[list[int], Invoice | None]:
         with d.uow() as uow:
             invoice = uow.invoices.by_code(cmd.code, for_update=True)
@@ -268,7 +368,10 @@ def cancel_invoice(cmd: commands.CancelInvoice, d: Deps) -> None:
                 invoice.cancel()
             except InvalidTransition:
                 return [], invoice
-            uow.invoices.save(invoice, next_poll_at=None)
+            moment = now()
+            until = invoice.watch_until(window)
+            uow.invoices.save(invoice, next_poll_at=(
+                None if until is None else min(moment + WATCH_FIRST, until)))
             uow.commit()
             return uow.notify_ids, invoice
     notified, invoice = _retrying(attempt)
@@ -282,10 +385,21 @@ def cancel_invoice(cmd: commands.CancelInvoice, d: Deps) -> None:
              t(lang, "cannot_cancel", status=status_word(invoice.status, lang)))
         return
     try:
+        deliver(notified, d)
+    finally:
+        d.bus.publish(commands.CancelAtProvider(invoice.id))
+
+
+def cancel_at_provider(invoice_id: str, d: Deps) -> None:
+    """Close a cancelled invoice's order at the provider too (background: it may be slow)."""
+    with d.uow().readonly() as uow:
+        invoice = uow.invoices.get(invoice_id)
+    if invoice is None or invoice.status is not InvoiceStatus.CANCELLED:
+        return
+    try:
         d.provider.cancel(invoice.order_id)
-    except Exception as exc:  # a late payment is still caught (paid late) by callbacks/polls
-        log.warning("Provider cancel of %s failed: %s.", invoice.order_id, exc)
-    deliver(notified, d)
+    except ProviderRejected as exc:  # a late payment is still caught (paid late) by polls
+        log.warning("Provider cancel of %s refused: %s.", invoice.order_id, exc)
 
 
 @dataclass(frozen=True)
@@ -320,13 +434,18 @@ def deliver(event_ids: list[int], d: Deps, *, claimed: Claimed | None = None) ->
 
 
 def notify_seller(event_id: int, d: Deps, *, claimed: Claimed | None = None) -> None:
-    """Send one event's message exactly once (claimed in the database before sending)."""
+    """Send one event's message exactly once (claimed in the database before sending).
+
+    Each claim counts an attempt; a message the messenger keeps failing is marked failed after
+    MAX_NOTIFY_ATTEMPTS, with the reason, instead of being retried forever. News of a state that
+    a later message about the same invoice has overtaken is not sent at all.
+    """
     loaded = claimed.loaded(event_id) if claimed is not None else None
     prepared = (_claim_and_render(event_id, d, claim=claimed is None) if loaded is None
-                else _render(*loaded, d))
+                else (*_render(*loaded, d), 1))
     if prepared is None:
-        return  # sent, or being sent, by another worker
-    message, invoice, seller, is_invoice_message = prepared
+        return  # sent, being sent, given up on, or overtaken
+    message, invoice, seller, is_invoice_message, attempts = prepared
     message_id: str | None = None
     if not seller.subscribed:
         log.info("Seller %d unsubscribed on %s; event %d not sent.", seller.id, invoice.channel,
@@ -334,15 +453,18 @@ def notify_seller(event_id: int, d: Deps, *, claimed: Claimed | None = None) -> 
     else:
         try:
             message_id = d.senders[invoice.channel].send(message)
-        except RecipientUnreachable as exc:
-            log.warning("Seller %d unreachable on %s: %s.", seller.id, invoice.channel, exc)
-        except (MessengerRateLimited, MessengerUnavailable):
-            with d.uow() as uow:  # another try later takes the claim again
-                uow.events.release(event_id)
-                uow.commit()
+        except MessengerRateLimited:
+            _release(event_id, d)  # asked to wait: that is not a failed attempt
             raise
-        except MessengerError as exc:  # refused for good: retrying would repeat the refusal
-            log.error("%s refused event %d's message for good: %s.", invoice.channel, event_id, exc)
+        except MessengerUnavailable as exc:
+            if attempts >= MAX_NOTIFY_ATTEMPTS:
+                _give_up(event_id, f"{attempts} attempts failed; last: {exc}", d)
+                return
+            _release(event_id, d)  # another try later takes the claim again
+            raise
+        except MessengerError as exc:  # refused for good (blocked, gone): retrying would repeat it
+            _give_up(event_id, f"refused: {exc}", d)
+            return
     with d.uow() as uow:
         uow.events.mark_notified(event_id, now(), message_id)
         if is_invoice_message and message_id:
@@ -350,28 +472,49 @@ def notify_seller(event_id: int, d: Deps, *, claimed: Claimed | None = None) -> 
         uow.commit()
 
 
+def _release(event_id: int, d: Deps) -> None:
+    with d.uow() as uow:
+        uow.events.release(event_id)
+        uow.commit()
+
+
+def _give_up(event_id: int, reason: str, d: Deps) -> None:
+    log.error("Message of event %d failed for good: %s.", event_id, reason)
+    with d.uow() as uow:
+        uow.events.mark_failed(event_id, now(), reason)
+        uow.commit()
+
+
 def _claim_and_render(event_id: int, d: Deps, *, claim: bool,
-                      ) -> tuple[OutboundMessage, Invoice, Seller, bool] | None:
+                      ) -> tuple[OutboundMessage, Invoice, Seller, bool, int] | None:
     """Take the right to send the event's message (unless the caller's transaction took it) and
-    read what it says, in one transaction; None if another worker has it.
+    read what it says, in one transaction; None if another worker has it, or if a later message
+    about the invoice overtook this one (then it is marked done unsent).
 
     Rendered before leaving the unit of work: a read-only one rolls back, which expires the rows.
     """
     unit = d.uow() if claim else d.uow().readonly()
     with unit as uow:
-        if claim:
-            moment = now()
-            if not uow.events.claim(event_id, moment, moment - CLAIM_TTL):
-                return None
+        moment = now()
+        if claim and not uow.events.claim(event_id, moment, moment - CLAIM_TTL):
+            return None
         event = uow.events.get(event_id)
         assert event is not None
+        kind = EVENT_TYPES.get(event.name)
+        if claim and kind is not None and kind.superseded_by_later_news \
+                and uow.events.later_news(event):
+            log.info("Event %d (%s) overtaken by later news; not sent.", event_id, event.name)
+            uow.events.mark_notified(event_id, moment, None)
+            uow.commit()
+            return None
         invoice = uow.invoices.get(event.invoice_id)
         assert invoice is not None
         seller = uow.sellers.get(invoice.seller_id)
         assert seller is not None
+        attempts = event.notify_attempts
         if claim:
             uow.commit()
-        return _render(event, invoice, seller, d)
+        return (*_render(event, invoice, seller, d), attempts)
 
 
 def _render(event: InvoiceEventRow, invoice: Invoice, seller: Seller,

@@ -41,9 +41,27 @@ def render_event(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
                                buttons=invoice_buttons(invoice, lang))
     if event.name == "InvoicePaid":
         received = Money.parse_provider(payload["amount"], payload["currency"])
+        if payload.get("mismatch"):
+            expected = Money.parse_provider(payload["expected_amount"], payload["expected_currency"])
+            return OutboundMessage(text=t(
+                lang, "paid_mismatch", expected=format_money(expected, lang),
+                received=format_money(received, lang), description=_described(invoice)), **base)
         key = "paid_late" if payload.get("late") else "paid"
         return OutboundMessage(text=t(lang, key, amount=format_money(received, lang),
                                       description=_described(invoice)), **base)
+    if event.name == "ExtraPaymentReceived":
+        received = Money.parse_provider(payload["amount"], payload["currency"])
+        return OutboundMessage(text=t(lang, "paid_twice", amount=format_money(received, lang),
+                                      description=_described(invoice),
+                                      payment_id=payload["provider_payment_id"]), **base)
+    if event.name == "PaymentInProgress":
+        return OutboundMessage(text=t(lang, "payment_in_progress", amount=amount,
+                                      description=_described(invoice),
+                                      status=payload.get("raw_status", "")), **base)
+    if event.name == "PollingStopped":
+        return OutboundMessage(text=t(lang, "polling_stopped", amount=amount,
+                                      description=_described(invoice),
+                                      reason=payload.get("reason", "")), **base)
     if event.name == "InvoiceFailed":
         reason = payload.get("reason") or t(lang, "reason_unknown")
         return OutboundMessage(text=t(lang, "failed", amount=amount, description=_described(invoice),

@@ -231,7 +231,7 @@ class Dialog:
             return [Reply(t(lang, "description_too_long", limit=invoices.DESCRIPTION_LIMIT),
                           keyboards.skip(lang))]
         command = invoices.create_invoice(CHANNEL, user_id, token, seller.id, step["amount"],
-                                          step["currency"], description)
+                                          step["currency"], description, lang)
         replies = self._then_publish(user_id, Reply(
             invoices.creating_text(step["amount"], step["currency"], lang),
             keyboards.main_menu(lang)), command)

@@ -78,10 +78,11 @@ def test_an_invoice_nobody_pays_expires_and_can_no_longer_be_paid(
     assert 'class="pay"' not in page
 
 
-def test_a_payment_confirmed_after_expiry_is_still_mine(
+def test_a_payment_still_at_the_bank_when_the_invoice_expires_keeps_it_open_until_paid(
         stack_factory: Any, uow_factory: Callable[[], UnitOfWork]) -> None:
-    """The buyer starts paying in time (3-D Secure), the invoice expires meanwhile, and the bank
-    confirms afterwards: LiqPay's callback says success, and the seller is told it arrived late."""
+    """The buyer starts paying in time (3-D Secure) and the invoice's time runs out meanwhile:
+    the provider is asked first, so the seller hears "in progress at the bank", not "expired",
+    and then "paid" once the bank confirms."""
     stack = stack_factory(invoice_ttl="4s")
     seller = SellerChat(stack)
     seller.register()
@@ -92,18 +93,20 @@ def test_a_payment_confirmed_after_expiry_is_still_mine(
     three_ds = buyer_pays(link, CARD_3DS)  # the card asks for a 3-D Secure code; buyer hesitates
     assert "3-D Secure" in three_ds.text
 
-    seller.next("прострочено", timeout=15)
-    assert stored(uow_factory, code).status is InvoiceStatus.EXPIRED
+    progress = seller.next("обробляється банком", timeout=15)
+    assert progress["text"].startswith(f"⏳ Рахунок на 12,50{NBSP}₴ — Кава мав закінчитися")
+    assert progress["reply_to_message_id"] == invoice_message["message_id"]
+    assert stored(uow_factory, code).status is InvoiceStatus.PENDING
 
     order_id = stored(uow_factory, code).order_id
     assert stack.sandbox.confirm_3ds(order_id) == "success"  # LiqPay calls back: success
 
     paid = seller.next("Оплачено")
-    assert paid["text"].startswith(f"✅ Оплачено 12,50{NBSP}₴ — Кава")
-    assert "Оплата надійшла пізніше" in paid["text"]
+    assert paid["text"] == f"✅ Оплачено 12,50{NBSP}₴ — Кава"
     assert paid["reply_to_message_id"] == invoice_message["message_id"]
     invoice = stored(uow_factory, code)
-    assert invoice.status is InvoiceStatus.PAID and invoice.paid_late
+    assert invoice.status is InvoiceStatus.PAID and not invoice.paid_late
+    assert not any("прострочено" in (m.get("text") or "") for m in seller.tg.sent(seller.chat_id))
 
 
 def test_a_signed_success_callback_after_expiry_is_recorded_as_paid_late(

@@ -70,6 +70,7 @@ class Rig:
     #: seconds the Telegram emulator takes per send: a slow Bot API keeps work in flight, so a kill
     #: lands in the middle of it however fast the machine is
     send_delay: float = 0.0
+    sends_down: bool = False  #: every sendMessage/sendPhoto answers 502
     procs: list[subprocess.Popen] = field(default_factory=list)  # type: ignore[type-arg]
     _stops: list[Callable[[], None]] = field(default_factory=list)
 
@@ -106,6 +107,11 @@ class Rig:
                 self.api_hits.append(time.monotonic())
             if scope["type"] == "http" and scope["path"].endswith(("/sendPhoto", "/sendMessage")):
                 self.send_ports.append(scope["client"][1])
+                if self.sends_down:  # Telegram answering 502 to every send, as in an outage
+                    await send({"type": "http.response.start", "status": 502,
+                                "headers": [(b"content-type", b"text/plain")]})
+                    await send({"type": "http.response.body", "body": b"Bad Gateway"})
+                    return
                 if self.send_delay:
                     await asyncio.sleep(self.send_delay)
             await app(scope, receive, send)
@@ -193,11 +199,11 @@ class Rig:
 
     def start_inprocess_worker(self, threads: int = 4) -> None:
         """A Dramatiq worker in this process (same code as `chatpay worker`, started faster)."""
-        from storage.queue import start_worker
+        from storage.queue import BACKGROUND_QUEUE, QUEUE, Workers
         from workers import actors
         assert self.deps is not None
         actors.declare(self.deps.bus.broker)
-        worker = start_worker(self.deps.bus.broker, threads=threads, poll_ms=50)
+        worker = Workers(self.deps.bus.broker, {QUEUE: threads, BACKGROUND_QUEUE: 2}, poll_ms=50)
         self._stops.insert(1, worker.stop)  # stopped before the web server and the engine
 
     # -- seller side ----------------------------------------------------------------------------

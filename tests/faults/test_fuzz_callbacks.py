@@ -107,6 +107,10 @@ def test_validly_signed_random_bodies(rig: Rig, status: str, amount: str | None,
         assert expected is not None, f"paid on an unreadable amount {amount!r} {currency!r}"
         assert after.paid_amount == expected, (after.paid_amount, amount, currency)
         assert after.paid_amount.amount > 0, f"paid with a non-positive amount {amount}"
+        # paid as asked, or recorded with the mismatch flag (a 100 JPY success on a UAH invoice
+        # is never a plain "paid")
+        assert after.amount_mismatch is (after.paid_amount != invoice.amount), (
+            after.paid_amount, invoice.amount, after.amount_mismatch)
 
 
 def _open_invoice(rig: Rig):  # type: ignore[no-untyped-def]

@@ -65,5 +65,7 @@ def test_facts_racing_on_one_invoice(rig: Rig, statuses: list[str]) -> None:
         assert rows[-1][1] == "paid"
         time.sleep(0.2)
         texts = [m.get("text") or m.get("caption") or "" for m in rig.messages_about(n)]
-        expected = 2 + names.count("InvoiceFailed")  # QR, (failed,) paid
-        assert len(texts) == expected, texts
+        # QR, then paid; a "failed" is sent only if it went out before the payment was stored:
+        # once a later message exists it is stale news, and is not sent as news
+        assert 2 <= len(texts) <= 2 + names.count("InvoiceFailed"), texts
+        assert sum("Оплачено" in m for m in texts) == 1, texts

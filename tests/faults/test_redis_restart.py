@@ -46,7 +46,8 @@ def test_reconciler_requeues_everything_lost_with_redis(
     with rig.uow() as uow:
         uow.invoices.add(stuck)
         uow.commit()
-    assert rig.deps.redis.exists("dramatiq:chatpay.DQ.msgs")  # delayed work was queued
+    # delayed work was queued: polls and expiries on the background queue
+    assert rig.deps.redis.exists("dramatiq:chatpay-background.DQ.msgs")
 
     stop_embedded_redis(private_redis)
     (private_redis / "dump.rdb").unlink(missing_ok=True)

@@ -282,7 +282,7 @@ def test_a_late_payment_is_audited_from_the_closed_state(uow_factory):
     with uow_factory() as uow:
         invoice = uow.invoices.get(invoice_id)
         assert invoice is not None
-        assert invoice.expire(invoice.expires_at)
+        assert invoice.expire(invoice.expires_at, None, timedelta(days=7))
         uow.invoices.save(invoice)
         uow.commit()
     with uow_factory() as uow:
@@ -512,10 +512,31 @@ def test_due_for_poll_lists_pending_invoices_whose_poll_is_due_earliest_first(uo
         add(InvoiceStatus.PENDING, None)
         add(InvoiceStatus.PAID, now - timedelta(hours=1))
         add(InvoiceStatus.CREATED, now - timedelta(hours=1))
+        # a cancelled invoice whose buyer was in 3-D Secure is still watched
+        in_flight = add(InvoiceStatus.CANCELLED, now - timedelta(minutes=10))
         uow.commit()
     with uow_factory() as uow:
-        assert uow.invoices.due_for_poll(now) == [earliest, late, exactly_now]
-        assert uow.invoices.due_for_poll(now, limit=1) == [earliest]
+        never = now - timedelta(days=1)
+        assert uow.invoices.due_for_poll(now, never) == [earliest, in_flight, late, exactly_now]
+        assert uow.invoices.due_for_poll(now, never, limit=1) == [earliest]
+
+
+def test_an_overdue_poll_once_requeued_is_not_requeued_again_for_a_while(uow_factory):
+    """A queue slowed by a hanging provider is not flooded with copies of the same poll."""
+    now = T0 + timedelta(hours=1)
+    with uow_factory() as uow:
+        invoice = an_invoice(add_seller(uow), status=InvoiceStatus.PENDING)
+        uow.invoices.add(invoice, next_poll_at=now - timedelta(minutes=5))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.invoices.due_for_poll(now, now - timedelta(minutes=10)) == [invoice.id]
+        uow.invoices.mark_requeued([invoice.id], now)
+        uow.commit()
+    with uow_factory() as uow:
+        later = now + timedelta(minutes=5)
+        assert uow.invoices.due_for_poll(later, later - timedelta(minutes=10)) == []
+        later = now + timedelta(minutes=11)
+        assert uow.invoices.due_for_poll(later, later - timedelta(minutes=10)) == [invoice.id]
 
 
 def test_due_for_expiry_lists_open_invoices_past_their_time(uow_factory):

@@ -48,6 +48,9 @@ def fact(outcome: str, raw: str | None = None, amount: Money | None = None,
 
 PAID = fact("paid", amount=AMOUNT, provider_payment_id="pay-1")
 LATER = CREATED_AT + timedelta(minutes=5)
+WINDOW = timedelta(days=7)  #: PROVIDER_SETTLE_WINDOW's default
+NOT_FOUND = fact("unknown")  #: the provider never saw a payment for the order
+IN_3DS = fact("pending", "3ds_verify")
 
 
 def of_type(invoice: Invoice, kind: type[events.Event]) -> list[events.Event]:
@@ -90,8 +93,10 @@ def test_a_successful_payment_marks_a_pending_invoice_paid_and_tells_the_seller(
     assert invoice.paid_at == LATER
     assert invoice.paid_late is False
     assert invoice.provider_payment_id == "pay-1"
-    assert invoice.events == [
-        events.InvoicePaid("inv1", "250.00", "UAH", False, "success", "pay-1")]
+    assert invoice.events == [events.InvoicePaid(
+        "inv1", "250.00", "UAH", False, "success", "pay-1", mismatch=False,
+        expected_amount="250.00", expected_currency="UAH")]
+    assert invoice.amount_mismatch is False
     assert invoice.events[0].notifies_seller
 
 
@@ -120,7 +125,7 @@ def test_a_payment_reported_before_the_link_was_recorded_is_still_paid():
 def test_a_verified_payment_after_the_invoice_closed_is_kept_and_flagged_late(close):
     invoice = pending_invoice()
     if close == "expire":
-        invoice.expire(CREATED_AT + TTL)
+        invoice.expire(CREATED_AT + TTL, NOT_FOUND, WINDOW)
     elif close == "fail":
         invoice.apply(fact("failed", error_code="limit"), LATER)
     else:
@@ -204,24 +209,24 @@ def test_a_fact_about_another_order_is_refused():
 
 def test_an_invoice_does_not_expire_before_its_time():
     invoice = pending_invoice()
-    assert invoice.expire(CREATED_AT + TTL - timedelta(seconds=1)) is False
+    assert invoice.expire(CREATED_AT + TTL - timedelta(seconds=1), NOT_FOUND, WINDOW) is False
     assert invoice.status is InvoiceStatus.PENDING
     assert invoice.events == []
 
 
 def test_an_invoice_expires_once_its_time_has_come():
     invoice = pending_invoice()
-    assert invoice.expire(CREATED_AT + TTL) is True
+    assert invoice.expire(CREATED_AT + TTL, NOT_FOUND, WINDOW) is True
     assert invoice.status is InvoiceStatus.EXPIRED
     assert invoice.events == [events.InvoiceExpired("inv1")]
-    assert invoice.expire(CREATED_AT + TTL + timedelta(hours=1)) is False
+    assert invoice.expire(CREATED_AT + TTL + timedelta(hours=1), NOT_FOUND, WINDOW) is False
     assert len(invoice.events) == 1
 
 
 def test_a_paid_invoice_never_expires():
     invoice = pending_invoice()
     invoice.apply(PAID, LATER)
-    assert invoice.expire(CREATED_AT + 2 * TTL) is False
+    assert invoice.expire(CREATED_AT + 2 * TTL, NOT_FOUND, WINDOW) is False
     assert invoice.status is InvoiceStatus.PAID
 
 
@@ -305,6 +310,133 @@ def test_a_payment_reported_after_a_refund_does_not_pay_it_again():
     assert len(of_type(invoice, events.InvoicePaid)) == 1
 
 
+# -- a success compared with the invoice ---------------------------------------------------------
+
+@pytest.mark.parametrize("received", [Money(Decimal("1.00"), "UAH"), Money(Decimal("300.00"), "UAH"),
+                                      Money(Decimal("250.00"), "USD"), Money(Decimal("100"), "JPY")])
+def test_a_success_for_another_amount_or_currency_is_recorded_with_a_mismatch(received):
+    invoice = pending_invoice()
+    assert invoice.apply(fact("paid", amount=received, provider_payment_id="pay-1"), LATER)
+    assert invoice.status is InvoiceStatus.PAID  # never dropped
+    assert invoice.paid_amount == received
+    assert invoice.amount_mismatch is True
+    [paid] = invoice.events
+    assert isinstance(paid, events.InvoicePaid)
+    assert paid.mismatch is True
+    assert (paid.amount, paid.currency) == (str(received.amount), received.currency)
+    assert (paid.expected_amount, paid.expected_currency) == ("250.00", "UAH")
+
+
+def test_a_second_payment_with_another_payment_id_is_recorded_and_told_once():
+    invoice = pending_invoice()
+    invoice.apply(PAID, LATER)
+    invoice.events.clear()
+    second = fact("paid", amount=AMOUNT, provider_payment_id="pay-2")
+    assert invoice.apply(second, LATER) is True
+    assert invoice.apply(second, LATER) is False  # the same second payment reported again
+    assert invoice.apply(PAID, LATER) is False  # the first one reported again
+    assert invoice.events == [
+        events.ExtraPaymentReceived("inv1", "250.00", "UAH", "pay-2", "success")]
+    assert invoice.events[0].notifies_seller
+    assert invoice.extra_payment_ids == ("pay-2",)
+    assert invoice.provider_payment_id == "pay-1" and invoice.paid_amount == AMOUNT
+
+
+# -- expiry asks the provider first --------------------------------------------------------------
+
+@pytest.mark.parametrize("raw", ["wait_accept", "processing", "3ds_verify", "otp_verify",
+                                 "wait_secure", "hold_wait"])
+def test_at_expiry_a_payment_in_flight_keeps_the_invoice_open_and_tells_the_seller_once(raw):
+    invoice = pending_invoice()
+    answer = fact("pending", raw)
+    assert invoice.expire(CREATED_AT + TTL, answer, WINDOW) is True
+    assert invoice.status is InvoiceStatus.PENDING and invoice.settling and invoice.in_flight
+    assert invoice.expire(CREATED_AT + TTL + timedelta(hours=2), answer, WINDOW) is False
+    told = [e for e in invoice.events if e.notifies_seller]
+    assert told == [events.PaymentInProgress("inv1", raw)]
+    assert invoice.watch_until(WINDOW) == CREATED_AT + WINDOW  # polled until the window ends
+
+
+def test_a_success_found_at_expiry_pays_the_invoice_instead_of_expiring_it():
+    invoice = pending_invoice()
+    assert invoice.expire(CREATED_AT + TTL, PAID, WINDOW) is True
+    assert invoice.status is InvoiceStatus.PAID and invoice.paid_late is False
+    assert not of_type(invoice, events.InvoiceExpired)
+
+
+def test_a_settling_invoice_expires_when_the_settle_window_ends():
+    invoice = pending_invoice()
+    invoice.expire(CREATED_AT + TTL, IN_3DS, WINDOW)
+    invoice.events.clear()
+    assert invoice.expire(CREATED_AT + WINDOW, IN_3DS, WINDOW) is True
+    assert invoice.status is InvoiceStatus.EXPIRED and not invoice.settling
+    assert invoice.events == [events.InvoiceExpired("inv1")]
+    assert not invoice.checkable(CREATED_AT + WINDOW, WINDOW)
+
+
+def test_a_settling_invoice_the_bank_then_declines_fails_with_the_reason():
+    invoice = pending_invoice()
+    invoice.expire(CREATED_AT + TTL, IN_3DS, WINDOW)
+    invoice.apply(fact("failed", error_description="3-D Secure failed"), CREATED_AT + 2 * TTL)
+    assert invoice.status is InvoiceStatus.FAILED and not invoice.settling
+    assert invoice.watch_until(WINDOW) is None
+
+
+def test_expiry_without_the_providers_word_closes_the_invoice():
+    invoice = pending_invoice()
+    assert invoice.expire(CREATED_AT + TTL, None, WINDOW) is True
+    assert invoice.status is InvoiceStatus.EXPIRED
+
+
+def test_a_cancelled_invoice_whose_buyer_is_in_3ds_stays_watched_for_the_window():
+    invoice = pending_invoice()
+    invoice.apply(IN_3DS, LATER)
+    invoice.cancel()
+    assert invoice.watch_until(WINDOW) == CREATED_AT + WINDOW
+    invoice.apply(PAID, LATER + timedelta(minutes=3))
+    assert invoice.status is InvoiceStatus.PAID and invoice.paid_late is True
+    assert invoice.watch_until(WINDOW) is None
+
+
+def test_a_closed_invoice_learns_of_a_payment_in_flight_without_telling_the_seller():
+    invoice = pending_invoice()
+    invoice.cancel()
+    invoice.events.clear()
+    assert invoice.watch_until(WINDOW) is None
+    assert invoice.apply(IN_3DS, LATER) is True
+    assert invoice.watch_until(WINDOW) == CREATED_AT + WINDOW
+    assert not any(e.notifies_seller for e in invoice.events)
+    assert invoice.apply(fact("failed"), LATER) is True  # the bank declined: stop watching
+    assert invoice.status is InvoiceStatus.CANCELLED and invoice.watch_until(WINDOW) is None
+
+
+@pytest.mark.parametrize("close", ["expire", "fail", "cancel"])
+def test_closed_unpaid_invoices_stay_checkable_for_the_settle_window(close):
+    invoice = pending_invoice()
+    if close == "expire":
+        invoice.expire(CREATED_AT + TTL, NOT_FOUND, WINDOW)
+    elif close == "fail":
+        invoice.apply(fact("failed"), LATER)
+    else:
+        invoice.cancel()
+    assert invoice.checkable(CREATED_AT + WINDOW - timedelta(seconds=1), WINDOW)
+    assert not invoice.checkable(CREATED_AT + WINDOW, WINDOW)
+
+
+def test_a_paid_invoice_is_neither_watched_nor_checkable():
+    invoice = pending_invoice()
+    invoice.apply(PAID, LATER)
+    assert invoice.watch_until(WINDOW) is None
+    assert not invoice.checkable(LATER, WINDOW)
+
+
+def test_a_provider_refusing_status_calls_stops_the_watch_and_tells_the_seller():
+    invoice = pending_invoice()
+    invoice.stop_watching("LiqPay refused status: err_access")
+    assert invoice.events == [events.PollingStopped("inv1", "LiqPay refused status: err_access")]
+    assert invoice.events[0].notifies_seller
+
+
 # -- any sequence of facts ----------------------------------------------------------------------
 
 RAW_PENDING = ("processing", "wait_accept", "3ds_verify", "invoice_wait")
@@ -351,9 +483,15 @@ class InvoiceLifecycle(RuleBasedStateMachine):
     def provider_does_not_know_the_order(self) -> None:
         self.invoice.apply(fact("unknown"), self.now)
 
-    @rule()
-    def expiry_scan(self) -> None:
-        self.invoice.expire(self.now)
+    @rule(answer=st.sampled_from([NOT_FOUND, IN_3DS, fact("pending", "wait_accept"),
+                                  fact("failed"), None]))
+    def expiry_scan(self, answer: ProviderStatus | None) -> None:
+        self.invoice.expire(self.now, answer, WINDOW)
+
+    @invariant()
+    def an_open_invoice_past_its_settle_window_is_not_settling_forever(self) -> None:
+        if self.invoice.settling:
+            assert self.invoice.is_open and self.now >= self.invoice.expires_at
 
     @rule()
     def seller_cancels(self) -> None:

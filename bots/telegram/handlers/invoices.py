@@ -75,7 +75,7 @@ async def _publish(message: Message, state: FSMContext, seller: Seller | None, d
     assert seller is not None
     data = await state.get_data()
     command = create_invoice("telegram", str(message.chat.id), key, seller.id, data["amount"],
-                             data["currency"], description)
+                             data["currency"], description, lang)
     await deps.run(deps.bus.publish, command)  # Redis down → ServiceUnavailable → "try again"
     await state.clear()
     await message.answer(creating_text(data["amount"], data["currency"], lang),
