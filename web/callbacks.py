@@ -35,7 +35,7 @@ def accept_callback(provider: PaymentProvider, form: dict[str, str],
         log.warning("Refused a %s callback that does not verify: %s.", provider.name, exc)
         return 403, "signature does not verify"
     try:
-        notify = apply_fact(fact, deps.uow)
+        notify = apply_fact(fact, deps.uow, deps.settings.provider_settle_window)
     except SQLAlchemyError as exc:
         metrics.CALLBACKS.labels(provider.name, "unstored").inc()
         log.error("Callback for %s not stored (database: %s); the provider will retry.",

@@ -234,3 +234,21 @@ def test_viber_seller_switches_language(stack: Stack) -> None:
     assert done["keyboard"]["Buttons"][0]["ActionBody"] == "🧾 Create invoice"
     seller.taps("🧾 Create invoice")
     seller.next("Type the amount in UAH")
+
+
+def test_viber_seller_hears_a_payment_is_at_the_bank_when_the_invoice_expires_then_paid(
+        stack_factory: Any) -> None:
+    stack = stack_factory(invoice_ttl="4s")
+    seller = ViberSeller(stack)
+    seller.register()
+    link = pay_link(seller.create_invoice("12,50", "Кава"))
+    assert "3-D Secure" in buyer_pays(link, "4000000000003063").text  # the buyer hesitates
+
+    progress = seller.next("обробляється банком", timeout=15)
+    assert progress["text"].startswith("⏳ Рахунок на 12,50\u00a0₴ — Кава мав закінчитися")
+
+    order = next(o for o in stack.sandbox.orders)  # type: ignore[attr-defined]
+    assert stack.sandbox.confirm_3ds(order) == "success"  # type: ignore[attr-defined]
+    paid = seller.next("Оплачено")
+    assert paid["text"] == "✅ Оплачено 12,50\u00a0₴ — Кава"
+    assert not any("прострочено" in (m.get("text") or "") for m in stack.viber.sent(VIBER_USER))  # type: ignore[attr-defined]

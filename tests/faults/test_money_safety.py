@@ -13,7 +13,7 @@ import httpx
 from sqlalchemy import text
 
 from domain.invoice import InvoiceStatus
-from tests.faults.conftest import Rig, desc, make_polls_due
+from tests.faults.conftest import Rig, desc
 from web.sandbox.liqpay import CARD_3DS
 from workers import handlers
 from workers.providers.liqpay import LiqPayClient
@@ -176,8 +176,9 @@ def test_a_provider_refusing_status_calls_stops_polling_and_tells_the_seller_onc
     assert rig.deps is not None
     invoice = rig.pending_invoice(7)
     # the seller's keys were revoked: LiqPay refuses the signature of every call
-    signing, rig.deps.provider = rig.deps.provider, LiqPayClient(rig.settings.liqpay_public_key, "sandbox_revoked",
-                                     rig.settings.liqpay_base)
+    revoked = LiqPayClient(rig.settings.liqpay_public_key, "sandbox_revoked",
+                           rig.settings.liqpay_base)
+    signing, rig.deps.provider = rig.deps.provider, revoked
     poll_now(rig, invoice.id)
     assert next_poll(rig, invoice.id)[0] is None
     handlers.poll_invoice(invoice.id, rig.deps)  # a copy of the poll message: not told again
