@@ -320,6 +320,14 @@ def make_polls_due(rig: Rig) -> int:
     return result.rowcount  # type: ignore[attr-defined]
 
 
+def age_requeues(rig: Rig) -> None:
+    """Let the reconciler's re-queue marks age (it re-queues one overdue poll at most every
+    10 minutes), as if those minutes had passed: a killed worker took its polls with it."""
+    with rig.uow() as uow:
+        uow.session.execute(text("UPDATE invoices SET poll_requeued_at = NULL"))
+        uow.session.commit()
+
+
 def age_claims(rig: Rig, seconds: float = 600) -> set[str]:
     """Let the claims of a dead sender go stale (CLAIM_TTL is 2 minutes) without waiting for it.
 

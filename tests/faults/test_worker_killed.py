@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from domain.invoice import InvoiceStatus
-from tests.faults.conftest import Rig, age_claims, desc, make_polls_due, wait_until
+from tests.faults.conftest import Rig, age_claims, age_requeues, desc, make_polls_due, wait_until
 
 N = 24
 
@@ -15,6 +15,7 @@ def _settle(rig: Rig, done, timeout: float = 120.0) -> None:  # type: ignore[no-
     deadline = time.monotonic() + timeout
     while not done():
         assert time.monotonic() < deadline, "work still unfinished after restart"
+        age_requeues(rig)
         rig.reconcile_later()
         time.sleep(0.5)
 
