@@ -43,7 +43,7 @@ class ProviderRejected(ProviderError):
     """Raised when the provider refused the request: retrying will not help."""
 
 
-class NoPaymentAccount(ProviderError):
+class NoPaymentAccount(ProviderRejected):
     """Raised when a seller has no connected account and the platform has no keys to lend."""
 
 

@@ -74,7 +74,7 @@ def web() -> None:
     # a Telegram-only deployment has no Viber token, and no Viber webhook to forge calls to
     viber = [_viber_webhook(settings, deps)] if settings.viber_auth_token else []
     app_ = create_app(WebDeps(settings=settings, uow=deps.uow,
-                              providers={deps.provider.name: deps.provider}, bus=deps.bus,
+                              providers={deps.accounts.name: deps.accounts}, bus=deps.bus,
                               mounts=mounts, extra_routes=viber))
     uvicorn.run(app_, host=settings.host, port=settings.port, proxy_headers=True)
 

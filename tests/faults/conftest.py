@@ -94,7 +94,7 @@ class Rig:
         self.web_db_up()
         self.app = create_app(WebDeps(
             settings=self.settings, uow=lambda: self._web_uow(),
-            providers={self.deps.provider.name: self.deps.provider}, bus=self.deps.bus,
+            providers={self.deps.accounts.name: self.deps.accounts}, bus=self.deps.bus,
             mounts={"/emulator/telegram": self._counting(self.telegram.app), "/sandbox/liqpay": self._counting(self.sandbox.app)}))
         self.base_url, stop = serve_in_thread(self.app, "127.0.0.1", port)
         self._stops.append(stop)
