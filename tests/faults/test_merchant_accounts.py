@@ -69,7 +69,7 @@ def test_a_seller_paid_through_their_own_account_is_told_paid(rig: Rig) -> None:
     assert rig.sandbox is not None
     rig.sandbox.pay(invoice.pay_url or "")  # the sandbox calls back signed with seller B's key
     wait_until(lambda: rig.invoice(invoice.id).status is InvoiceStatus.PAID, 15, "paid")
-    callbacks = rig.sandbox.callback_log
+    callbacks = wait_until(lambda: rig.sandbox.callback_log, 15, "the callback answered")
     assert [e["status_code"] for e in callbacks] == [200]
     assert json.loads(base64.b64decode(callbacks[0]["form"]["data"]))["public_key"] == \
         sellers.keys[sellers.b][0]
