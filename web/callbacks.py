@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from domain.commands import NotifySeller
 from domain.errors import ForgedCallback, ServiceUnavailable
-from domain.ports import PaymentProvider
+from domain.ports import CallbackVerifier
 from web import metrics
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def accept_callback(provider: PaymentProvider, form: dict[str, str],
+def accept_callback(provider: CallbackVerifier, form: dict[str, str],
                     deps: WebDeps) -> tuple[int, str]:
     from workers.handlers import apply_fact  # the service function; no provider client inside
 
