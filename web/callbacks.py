@@ -34,6 +34,10 @@ def accept_callback(provider: CallbackVerifier, form: dict[str, str],
         metrics.CALLBACKS.labels(provider.name, "forged").inc()
         log.warning("Refused a %s callback that does not verify: %s.", provider.name, exc)
         return 403, "signature does not verify"
+    except SQLAlchemyError as exc:  # the invoice's account (whose keys verify it) was not found
+        metrics.CALLBACKS.labels(provider.name, "unstored").inc()
+        log.error("Callback not verified (database: %s); the provider will retry.", exc)
+        return 503, "temporarily unavailable"
     try:
         notify = apply_fact(fact, deps.uow)
     except SQLAlchemyError as exc:
