@@ -154,3 +154,21 @@ def test_private_keys_never_reach_the_database_or_the_logs_in_clear(
         assert sellers.keys[sellers.a][0].encode() in stored  # the public key is there in clear
         for private in private_keys:
             assert private.encode() not in stored
+
+
+def test_new_keys_take_new_invoices_while_old_invoices_keep_theirs(rig: Rig) -> None:
+    sellers = Sellers(rig)
+    assert rig.sandbox is not None and rig.deps is not None
+    old_public = sellers.keys[sellers.a][0]
+    before = sellers.invoice(sellers.a, 11)
+    new_public, new_private = rig.sandbox.add_merchant()
+    rig.deps.accounts.connect(sellers.a, new_public, new_private)
+    after = sellers.invoice(sellers.a, 12)
+    assert _link(after)[0]["public_key"] == new_public
+    assert after.account_id != before.account_id
+    rig.sandbox.callbacks = False
+    rig.sandbox.pay(before.pay_url or "")
+    make_polls_due(rig)
+    handlers.poll_invoice(before.id, rig.deps)  # asked with the old keys, which see the order
+    assert rig.invoice(before.id).status is InvoiceStatus.PAID
+    assert _link(rig.invoice(before.id))[0]["public_key"] == old_public
