@@ -43,6 +43,14 @@ class ProviderRejected(ProviderError):
     """Raised when the provider refused the request: retrying will not help."""
 
 
+class NoPaymentAccount(ProviderRejected):
+    """Raised when a seller has no connected account and the platform has no keys to lend."""
+
+
+class SecretUnreadable(ChatpayError):
+    """Raised when a stored secret decrypts with neither SECRET_KEY nor SECRET_KEY_PREVIOUS."""
+
+
 class ForgedCallback(ProviderError):
     """Raised when a callback's signature does not verify or its body cannot be parsed."""
 

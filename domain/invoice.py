@@ -74,6 +74,9 @@ class Invoice:
     #: provider payment ids of further successes after the first (the buyer paid twice)
     extra_payment_ids: tuple[str, ...] = ()
     message_id: str | None = None  #: the seller's invoice message, replied to on news
+    #: the merchant account paid into (its keys sign the link, polls and callbacks); None: the
+    #: platform's account
+    account_id: int | None = None
     version: int = 0
     events: list[events.Event] = field(default_factory=list)
 

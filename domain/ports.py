@@ -53,6 +53,17 @@ class RefundResult:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+class CallbackVerifier(Protocol):
+    """What the web edge needs of a provider: its name, and verifying a callback (with the keys
+    of the account the callback's invoice belongs to)."""
+
+    name: str
+
+    def parse_callback(self, form: dict[str, str]) -> ProviderStatus:
+        """Verify and parse a server callback; raise ForgedCallback if it does not verify."""
+        ...
+
+
 class PaymentProvider(Protocol):
     """A payment provider. Errors: ProviderUnavailable (retry) or ProviderRejected (permanent)."""
 

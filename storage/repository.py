@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from domain.events import Event
 from domain.invoice import UNPAID_FINAL, Invoice, InvoiceStatus
 from domain.money import Money
-from storage.tables import InvoiceEventRow, InvoiceRow, SellerRow
+from storage.tables import InvoiceEventRow, InvoiceRow, MerchantAccountRow, SellerRow
 
 #: no 0/O, 1/l/I: a code a person may read aloud; 10 characters ≈ 55 bits, never enumerable
 CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -81,6 +81,80 @@ def _seller(row: SellerRow) -> Seller:
     return Seller(id=row.id or 0, channel=row.channel, external_id=row.external_id, name=row.name,
                   phone=row.phone, country=row.country, currency=row.currency,
                   language=row.language, subscribed=row.subscribed)
+
+
+@dataclass(frozen=True)
+class MerchantAccount:
+    """A seller's own provider account, its private key still encrypted."""
+    id: int
+    seller_id: int | None
+    provider: str
+    public_key: str
+    private_key_encrypted: str
+    created_at: datetime
+    disconnected_at: datetime | None
+
+
+class MerchantAccountRepository:
+    """Sellers' provider accounts. Keys are never changed in place: a seller who enters new
+    keys gets a new account, so every invoice keeps the keys it was made with."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def connect(self, seller_id: int | None, public_key: str, private_key_encrypted: str,
+                provider: str = "liqpay") -> MerchantAccount:
+        """Store a checked account as the seller's current one (disconnecting the previous)."""
+        moment = datetime.now(UTC)
+        if seller_id is not None:
+            self.disconnect(seller_id, provider, at=moment)
+        row = MerchantAccountRow(seller_id=seller_id, provider=provider, public_key=public_key,
+                                 private_key_encrypted=private_key_encrypted, created_at=moment)
+        self.session.add(row)
+        self.session.flush()
+        return _account(row)
+
+    def get(self, account_id: int) -> MerchantAccount | None:
+        row = self.session.get(MerchantAccountRow, account_id)
+        return _account(row) if row else None
+
+    def connected(self, seller_id: int, provider: str = "liqpay") -> MerchantAccount | None:
+        """The account the seller's new invoices are paid into, if they connected one."""
+        row = self.session.scalars(select(MerchantAccountRow).where(
+            MerchantAccountRow.seller_id == seller_id, MerchantAccountRow.provider == provider,
+            MerchantAccountRow.disconnected_at.is_(None))
+            .order_by(MerchantAccountRow.id.desc())).first()
+        return _account(row) if row else None
+
+    def disconnect(self, seller_id: int, provider: str = "liqpay",
+                   at: datetime | None = None) -> int:
+        """New invoices stop using the seller's account; its keys stay (encrypted) for the
+        invoices already made with it. Returns how many accounts were disconnected."""
+        result = self.session.execute(
+            update(MerchantAccountRow).where(
+                MerchantAccountRow.seller_id == seller_id,
+                MerchantAccountRow.provider == provider,
+                MerchantAccountRow.disconnected_at.is_(None))
+            .values(disconnected_at=at or datetime.now(UTC)))
+        return result.rowcount  # type: ignore[attr-defined,no-any-return]
+
+    def all_ids(self) -> list[int]:
+        return [i for i in self.session.scalars(select(MerchantAccountRow.id)
+                                                .order_by(MerchantAccountRow.id)) if i is not None]
+
+    def replace_encrypted(self, account_id: int, private_key_encrypted: str) -> None:
+        """The same key under another encryption (SECRET_KEY rotation)."""
+        self.session.execute(update(MerchantAccountRow).where(
+            MerchantAccountRow.id == account_id).values(
+            private_key_encrypted=private_key_encrypted))
+
+
+def _account(row: MerchantAccountRow) -> MerchantAccount:
+    return MerchantAccount(id=row.id or 0, seller_id=row.seller_id, provider=row.provider,
+                           public_key=row.public_key,
+                           private_key_encrypted=row.private_key_encrypted,
+                           created_at=utc(row.created_at),  # type: ignore[arg-type]
+                           disconnected_at=utc(row.disconnected_at))
 
 
 class InvoiceRepository:
@@ -202,6 +276,7 @@ def _columns(invoice: Invoice) -> dict[str, Any]:
         settling=invoice.settling, extra_payment_ids=",".join(invoice.extra_payment_ids),
         channel=invoice.channel, chat_id=invoice.chat_id,
         created_at=invoice.created_at, expires_at=invoice.expires_at,
+        account_id=invoice.account_id,
     )
 
 
@@ -222,7 +297,7 @@ def _invoice(row: InvoiceRow) -> Invoice:
         extra_payment_ids=tuple(x for x in (row.extra_payment_ids or "").split(",") if x),
         channel=row.channel, chat_id=row.chat_id, message_id=row.message_id,
         created_at=utc(row.created_at), expires_at=utc(row.expires_at),  # type: ignore[arg-type]
-        version=row.version,
+        account_id=row.account_id, version=row.version,
     )
 
 

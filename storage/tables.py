@@ -85,6 +85,24 @@ class InvoiceRow(SQLModel, table=True):
     #: when the reconciler last re-queued this invoice's overdue poll
     poll_requeued_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     version: int = Field(default=0)
+    #: the merchant account the invoice is paid into; None: the platform's (LIQPAY_* settings)
+    account_id: int | None = Field(default=None, foreign_key="merchant_accounts.id")
+
+
+class MerchantAccountRow(SQLModel, table=True):
+    """A seller's own provider account. The private key is stored only encrypted (see
+    storage.secrets); a disconnected account keeps its keys, so its invoices still verify."""
+
+    __tablename__ = "merchant_accounts"
+    __table_args__ = (Index("ix_merchant_accounts_seller", "seller_id", "disconnected_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    seller_id: int | None = Field(default=None, foreign_key="sellers.id")
+    provider: str = Field(default="liqpay", max_length=16)
+    public_key: str = Field(max_length=128)
+    private_key_encrypted: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=_ts())
+    disconnected_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class InvoiceEventRow(SQLModel, table=True):

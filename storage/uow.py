@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from domain.invoice import InvoiceStatus
 from storage.db import READONLY
-from storage.repository import EventRepository, InvoiceRepository, SellerRepository
+from storage.repository import (
+    EventRepository, InvoiceRepository, MerchantAccountRepository, SellerRepository,
+)
 from storage.tables import InvoiceEventRow
 
 
@@ -40,6 +42,7 @@ class UnitOfWork:
         self.invoices = InvoiceRepository(self.session)
         self.sellers = SellerRepository(self.session)
         self.events = EventRepository(self.session)
+        self.accounts = MerchantAccountRepository(self.session)
         self.notify_rows = []
         return self
 

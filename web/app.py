@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from bots.telegram.webhook import read_capped, too_large
 from domain.i18n import format_money, normalize_language, status_word, t
 from domain.invoice import InvoiceStatus
-from domain.ports import PaymentProvider
+from domain.ports import CallbackVerifier
 from storage.queue import CommandBus
 from storage.settings import Settings
 from storage.uow import UnitOfWork
@@ -38,7 +38,7 @@ PAY_TEMPLATE = (Path(__file__).parent / "templates" / "pay.html").read_text(enco
 class WebDeps:
     settings: Settings
     uow: Callable[[], UnitOfWork]
-    providers: dict[str, PaymentProvider]
+    providers: dict[str, CallbackVerifier]  #: by name; each checks a callback with its account
     bus: CommandBus
     mounts: dict[str, Any] = field(default_factory=dict)  #: path prefix -> ASGI app (sandbox)
     extra_routes: list[Callable[[FastAPI], None]] = field(default_factory=list)

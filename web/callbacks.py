@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from domain.commands import NotifySeller
 from domain.errors import ForgedCallback, ServiceUnavailable
-from domain.ports import PaymentProvider
+from domain.ports import CallbackVerifier
 from web import metrics
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def accept_callback(provider: PaymentProvider, form: dict[str, str],
+def accept_callback(provider: CallbackVerifier, form: dict[str, str],
                     deps: WebDeps) -> tuple[int, str]:
     from workers.handlers import apply_fact  # the service function; no provider client inside
 
@@ -34,6 +34,10 @@ def accept_callback(provider: PaymentProvider, form: dict[str, str],
         metrics.CALLBACKS.labels(provider.name, "forged").inc()
         log.warning("Refused a %s callback that does not verify: %s.", provider.name, exc)
         return 403, "signature does not verify"
+    except SQLAlchemyError as exc:  # the invoice's account (whose keys verify it) was not found
+        metrics.CALLBACKS.labels(provider.name, "unstored").inc()
+        log.error("Callback not verified (database: %s); the provider will retry.", exc)
+        return 503, "temporarily unavailable"
     try:
         notify = apply_fact(fact, deps.uow, deps.settings.provider_settle_window)
     except SQLAlchemyError as exc:

@@ -74,7 +74,7 @@ def web() -> None:
     # a Telegram-only deployment has no Viber token, and no Viber webhook to forge calls to
     viber = [_viber_webhook(settings, deps)] if settings.viber_auth_token else []
     app_ = create_app(WebDeps(settings=settings, uow=deps.uow,
-                              providers={deps.provider.name: deps.provider}, bus=deps.bus,
+                              providers={deps.accounts.name: deps.accounts}, bus=deps.bus,
                               mounts=mounts, extra_routes=viber))
     uvicorn.run(app_, host=settings.host, port=settings.port, proxy_headers=True)
 
@@ -254,6 +254,33 @@ def migrate() -> None:
     settings = _settings()
     upgrade(settings.database)
     typer.echo(f"Database is up to date: {settings.database.split('@')[-1]}")
+
+
+@app.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-encrypt every stored private key under the current SECRET_KEY (reading with
+    SECRET_KEY_PREVIOUS); afterwards SECRET_KEY_PREVIOUS may be dropped."""
+    _logging("WARNING")
+    from storage.db import make_engine, make_session_factory
+    from storage.secrets import SecretBox
+    from storage.uow import UnitOfWork
+
+    settings = _settings()
+    box = SecretBox.from_settings(settings)
+    engine = make_engine(settings.database)
+    try:
+        with UnitOfWork(make_session_factory(engine)) as uow:
+            ids = uow.accounts.all_ids()
+            for account_id in ids:  # all or none: one unreadable key stops the rotation
+                account = uow.accounts.get(account_id)
+                assert account is not None
+                uow.accounts.replace_encrypted(account_id,
+                                               box.rotate(account.private_key_encrypted))
+            uow.commit()
+    finally:
+        engine.dispose()
+    typer.echo(f"Re-encrypted {len(ids)} stored private key{'' if len(ids) == 1 else 's'} "
+               f"under the current SECRET_KEY.")
 
 
 def main() -> None:

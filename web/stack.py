@@ -56,9 +56,7 @@ class Stack:
         runtime.configure(deps)
         self._stops.append(lambda: deps.engine.dispose() if deps.engine else None)
         mounts = self._emulators() if self.emulators else {}
-        providers = {"liqpay": LiqPayClient(self.settings.liqpay_public_key,
-                                           self.settings.liqpay_private_key,
-                                           self.settings.liqpay_base)}
+        providers = {deps.accounts.name: deps.accounts}  # each callback checked with its account
         viber_api = ViberApi(self.settings.viber_auth_token, self.settings.viber_base)
         self._stops.append(viber_api.close)
         viber_redis = redis.Redis.from_url(self.redis_url, socket_timeout=5)

@@ -120,7 +120,7 @@ def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[s
     lang = payload.get("language") or "uk"  # from the command: the database may be what failed
     if exception_data.get("type") == CurrencyNotSupported.__name__:
         text = t(lang, "currency_not_supported", currency=payload["currency"],
-                 supported=", ".join(sorted(d.provider.currencies)))
+                 supported=", ".join(sorted(d.accounts.currencies)))
     else:
         text = t(lang, "unavailable")
     log.warning("Invoice %s could not be created: %s.", payload["idempotency_key"],

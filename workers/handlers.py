@@ -75,15 +75,16 @@ def create_invoice(cmd: commands.CreateInvoice, d: Deps) -> str:
             invoice = existing
         else:
             amount = Money(Decimal(cmd.amount), cmd.currency)
-            if amount.currency not in d.provider.currencies:
-                raise CurrencyNotSupported(amount.currency, d.provider.currencies)
+            provider, account_id = d.accounts.for_new_invoice(cmd.seller_id, uow)
+            if amount.currency not in provider.currencies:
+                raise CurrencyNotSupported(amount.currency, provider.currencies)
             created = now()
             invoice = Invoice.create(
                 id=new_id(), code=new_code(), seller_id=cmd.seller_id, amount=amount,
-                description=cmd.description, provider=d.provider.name,
+                description=cmd.description, provider=provider.name,
                 idempotency_key=cmd.idempotency_key, created_at=created,
                 expires_at=created + d.settings.invoice_ttl, channel=cmd.channel,
-                chat_id=cmd.chat_id)
+                chat_id=cmd.chat_id, account_id=account_id)
             seller = uow.sellers.get(cmd.seller_id)
             _link(invoice, seller, d)
             first_poll = _first_poll(invoice)
@@ -113,7 +114,7 @@ def create_invoice(cmd: commands.CreateInvoice, d: Deps) -> str:
 def _link(invoice: Invoice, seller: Seller | None, d: Deps) -> None:
     """Get the invoice's payable link from the provider (idempotent by order id)."""
     base = d.settings.public_base_url
-    link = d.provider.create_link(PaymentRequest(
+    link = d.accounts.for_invoice(invoice).create_link(PaymentRequest(
         order_id=invoice.order_id, amount=invoice.amount,
         description=invoice.description or f"chatpay {invoice.code}",
         expires_at=invoice.expires_at, server_url=f"{base}/callbacks/{invoice.provider}",
@@ -225,7 +226,7 @@ def poll_invoice(invoice_id: str, d: Deps) -> None:
     if due is None or due > now() + POLL_EARLY:
         return
     try:
-        fact = d.provider.fetch_status(invoice.order_id)
+        fact = d.accounts.for_invoice(invoice).fetch_status(invoice.order_id)
     except ProviderUnavailable as exc:
         _poll_failed(invoice, errors + 1, exc, d)
         return
@@ -303,7 +304,7 @@ def expire_invoice(invoice_id: str, d: Deps) -> None:
     answer: ProviderStatus | None = None
     if invoice.status is InvoiceStatus.PENDING:
         try:
-            answer = d.provider.fetch_status(invoice.order_id)
+            answer = d.accounts.for_invoice(invoice).fetch_status(invoice.order_id)
         except ProviderRejected as exc:  # it will never say: callbacks still apply if they come
             log.warning("Expiring %s without the provider's word: %s", invoice.order_id, exc)
 
@@ -337,7 +338,8 @@ def check_status(cmd: commands.CheckStatus, d: Deps) -> None:
     notified: list[int] = []
     if invoice.checkable(now(), window):
         try:
-            notified = apply_fact(d.provider.fetch_status(invoice.order_id), d.uow, window)
+            provider = d.accounts.for_invoice(invoice)
+            notified = apply_fact(provider.fetch_status(invoice.order_id), d.uow, window)
         except (ProviderUnavailable, ProviderRejected) as exc:
             # answered at once from what is stored: a seller's thread never waits on retries
             log.warning("Check of %s could not reach the provider: %s", invoice.order_id, exc)
@@ -397,7 +399,7 @@ def cancel_at_provider(invoice_id: str, d: Deps) -> None:
     if invoice is None or invoice.status is not InvoiceStatus.CANCELLED:
         return
     try:
-        d.provider.cancel(invoice.order_id)
+        d.accounts.for_invoice(invoice).cancel(invoice.order_id)
     except ProviderRejected as exc:  # a late payment is still caught (paid late) by polls
         log.warning("Provider cancel of %s refused: %s.", invoice.order_id, exc)
 

@@ -16,20 +16,32 @@ from domain.ports import PaymentProvider
 from storage.db import make_engine, make_session_factory
 from storage.queue import CommandBus, make_broker
 from storage.redis import resolve_redis_url
+from storage.secrets import SecretBox
 from storage.settings import Settings
 from storage.uow import UnitOfWork
+from workers.providers.accounts import ProviderAccounts
 
 
 @dataclass
 class Deps:
     settings: Settings
     uow: Callable[[], UnitOfWork]
-    provider: PaymentProvider
+    #: the platform account's client (LIQPAY_* settings); None when the platform has no keys
+    provider: PaymentProvider | None
     senders: dict[str, MessengerSender]
     bus: CommandBus
     redis: redis.Redis
     engine: Engine | None = None
     extras: dict[str, object] = field(default_factory=dict)
+    #: the client for each invoice (its account's keys, or the platform's): see accounts.py
+    accounts: ProviderAccounts = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.accounts is None:
+            # the platform's client is read through `self`, so replacing `provider` takes effect
+            self.accounts = ProviderAccounts(
+                self.uow, SecretBox.from_settings(self.settings), self.settings.liqpay_base,
+                platform=lambda: self.provider)
 
 
 _deps: Deps | None = None
@@ -65,8 +77,9 @@ def bootstrap(settings: Settings | None = None, *, redis_url: str | None = None)
     return Deps(
         settings=settings,
         uow=lambda: UnitOfWork(factory),
-        provider=LiqPayClient(settings.liqpay_public_key, settings.liqpay_private_key,
-                              settings.liqpay_base),
+        provider=(LiqPayClient(settings.liqpay_public_key, settings.liqpay_private_key,
+                               settings.liqpay_base)
+                  if settings.liqpay_public_key and settings.liqpay_private_key else None),
         senders={
             "telegram": TelegramSender(settings.telegram_bot_token, settings.telegram_base, limiter),
             "viber": ViberSender(settings.viber_auth_token, settings.viber_base,

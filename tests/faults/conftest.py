@@ -28,7 +28,9 @@ from web.app import WebDeps, create_app
 from web.emulators import serve_in_thread
 from web.emulators.telegram import TelegramEmulator
 from web.sandbox.liqpay import LiqPaySandbox
+from storage.secrets import SecretBox
 from workers import runtime
+from workers.providers.accounts import ProviderAccounts
 from workers.runtime import Deps
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,9 +94,14 @@ class Rig:
         self.api_hits: list[float] = []  #: when the provider's server API was called
         self.send_ports: list[int] = []  #: client ports that sent Telegram messages
         self.web_db_up()
+        # the web edge finds each callback's account through its own database connection
+        self.web_accounts = ProviderAccounts(
+            lambda: self._web_uow(), SecretBox.from_settings(self.settings),
+            self.settings.liqpay_base, platform=lambda: self.deps.provider if self.deps else None)
+        self._stops.append(self.web_accounts.close)
         self.app = create_app(WebDeps(
             settings=self.settings, uow=lambda: self._web_uow(),
-            providers={self.deps.provider.name: self.deps.provider}, bus=self.deps.bus,
+            providers={self.web_accounts.name: self.web_accounts}, bus=self.deps.bus,
             mounts={"/emulator/telegram": self._counting(self.telegram.app), "/sandbox/liqpay": self._counting(self.sandbox.app)}))
         self.base_url, stop = serve_in_thread(self.app, "127.0.0.1", port)
         self._stops.append(stop)

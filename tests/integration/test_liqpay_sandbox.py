@@ -360,3 +360,44 @@ def test_the_faults_path_sets_the_knobs(servers, sandbox):
     assert sandbox.status_hang == 30.0
     httpx.post(faults, data={"status_hang": "0", "fail_mode": ""})
     assert httpx.get(faults).json()["fail_mode"] is None and sandbox.status_hang == 0
+
+
+def test_a_merchant_opened_at_run_time_has_keys_that_check_and_take_payments(
+        servers, sandbox, merchant, make_request):
+    opened = httpx.post(f"{servers[1]}/merchants").json()
+    seller = LiqPayClient(opened["public_key"], opened["private_key"], servers[1], timeout=2.0)
+    try:
+        seller.check_keys()  # accepted: the sandbox answers "not found" for the made-up order
+        link = seller.create_link(make_request())
+        assert buyer_pays(link.url, "4242 4242 4242 4242").status_code == 200
+        paid = merchant.wait_for(seller, "success")
+        assert paid.outcome == "paid"
+        platform = LiqPayClient(SANDBOX_PUBLIC_KEY, SANDBOX_PRIVATE_KEY, servers[1], timeout=2.0)
+        # another merchant's keys do not see (or verify) this seller's order
+        assert platform.fetch_status(link.provider_ref).outcome == "unknown"
+        platform.close()
+    finally:
+        seller.close()
+
+
+def test_checking_keys_refuses_a_wrong_private_key_and_an_unknown_public_key(servers, sandbox):
+    public_key, _ = sandbox.add_merchant()
+    for wrong in (LiqPayClient(public_key, "sandbox_not_the_private_key", servers[1]),
+                  LiqPayClient("sandbox_i_nobody", "sandbox_whatever", servers[1])):
+        with pytest.raises(ProviderRejected, match="invalid_signature|public_key_not_found"):
+            wrong.check_keys()
+        wrong.close()
+
+
+def test_checking_keys_of_an_unreachable_provider_is_unavailable_not_a_refusal():
+    client = LiqPayClient(SANDBOX_PUBLIC_KEY, SANDBOX_PRIVATE_KEY, f"http://127.0.0.1:{_dead_port()}",
+                          timeout=1.0)
+    with pytest.raises(ProviderUnavailable):
+        client.check_keys()
+    client.close()
+
+
+def _dead_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import logging
+import secrets
 from collections.abc import Mapping
 from datetime import timezone
 from decimal import Decimal
@@ -181,6 +182,18 @@ class LiqPayClient:
         answer = self._request({"action": "invoice_cancel", "order_id": order_id})
         if answer.get("result") == "error" and answer.get("err_code") not in NOT_FOUND_CODES:
             raise ProviderRejected(self._describe_refusal("invoice_cancel", order_id, answer))
+
+    def check_keys(self) -> None:
+        """Prove the keys with a harmless authenticated call: the status of an order that cannot
+        exist. LiqPay answers "not found" only to a request signed with a pair it knows; a key
+        or signature error raises ProviderRejected with LiqPay's reason, no answer raises
+        ProviderUnavailable."""
+        order_id = f"chatpay-key-check-{secrets.token_hex(8)}"
+        answer = self._request({"action": "status", "order_id": order_id})
+        if answer.get("result") == "error" and answer.get("err_code") not in NOT_FOUND_CODES:
+            raise ProviderRejected(
+                f"LiqPay did not accept these keys: {answer.get('err_code')} "
+                f"({answer.get('err_description')}).")
 
     # -- plumbing ------------------------------------------------------------------------------
 

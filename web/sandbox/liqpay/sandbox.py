@@ -59,6 +59,7 @@ class LiqPaySandbox(CheckoutPages, ServerApi):
         latency: float = 0.0,
     ) -> None:
         self.keys = dict(keys) if keys is not None else {SANDBOX_PUBLIC_KEY: SANDBOX_PRIVATE_KEY}
+        self._initial_keys = dict(self.keys)
         self._defaults = (callbacks, callback_delay, latency)
         self.callbacks, self.callback_delay, self.latency = self._defaults
         self.fail_mode: str | None = None  #: None | "500" | "timeout" | "garbage", for /api/request
@@ -76,12 +77,15 @@ class LiqPaySandbox(CheckoutPages, ServerApi):
             Route("/api/3/3ds/{token}", self._threeds, methods=["GET", "POST"]),
             Route("/api/request", self._api_request, methods=["POST"]),
             Route("/faults", self._faults, methods=["GET", "POST"]),
+            Route("/merchants", self._merchants, methods=["POST"]),
         ])
 
     def reset(self) -> None:
         with self._lock:
             self.orders.clear()
             self.callback_log.clear()
+            self.keys.clear()
+            self.keys.update(self._initial_keys)
             self.callbacks, self.callback_delay, self.latency = self._defaults
             self.fail_mode = None
             self.status_hang = 0.0
@@ -100,6 +104,23 @@ class LiqPaySandbox(CheckoutPages, ServerApi):
                 setattr(self, name, value)
         return JSONResponse({**{name: getattr(self, name) for name in KNOBS},
                              "status_holds": self.status_holds})
+
+    def add_merchant(self, public_key: str | None = None,
+                     private_key: str | None = None) -> tuple[str, str]:
+        """Open another merchant account (a seller's own): the pair given, or a new sandbox
+        pair. Returns (public_key, private_key); requests signed with it are accepted from now."""
+        public_key = public_key or f"sandbox_i{secrets.randbelow(10**11):011d}"
+        private_key = private_key or f"sandbox_{secrets.token_hex(20)}"
+        with self._lock:
+            self.keys[public_key] = private_key
+        return public_key, private_key
+
+    async def _merchants(self, request: Request) -> JSONResponse:
+        """POST opens a merchant account and shows its keys, for a person to enter in the bot
+        as a seller's own. Not LiqPay's: a control path (LiqPay's is its merchant cabinet)."""
+        await self._form(request)
+        public_key, private_key = self.add_merchant()
+        return JSONResponse({"public_key": public_key, "private_key": private_key})
 
     # -- programmatic helpers (benches) --------------------------------------------------------
 
