@@ -90,3 +90,21 @@ class CancelAtProvider(Command):
 
     actor: ClassVar[str] = "cancel_at_provider"
     invoice_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverWebhook(Command):
+    """Make a shop delivery's due attempt (background: a shop may hang for its whole timeout)."""
+
+    actor: ClassVar[str] = "deliver_webhook"
+    delivery_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ManageWebhook(Command):
+    """The seller set, tested, rotated, redelivered or removed their shop URL in the bot."""
+
+    actor: ClassVar[str] = "manage_webhook"
+    seller_id: int
+    action: str  #: "set", "test", "rotate", "redeliver", "remove"
+    url: str = ""

@@ -77,3 +77,7 @@ class MessengerUnavailable(MessengerError):
 
 class ServiceUnavailable(ChatpayError):
     """Raised when Redis or the database is down: the person is told to try again."""
+
+
+class WebhookUrlRefused(ChatpayError):
+    """Raised when a shop URL is not one chatpay may post to (scheme, or a private address)."""

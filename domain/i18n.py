@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from domain.i18n_webhooks import WEBHOOK_TEXTS
 from domain.money import SYMBOLS, Money
 
 LANGUAGES = ("uk", "ru", "en")
@@ -188,6 +189,9 @@ def normalize_language(code: str | None) -> str:
     """Map a messenger's language code (e.g. "uk", "ru-RU", "en-GB", None) to one we speak."""
     base = (code or "").split("-")[0].split("_")[0].lower()
     return base if base in LANGUAGES else ("en" if base else DEFAULT_LANGUAGE)
+
+
+TEXTS.update(WEBHOOK_TEXTS)
 
 
 def t(lang: str, key: str, **params: object) -> str:

@@ -22,6 +22,7 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator, model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.errors import ChatpayError
+from domain.webhooks import DEFAULT_SCHEDULE, parse_schedule
 
 #: the sandbox's LiqPay keys; real keys come from LIQPAY_PUBLIC_KEY / LIQPAY_PRIVATE_KEY
 SANDBOX_PUBLIC_KEY = "sandbox_i00000000"
@@ -103,6 +104,10 @@ class Settings(BaseSettings):
     provider_settle_window: timedelta = timedelta(days=7)
     manual_payment_timeout: timedelta = timedelta(days=30)
     webhook_retry_window: timedelta = timedelta(days=3)
+    #: the waits before each attempt to deliver to a shop (a comma list of durations)
+    webhook_retry_schedule: str = DEFAULT_SCHEDULE
+    #: shop URLs may resolve to loopback/private/link-local addresses; default: development only
+    webhook_allow_private: bool | None = None
     max_invoice_amount: Decimal = Field(default=Decimal("100000"), gt=0)
     #: outbound Telegram limits
     telegram_global_rate: float = Field(default=30.0, gt=0)  #: messages per second
@@ -143,6 +148,12 @@ class Settings(BaseSettings):
     def _positive(cls, value: timedelta) -> timedelta:
         if value.total_seconds() <= 0:
             raise ValueError("must be a positive duration (seconds, or ISO 8601 like PT24H)")
+        return value
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        parse_schedule(value)  # its ValueError names the bad part
         return value
 
     @field_validator("smtp_url")
@@ -257,6 +268,17 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.chatpay_env == "production"
+
+    @property
+    def webhook_schedule(self) -> tuple[timedelta, ...]:
+        return parse_schedule(self.webhook_retry_schedule)
+
+    @property
+    def webhook_private_allowed(self) -> bool:
+        """Whether a shop URL may reach loopback/private addresses (local shops in development)."""
+        if self.webhook_allow_private is None:
+            return not self.production
+        return self.webhook_allow_private
 
     @property
     def serves_sandbox(self) -> bool:

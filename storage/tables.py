@@ -130,3 +130,61 @@ class InvoiceEventRow(SQLModel, table=True):
     notify_failed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     notify_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     reply_message_id: str | None = Field(default=None, max_length=64)
+
+
+class WebhookEndpointRow(SQLModel, table=True):
+    """A seller's shop URL. Its signing secret is stored only encrypted (storage.secrets); after
+    a rotation the previous one keeps signing too until `previous_until`."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seller_id: int = Field(foreign_key="sellers.id", unique=True)
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    secret_encrypted: str = Field(sa_column=Column(Text, nullable=False))
+    previous_secret_encrypted: str | None = Field(default=None,
+                                                  sa_column=Column(Text, nullable=True))
+    previous_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    state: str = Field(default="active", max_length=16)
+    exhausted_streak: int = Field(default=0)  #: events in a row that failed every attempt
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class WebhookDeliveryRow(SQLModel, table=True):
+    """One event for a shop, with its frozen body; the scheduler finds the due ones here, so a
+    Redis restart loses none."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_endpoint", "endpoint_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    endpoint_id: int = Field(foreign_key="webhook_endpoints.id")
+    message_id: str = Field(max_length=64, unique=True)  #: the `webhook-id`
+    event_type: str = Field(max_length=32)
+    invoice_id: str | None = Field(default=None, max_length=32, index=True)
+    sequence: int = Field(default=0)  #: per invoice, so a shop can order what it receives
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = Field(default=0)
+    single_attempt: bool = Field(default=False)
+    next_attempt_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    #: a worker holds the attempt until then; a dead worker's claim simply runs out
+    claimed_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class WebhookAttemptRow(SQLModel, table=True):
+    """Every POST to a shop: when, the status, how long, and the answer's first 256 bytes."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="webhook_deliveries.id", index=True)
+    at: datetime = Field(sa_column=_ts())
+    status_code: int | None = Field(default=None)
+    duration_ms: int = Field(default=0)
+    response: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

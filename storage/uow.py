@@ -2,28 +2,37 @@
 
 On commit it writes every event the touched invoices recorded into the audit trail, and keeps
 the ids of those that tell the seller something (`notify_ids`, and the rows as `notify_rows`)
-so the caller can publish them.
+so the caller can publish them. An event a seller's shop hears about (domain.webhooks.SHOP_EVENTS)
+gets its shop delivery row in the same transaction, when the seller has an active endpoint.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain.invoice import InvoiceStatus
+from domain.invoice import Invoice, InvoiceStatus
+from domain.webhooks import SHOP_EVENTS
 from storage.db import READONLY
 from storage.repository import (
     EventRepository, InvoiceRepository, MerchantAccountRepository, SellerRepository,
 )
 from storage.tables import InvoiceEventRow
+from storage.webhooks import WebhookRepository, invoice_state
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session],
+                 on_shop_deliveries: Callable[[list[int]], None] | None = None) -> None:
         self._factory = session_factory
         self._readonly = False
         self.notify_rows: list[InvoiceEventRow] = []
+        #: called after a commit that queued shop deliveries (to attempt them at once); the
+        #: scheduler's scan finds them anyway
+        self._on_shop_deliveries = on_shop_deliveries
+        self._shop_ids: list[int] = []
 
     @property
     def notify_ids(self) -> list[int]:
@@ -43,6 +52,7 @@ class UnitOfWork:
         self.sellers = SellerRepository(self.session)
         self.events = EventRepository(self.session)
         self.accounts = MerchantAccountRepository(self.session)
+        self.webhooks = WebhookRepository(self.session)
         self.notify_rows = []
         return self
 
@@ -67,12 +77,28 @@ class UnitOfWork:
                     row.notify_attempts = 1
                 rows.append(row)
                 status_from = status_to
+            self._tell_shop(invoice, now)
             invoice.events.clear()
         self.session.flush()
         self.session.commit()
+        shop_ids, self._shop_ids = self._shop_ids, []
+        if shop_ids and self._on_shop_deliveries is not None:
+            self._on_shop_deliveries(shop_ids)
         self.notify_rows = [r for r in rows if r.notify and r.id is not None]
         # a later commit in the same unit of work records later transitions from here on
         self.invoices.seen[:] = [(inv, str(inv.status)) for inv, _ in self.invoices.seen]
+
+    def _tell_shop(self, invoice: Invoice, now: datetime) -> None:
+        """Queue a delivery to the seller's shop for each event it hears about."""
+        names = [SHOP_EVENTS[e.name] for e in invoice.events if e.name in SHOP_EVENTS]
+        if not names:
+            return
+        endpoint = self.webhooks.endpoint(invoice.seller_id)
+        if endpoint is None or not endpoint.active:
+            return
+        for event_type in names:
+            self._shop_ids.append(self.webhooks.add_delivery(
+                endpoint, event_type, invoice_state(invoice), now, invoice_id=invoice.id))
 
 
 def _after(event: object, status_from: str | None) -> str:

@@ -24,7 +24,7 @@ from domain.errors import (
 )
 from domain.i18n import t
 from storage.queue import queue_of
-from workers import handlers
+from workers import deliveries, handlers
 from workers.runtime import deps
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,14 @@ def cancel_at_provider(payload: dict[str, Any]) -> None:
     handlers.cancel_at_provider(payload["invoice_id"], deps())
 
 
+def deliver_webhook(payload: dict[str, Any]) -> None:
+    deliveries.deliver_webhook(payload["delivery_id"], deps())
+
+
+def manage_webhook(payload: dict[str, Any]) -> None:
+    deliveries.manage(commands.ManageWebhook.from_dict(payload), deps())  # type: ignore[arg-type]
+
+
 def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[str, Any]) -> None:
     """Every try to create an invoice failed: tell the seller plainly instead of leaving them waiting."""
     payload = message_data["args"][0]
@@ -129,7 +137,7 @@ def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[s
 
 
 ACTORS = (create_invoice, issue_link, poll_invoice, expire_invoice, check_status, cancel_invoice,
-          notify_seller, tell_seller, cancel_at_provider)
+          notify_seller, tell_seller, cancel_at_provider, deliver_webhook, manage_webhook)
 
 
 def declare(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor]:  # type: ignore[type-arg]

@@ -20,6 +20,7 @@ from storage.secrets import SecretBox
 from storage.settings import Settings
 from storage.uow import UnitOfWork
 from workers.providers.accounts import ProviderAccounts
+from workers.webhooks import ShopClient
 
 
 @dataclass
@@ -35,6 +36,8 @@ class Deps:
     extras: dict[str, object] = field(default_factory=dict)
     #: the client for each invoice (its account's keys, or the platform's): see accounts.py
     accounts: ProviderAccounts = None  # type: ignore[assignment]
+    #: the client posting to sellers' shops (WEBHOOK_ALLOW_PRIVATE; https only in production)
+    shops: ShopClient = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         if self.accounts is None:
@@ -42,6 +45,9 @@ class Deps:
             self.accounts = ProviderAccounts(
                 self.uow, SecretBox.from_settings(self.settings), self.settings.liqpay_base,
                 platform=lambda: self.provider)
+        if self.shops is None:
+            self.shops = ShopClient(allow_private=self.settings.webhook_private_allowed,
+                                    https_only=self.settings.production)
 
 
 _deps: Deps | None = None
@@ -61,6 +67,8 @@ def deps() -> Deps:
 
 def bootstrap(settings: Settings | None = None, *, redis_url: str | None = None) -> Deps:
     """Build everything a worker needs from the settings (the composition root)."""
+    from domain.commands import DeliverWebhook
+    from domain.errors import ServiceUnavailable
     from storage.settings import get_settings
     from workers.messengers.ratelimit import RedisRateLimiter
     from workers.messengers.telegram import TelegramSender
@@ -72,11 +80,21 @@ def bootstrap(settings: Settings | None = None, *, redis_url: str | None = None)
     client = redis.Redis.from_url(url)
     engine = make_engine(settings.database)
     factory = make_session_factory(engine)
+    bus = CommandBus(make_broker(url))
+
+    def attempt_now(delivery_ids: list[int]) -> None:
+        """Shop deliveries just committed go out at once; if Redis is away, the scan has them."""
+        try:
+            for delivery_id in delivery_ids:
+                bus.publish(DeliverWebhook(delivery_id))
+        except ServiceUnavailable:
+            pass
+
     limiter = RedisRateLimiter(client, settings.telegram_global_rate,
                                settings.telegram_chat_interval, prefix="chatpay:tg:rl")
     return Deps(
         settings=settings,
-        uow=lambda: UnitOfWork(factory),
+        uow=lambda: UnitOfWork(factory, on_shop_deliveries=attempt_now),
         provider=(LiqPayClient(settings.liqpay_public_key, settings.liqpay_private_key,
                                settings.liqpay_base)
                   if settings.liqpay_public_key and settings.liqpay_private_key else None),
@@ -88,7 +106,7 @@ def bootstrap(settings: Settings | None = None, *, redis_url: str | None = None)
                                                           settings.viber_chat_interval,
                                                           prefix="chatpay:viber:rl")),
         },
-        bus=CommandBus(make_broker(url)),
+        bus=bus,
         redis=client,
         engine=engine,
     )

@@ -8,6 +8,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 from domain import commands
+from workers import deliveries
 from workers.runtime import Deps
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,9 @@ def reconcile(d: Deps, now: datetime | None = None) -> dict[str, int]:
         d.bus.publish(commands.IssueLink(invoice_id))
     for event_id in unnotified:
         d.bus.publish(commands.NotifySeller(event_id))
+    webhooks = deliveries.scan(d, moment)  # the shop deliveries' schedule lives in the database
     counts = {"polls": len(polls), "expiries": len(expiries), "created": len(created),
-              "notifications": len(unnotified)}
+              "notifications": len(unnotified), "webhooks": webhooks}
     if any(counts.values()):
         log.info("Reconciler re-queued %s.", counts)
     return counts

@@ -1,0 +1,1 @@
+"""Stand-ins for the outside world that the tests and benches run as real local servers."""
