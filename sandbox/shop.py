@@ -86,6 +86,9 @@ class Shop:
                     self.send_response(status)
                     self.send_header("content-type", "text/plain; charset=utf-8")
                     self.send_header("content-length", str(len(data)))
+                    # no keep-alive: a stopped shop must refuse the very next post
+                    self.send_header("connection", "close")
+                    self.close_connection = True
                     self.end_headers()
                     self.wfile.write(data)
                 except OSError:
