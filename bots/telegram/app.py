@@ -10,7 +10,7 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommand
 
 from bots.telegram.deps import BotDeps
-from bots.telegram.handlers import fallback, invoices, language, start
+from bots.telegram.handlers import fallback, invoices, language, start, webhooks
 from bots.telegram.middlewares import DropRepeatedUpdates, InFlight, SellerContext
 from bots.telegram.session import build_session
 from domain.i18n import LANGUAGES
@@ -47,9 +47,9 @@ def build_dispatcher(deps: BotDeps, bot_id: int) -> Dispatcher:
     dp.update.outer_middleware(DropRepeatedUpdates(client, bot_id))
     dp.update.outer_middleware(SellerContext(deps))
     dp.errors.register(fallback.unavailable, fallback.FILTER)
-    # the cancel/start router first: /cancel works in every state
-    dp.include_routers(*(_own_copy(r) for r in (start.router, invoices.router, language.router,
-                                                 fallback.router)))
+    # the cancel/start router first: /cancel works in every state; /webhook too
+    dp.include_routers(*(_own_copy(r) for r in (start.router, webhooks.router, invoices.router,
+                                                 language.router, fallback.router)))
     return dp
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from viberbot.api.messages.contact_message import ContactMessage
 from viberbot.api.messages.text_message import TextMessage
 
-from bots import invoices
+from bots import invoices, webhooks
 from bots.deps import ChannelDeps
 from bots.viber import keyboards
 from domain.commands import CancelInvoice, CheckStatus, Command
@@ -166,6 +166,8 @@ class Dialog:
         if not isinstance(message, TextMessage):
             return [self._unknown(seller, lang)]
         text = (message.text or "").strip()
+        if text == "/webhook" or text.startswith(("/webhook ", webhooks.PREFIX)):
+            return self._webhook(user_id, seller, lang, text)
         if text == "/cancel":
             self.state.clear(user_id)
             return [Reply(t(lang, "dialog_cancelled"), keyboards.main_menu(lang))]
@@ -256,6 +258,20 @@ class Dialog:
             return [Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))]
         return self._then_publish(user_id, Reply(t(lang, "cancelling"), keyboards.main_menu(lang)),
                                   CancelInvoice(code=code, seller_id=seller.id))
+
+    def _webhook(self, user_id: str, seller: Seller | None, lang: str,
+                 text: str) -> list[Reply]:
+        """`/webhook URL` sets the shop URL (the worker answers with the secret and pings it);
+        `/webhook` alone shows it with its buttons; a button asks the worker for its action."""
+        if seller is None:
+            return [Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))]
+        command = (webhooks.button(text, seller.id) if text.startswith(webhooks.PREFIX)
+                   else webhooks.parse(text, seller.id))
+        if command is not None:
+            self.deps.bus.publish(command)
+            return []
+        shown, exists = webhooks.report(self.deps.uow, seller.id, lang)
+        return [Reply(shown, keyboards.webhook(lang) if exists else keyboards.main_menu(lang))]
 
     def _unknown(self, seller: Seller | None, lang: str) -> Reply:
         if seller is None or not seller.currency:

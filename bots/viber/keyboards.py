@@ -43,6 +43,14 @@ def pending(invoices: list[Invoice], lang: str) -> dict[str, Any]:
     return keyboard(rows + ((Button(t(lang, "btn_create"), data=t(lang, "btn_create")),),))
 
 
+def webhook(lang: str) -> dict[str, Any]:
+    """Send test / Rotate secret / Redeliver failed / Remove, under `/webhook`."""
+    from bots.webhooks import BUTTONS, PREFIX
+    rows = tuple(tuple(Button(t(lang, key), data=f"{PREFIX}{action}") for action, key in row)
+                 for row in BUTTONS)
+    return keyboard(rows + ((Button(t(lang, "btn_create"), data=t(lang, "btn_create")),),))
+
+
 def button_texts(key: str) -> set[str]:
     """The text of a menu button in every language (a seller may switch languages)."""
     return {t(lang, key) for lang in LANGUAGES}
