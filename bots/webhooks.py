@@ -49,7 +49,7 @@ def report(unit_of_work: Callable[[], UnitOfWork], seller_id: int,
             last = tries[-1] if tries else None
             said = "" if last is None else f", {last.status_code or '—'}"
             lines.append(f"• {row.event_type} #{row.sequence}: {row.status} "
-                         f"({len(tries)}×{said})")
+                         f"({len(tries)}×{said}) · id {row.id}")
     return t(lang, "webhook_show", url=endpoint.url,
              state=t(lang, f"webhook_state_{endpoint.state.value}"),
              lines="\n".join(lines) or t(lang, "webhook_no_deliveries")), True
