@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from domain import commands
 from domain.errors import ChatpayError, WebhookUrlRefused
-from domain.messaging import OutboundMessage
 from domain.i18n import t
+from domain.messaging import OutboundMessage
 from domain.webhooks import PING, Attempt, Delivery, DeliveryStatus, Endpoint, EndpointNews
 from storage.secrets import SecretBox
 from storage.uow import UnitOfWork
@@ -232,8 +232,8 @@ def manage(cmd: commands.ManageWebhook, d: Deps) -> None:
         say(t(lang, "webhook_test_sent") if send_test(cmd.seller_id, d) is not None
             else t(lang, "webhook_none"))
     elif cmd.action == "rotate":
-        secret = rotate_secret(cmd.seller_id, d)
-        say(t(lang, "webhook_rotated", secret=secret) if secret else t(lang, "webhook_none"))
+        rotated = rotate_secret(cmd.seller_id, d)
+        say(t(lang, "webhook_rotated", secret=rotated) if rotated else t(lang, "webhook_none"))
     elif cmd.action == "redeliver":
         say(t(lang, "webhook_redelivered", count=len(redeliver(cmd.seller_id, d))))
     elif cmd.action == "remove":

@@ -12,7 +12,7 @@ from standardwebhooks import Webhook
 
 from sandbox.shop import Shop
 from tests.e2e.conftest import SellerChat, buyer_pays
-from tests.e2e.test_viber_conversation import ViberSeller, pay_link
+from tests.e2e.test_viber_conversation import ViberSeller
 from web.stack import Stack
 
 SECRET = re.compile(r"whsec_[A-Za-z0-9+/=]+")

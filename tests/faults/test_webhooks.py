@@ -4,7 +4,6 @@ answers `200 ok`, signed with a stable webhook-id, the seller told, the SSRF gua
 Time is the short WEBHOOK_RETRY_SCHEDULE's, and the test runs the scheduler's scan itself."""
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -13,7 +12,6 @@ import pytest
 from sqlalchemy import text
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from domain.webhooks import DeliveryStatus
 from sandbox.shop import Hook, Shop
 from storage.settings import Settings, settings_unchecked
 from workers import deliveries
@@ -130,7 +128,7 @@ def test_a_shop_that_hangs_is_timed_out_and_tried_again(rig_factory, shop):
 
 def test_a_shop_that_never_answers_is_disabled_the_seller_told_and_a_test_enables_it(
         rig_factory, shop):
-    rig, _, hook = hooked(rig_factory, shop)
+    rig, _, _ = hooked(rig_factory, shop)
     shop.stop()  # every connection refused from now on
     for n in range(3):
         pay(rig, n)
@@ -139,7 +137,7 @@ def test_a_shop_that_never_answers_is_disabled_the_seller_told_and_a_test_enable
         endpoint = uow.webhooks.endpoint(rig.seller_id)
     assert endpoint is not None and not endpoint.active
     told = lambda: [m["text"] for m in rig.messages() if "магазин" in (m.get("text") or "").lower()
-                    or "сповіщення" in (m.get("text") or "").lower()]  # noqa: E731
+                    or "сповіщення" in (m.get("text") or "").lower()]
     wait_until(lambda: len([x for x in told() if "не підтвердив" in x]) == 3
                and any("вимкнено" in x for x in told()), what="the seller to be told")
     pay(rig, 4)  # a disabled endpoint queues nothing

@@ -6,7 +6,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.webhooks import (
-    DEFAULT_SCHEDULE, PING, Attempt, Delivery, DeliveryStatus, Endpoint, EndpointState,
+    DEFAULT_SCHEDULE,
+    PING,
+    Attempt,
+    Delivery,
+    DeliveryStatus,
+    Endpoint,
+    EndpointState,
     parse_schedule,
 )
 
