@@ -108,7 +108,7 @@ class Settings(BaseSettings):
     webhook_retry_schedule: str = DEFAULT_SCHEDULE
     #: shop URLs may resolve to loopback/private/link-local addresses; default: development only
     webhook_allow_private: bool | None = None
-    max_invoice_amount: Decimal = Field(default=Decimal(100000), gt=0)
+    max_invoice_amount: Decimal = Field(default=Decimal("100000"), gt=0)
     #: outbound Telegram limits
     telegram_global_rate: float = Field(default=30.0, gt=0)  #: messages per second
     telegram_chat_interval: float = Field(default=1.0, ge=0)  #: seconds between two to one chat

@@ -17,10 +17,7 @@ from domain.invoice import Invoice, InvoiceStatus
 from domain.webhooks import SHOP_EVENTS
 from storage.db import READONLY
 from storage.repository import (
-    EventRepository,
-    InvoiceRepository,
-    MerchantAccountRepository,
-    SellerRepository,
+    EventRepository, InvoiceRepository, MerchantAccountRepository, SellerRepository,
 )
 from storage.tables import InvoiceEventRow
 from storage.webhooks import WebhookRepository, invoice_state

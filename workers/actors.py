@@ -19,10 +19,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from domain import commands
 from domain.errors import (
-    CurrencyNotSupported,
-    MessengerRateLimited,
-    MessengerUnavailable,
-    ProviderUnavailable,
+    CurrencyNotSupported, MessengerRateLimited, MessengerUnavailable, ProviderUnavailable,
     ServiceUnavailable,
 )
 from domain.i18n import t
