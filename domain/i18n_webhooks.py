@@ -35,7 +35,7 @@ WEBHOOK_TEXTS: dict[str, dict[str, str]] = {
     "webhook_disabled": {
         "uk": "⛔ Сповіщення на {url} вимкнено: останні 3 події не доставлено. «Надіслати тест» з відповіддю ok увімкне їх знову.",
         "ru": "⛔ Уведомления на {url} отключены: последние 3 события не доставлены. «Отправить тест» с ответом ok включит их снова.",
-        "en": "⛔ Notifications to {url} are turned off: the last 3 events were never confirmed. A *Send test* answered ok turns them back on.",
+        "en": "⛔ Notifications to {url} are turned off: the last 3 events were never confirmed. A “Send test” answered ok turns them back on.",
     },
     "webhook_enabled": {
         "uk": "✅ Сповіщення на {url} знову увімкнено.",
