@@ -173,6 +173,8 @@ class WebhookDeliveryRow(SQLModel, table=True):
     next_attempt_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     #: a worker holds the attempt until then; a dead worker's claim simply runs out
     claimed_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    #: when the scheduler last queued its due attempt (not queued again for a while)
+    queued_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     created_at: datetime = Field(sa_column=_ts())
 
 

@@ -168,7 +168,7 @@ class WebhookRepository:
             WebhookDeliveryRow.id == delivery.id).values(
             status=delivery.status.value, attempts=delivery.attempts,
             single_attempt=delivery.single_attempt, next_attempt_at=delivery.next_attempt_at,
-            claimed_until=None))
+            claimed_until=None, queued_at=None))
 
     def log_attempt(self, delivery_id: int, at: datetime, status_code: int | None, body: str,
                     duration_ms: int, error: str | None) -> None:
@@ -180,14 +180,33 @@ class WebhookRepository:
         return list(self.session.scalars(select(WebhookAttemptRow).where(
             WebhookAttemptRow.delivery_id == delivery_id).order_by(WebhookAttemptRow.id)))
 
-    def due(self, now: datetime, limit: int = 500) -> list[int]:
-        """Deliveries whose next attempt is due and that no live worker holds."""
-        return [i for i in self.session.scalars(select(WebhookDeliveryRow.id).where(
-            WebhookDeliveryRow.status == DeliveryStatus.PENDING.value,
-            WebhookDeliveryRow.next_attempt_at <= now,
-            (WebhookDeliveryRow.claimed_until.is_(None))
-            | (WebhookDeliveryRow.claimed_until < now))
-            .order_by(WebhookDeliveryRow.next_attempt_at).limit(limit)) if i is not None]
+    def due(self, now: datetime, queued_before: datetime, limit: int = 500,
+            endpoint_id: int | None = None) -> list[int]:
+        """For each shop with no attempt under way, its oldest delivery that is due, unless that
+        was queued since `queued_before` (its message may still be waiting in the queue). One per
+        shop: the next one is queued by the worker as soon as this one's attempt is done."""
+        d = aliased(WebhookDeliveryRow)
+        due_here = (d.endpoint_id == WebhookDeliveryRow.endpoint_id) \
+            & (d.status == DeliveryStatus.PENDING.value) & (d.next_attempt_at <= now)
+        oldest = select(func.min(d.id)).where(due_here).scalar_subquery()
+        busy = aliased(WebhookDeliveryRow)
+        in_flight = select(busy.id).where(
+            busy.endpoint_id == WebhookDeliveryRow.endpoint_id,
+            busy.claimed_until > now).exists()
+        query = select(WebhookDeliveryRow.id).where(
+            WebhookDeliveryRow.id == oldest, ~in_flight,
+            (WebhookDeliveryRow.queued_at.is_(None))
+            | (WebhookDeliveryRow.queued_at < queued_before))
+        if endpoint_id is not None:
+            query = query.where(WebhookDeliveryRow.endpoint_id == endpoint_id)
+        return [i for i in self.session.scalars(
+            query.order_by(WebhookDeliveryRow.next_attempt_at).limit(limit)) if i is not None]
+
+    def mark_queued(self, delivery_ids: list[int], at: datetime | None) -> None:
+        """These deliveries' attempts were queued (at None: not any more, find them again)."""
+        if delivery_ids:
+            self.session.execute(update(WebhookDeliveryRow).where(
+                WebhookDeliveryRow.id.in_(delivery_ids)).values(queued_at=at))
 
     def recent(self, endpoint_id: int, limit: int = 5) -> list[WebhookDeliveryRow]:
         return list(self.session.scalars(select(WebhookDeliveryRow).where(

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 ROTATION_OVERLAP = timedelta(hours=24)  #: the old secret signs alongside the new one this long
 CLAIM_MARGIN = timedelta(seconds=30)  #: beyond the client's timeout, before a claim runs out
-REQUEUE_AFTER = timedelta(minutes=10)  #: a queued attempt is queued again after this
+REQUEUE_AFTER = timedelta(minutes=2)  #: a queued attempt not yet made is queued again after this
 RECENT = 5  #: deliveries shown by `/webhook`
 
 
@@ -131,6 +131,9 @@ def deliver_webhook(delivery_id: int, d: Deps) -> Outcome | None:
     with d.uow() as uow:
         timeout = timedelta(seconds=d.shops.timeout)
         if not uow.webhooks.claim(delivery_id, moment, moment + timeout + CLAIM_MARGIN):
+            # not due, done, or its shop busy with another attempt: the scan finds it again
+            uow.webhooks.mark_queued([delivery_id], None)
+            uow.commit()
             return None
         loaded = uow.webhooks.delivery(delivery_id)
         assert loaded is not None
@@ -162,6 +165,7 @@ def deliver_webhook(delivery_id: int, d: Deps) -> Outcome | None:
             endpoint = current
         uow.commit()
     _tell(d, endpoint, delivery, attempt, body)
+    scan(d, endpoint_id=endpoint.id)  # the shop is free: its next due delivery goes at once
     return Outcome(delivery, attempt)
 
 
@@ -202,12 +206,19 @@ def _news_text(news: EndpointNews, endpoint: Endpoint, delivery: Delivery, body:
     return t(lang, f"webhook_{news.kind}", url=endpoint.url)
 
 
-def scan(d: Deps, moment: datetime | None = None) -> int:
-    """Queue every delivery whose attempt is due (the scheduler calls this each scan)."""
+def scan(d: Deps, moment: datetime | None = None, endpoint_id: int | None = None) -> int:
+    """Queue the due attempts, one per shop not busy with another (the scheduler calls this
+    each scan; a worker for one shop once its attempt is done). Marked queued once published:
+    a scan Redis failed is simply done again."""
     moment = moment or now()
-    with d.uow().readonly() as uow:
-        due = uow.webhooks.due(moment)
+    with d.uow() as uow:
+        due = uow.webhooks.due(moment, moment - REQUEUE_AFTER, endpoint_id=endpoint_id)
+    if not due:
+        return 0
     _queue(d, due)
+    with d.uow() as uow:
+        uow.webhooks.mark_queued(due, moment)
+        uow.commit()
     return len(due)
 
 

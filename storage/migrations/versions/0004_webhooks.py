@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column('single_attempt', sa.Boolean(), nullable=False),
         sa.Column('next_attempt_at', UTCDateTime(timezone=True), nullable=True),
         sa.Column('claimed_until', UTCDateTime(timezone=True), nullable=True),
+        sa.Column('queued_at', UTCDateTime(timezone=True), nullable=True),
         sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['endpoint_id'], ['webhook_endpoints.id']),
         sa.PrimaryKeyConstraint('id'),
