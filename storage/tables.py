@@ -147,6 +147,8 @@ class WebhookEndpointRow(SQLModel, table=True):
     previous_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     state: str = Field(default="active", max_length=16)
     exhausted_streak: int = Field(default=0)  #: events in a row that failed every attempt
+    #: its last attempt failed: its attempts count against the retry slots (it may hang)
+    failing: bool = Field(default=False)
     created_at: datetime = Field(sa_column=_ts())
 
 

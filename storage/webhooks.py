@@ -82,7 +82,7 @@ class WebhookRepository:
             self.session.add(row)
         row.url, row.secret_encrypted = url, secret_encrypted
         row.previous_secret_encrypted, row.previous_until = None, None
-        row.state, row.exhausted_streak = EndpointState.ACTIVE.value, 0
+        row.state, row.exhausted_streak, row.failing = EndpointState.ACTIVE.value, 0, False
         self.session.flush()
         return _endpoint(row)
 
@@ -146,22 +146,43 @@ class WebhookRepository:
         row = self.session.get(WebhookDeliveryRow, delivery_id)
         return (_delivery(row), row.payload) if row else None
 
-    def claim(self, delivery_id: int, now: datetime, until: datetime) -> bool:
+    def claim(self, delivery_id: int, now: datetime, until: datetime,
+              retry_slots: int) -> bool:
         """Take the right to make the delivery's due attempt (one worker at a time), unless
-        another attempt to the same shop is under way: a hanging shop holds one worker thread,
-        never all of them, so it never delays another shop's deliveries."""
+        another attempt to the same shop is under way, or it is a retry and `retry_slots`
+        retries are under way already. So a hanging shop holds one worker thread, and hanging
+        shops together at most `retry_slots`: first attempts, which healthy shops answer, and
+        the other background work always have the rest."""
         busy = aliased(WebhookDeliveryRow)
         other_in_flight = select(busy.id).where(
             busy.endpoint_id == WebhookDeliveryRow.endpoint_id, busy.id != delivery_id,
             busy.claimed_until > now).exists()
+        retries_in_flight = self._retries_in_flight(now, delivery_id)
         result = self.session.execute(update(WebhookDeliveryRow).where(
             ~other_in_flight,
+            ~_suspect(WebhookDeliveryRow) | (retries_in_flight < retry_slots),
             WebhookDeliveryRow.id == delivery_id,
             WebhookDeliveryRow.status == DeliveryStatus.PENDING.value,
             WebhookDeliveryRow.next_attempt_at <= now,
             (WebhookDeliveryRow.claimed_until.is_(None))
             | (WebhookDeliveryRow.claimed_until < now)).values(claimed_until=until))
         return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+    def _retries_in_flight(self, now: datetime, but: int | None = None) -> Any:
+        retrying = aliased(WebhookDeliveryRow)
+        query = select(func.count(retrying.id)).where(retrying.claimed_until > now,
+                                                      _suspect(retrying))
+        if but is not None:
+            query = query.where(retrying.id != but)
+        return query.scalar_subquery()
+
+    def retry_slots_free(self, now: datetime, retry_slots: int) -> int:
+        return max(0, retry_slots - (self.session.scalar(
+            select(self._retries_in_flight(now))) or 0))
+
+    def mark_failing(self, endpoint_id: int, failing: bool) -> None:
+        self.session.execute(update(WebhookEndpointRow).where(
+            WebhookEndpointRow.id == endpoint_id).values(failing=failing))
 
     def save_delivery(self, delivery: Delivery) -> None:
         self.session.execute(update(WebhookDeliveryRow).where(
@@ -181,7 +202,7 @@ class WebhookRepository:
             WebhookAttemptRow.delivery_id == delivery_id).order_by(WebhookAttemptRow.id)))
 
     def due(self, now: datetime, queued_before: datetime, limit: int = 500,
-            endpoint_id: int | None = None) -> list[int]:
+            endpoint_id: int | None = None, suspects: int = 500) -> list[int]:
         """For each shop with no attempt under way, its oldest delivery that is due, unless that
         was queued since `queued_before` (its message may still be waiting in the queue). One per
         shop: the next one is queued by the worker as soon as this one's attempt is done."""
@@ -199,8 +220,12 @@ class WebhookRepository:
             | (WebhookDeliveryRow.queued_at < queued_before))
         if endpoint_id is not None:
             query = query.where(WebhookDeliveryRow.endpoint_id == endpoint_id)
-        return [i for i in self.session.scalars(
-            query.order_by(WebhookDeliveryRow.next_attempt_at).limit(limit)) if i is not None]
+        ordered = query.order_by(WebhookDeliveryRow.next_attempt_at)
+        # retries and failing shops' attempts only as many as there are free retry slots: the
+        # rest would be refused by claim() and only churn the queue
+        return [i for q in (ordered.where(~_suspect(WebhookDeliveryRow)).limit(limit),
+                            ordered.where(_suspect(WebhookDeliveryRow)).limit(suspects))
+                for i in self.session.scalars(q) if i is not None]
 
     def mark_queued(self, delivery_ids: list[int], at: datetime | None) -> None:
         """These deliveries' attempts were queued (at None: not any more, find them again)."""
@@ -221,6 +246,14 @@ class WebhookRepository:
             query = query.where(WebhookDeliveryRow.created_at >= since)
         return [i for i in self.session.scalars(query.order_by(WebhookDeliveryRow.id))
                 if i is not None]
+
+
+def _suspect(row: Any) -> Any:
+    """A retry, or an attempt to a shop whose last attempt failed: it may hang for the whole
+    timeout, so such attempts share a few slots (see claim)."""
+    failing = select(WebhookEndpointRow.failing).where(
+        WebhookEndpointRow.id == row.endpoint_id).scalar_subquery()
+    return (row.attempts > 0) | (failing.is_(True))
 
 
 def _endpoint(row: WebhookEndpointRow) -> Endpoint:

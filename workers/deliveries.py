@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 ROTATION_OVERLAP = timedelta(hours=24)  #: the old secret signs alongside the new one this long
 CLAIM_MARGIN = timedelta(seconds=30)  #: beyond the client's timeout, before a claim runs out
 REQUEUE_AFTER = timedelta(minutes=2)  #: a queued attempt not yet made is queued again after this
-RECENT = 5  #: deliveries shown by `/webhook`
+#: retry attempts (to shops that failed before: maybe hanging for the whole timeout) under way
+#: at once, across all workers; first attempts are not limited
+RETRY_SLOTS = 2
 
 
 def now() -> datetime:
@@ -115,12 +117,15 @@ def redeliver(seller_id: int, d: Deps, *, delivery_id: int | None = None,
     return queued
 
 
-def _queue(d: Deps, delivery_ids: list[int]) -> None:
+def _queue(d: Deps, delivery_ids: list[int]) -> bool:
+    """Publish the attempts; False if the queue could not be reached."""
     for delivery_id in delivery_ids:
         try:
             d.bus.publish(commands.DeliverWebhook(delivery_id))
         except ChatpayError as exc:  # the scheduler's scan finds it in the database
             log.info("Delivery %d left to the scheduler: %s.", delivery_id, exc)
+            return False
+    return True
 
 
 def deliver_webhook(delivery_id: int, d: Deps) -> Outcome | None:
@@ -130,8 +135,9 @@ def deliver_webhook(delivery_id: int, d: Deps) -> Outcome | None:
     moment = now()
     with d.uow() as uow:
         timeout = timedelta(seconds=d.shops.timeout)
-        if not uow.webhooks.claim(delivery_id, moment, moment + timeout + CLAIM_MARGIN):
-            # not due, done, or its shop busy with another attempt: the scan finds it again
+        if not uow.webhooks.claim(delivery_id, moment, moment + timeout + CLAIM_MARGIN,
+                                  RETRY_SLOTS):
+            # not due, done, its shop busy, or the retry slots taken: the scan finds it again
             uow.webhooks.mark_queued([delivery_id], None)
             uow.commit()
             return None
@@ -163,9 +169,15 @@ def deliver_webhook(delivery_id: int, d: Deps) -> Outcome | None:
                 current.event_exhausted(delivery.event_type)
             uow.webhooks.save_endpoint(current)
             endpoint = current
+        uow.webhooks.mark_failing(endpoint.id, not attempt.ok)
+        # the shop is free again: its next due delivery goes at once, not at the next scan
+        following = uow.webhooks.due(
+            attempt.at, attempt.at - REQUEUE_AFTER, endpoint_id=endpoint.id,
+            suspects=uow.webhooks.retry_slots_free(attempt.at, RETRY_SLOTS))
+        uow.webhooks.mark_queued(following, attempt.at)
         uow.commit()
+    _queue(d, following)
     _tell(d, endpoint, delivery, attempt, body)
-    scan(d, endpoint_id=endpoint.id)  # the shop is free: its next due delivery goes at once
     return Outcome(delivery, attempt)
 
 
@@ -178,13 +190,16 @@ def _detail(attempt: Attempt) -> str:
 def _tell(d: Deps, endpoint: Endpoint, delivery: Delivery, attempt: Attempt, body: str) -> None:
     """Say what the seller must hear: a test's answer, an event never confirmed, a change of the
     endpoint's state."""
+    finished_test = delivery.event_type == PING and delivery.status is not DeliveryStatus.PENDING
+    if not finished_test and not endpoint.news:
+        return
     with d.uow().readonly() as uow:
         seller = uow.sellers.get(endpoint.seller_id)
     if seller is None:
         return
     lang = seller.language
     texts = []
-    if delivery.event_type == PING and delivery.status is not DeliveryStatus.PENDING:
+    if finished_test:
         texts.append(t(lang, "webhook_ping_ok") if attempt.ok
                      else t(lang, "webhook_ping_failed", detail=_detail(attempt)))
     for news in endpoint.news:
@@ -208,19 +223,21 @@ def _news_text(news: EndpointNews, endpoint: Endpoint, delivery: Delivery, body:
 
 def scan(d: Deps, moment: datetime | None = None, endpoint_id: int | None = None) -> int:
     """Queue the due attempts, one per shop not busy with another (the scheduler calls this
-    each scan; a worker for one shop once its attempt is done). Marked queued once published:
-    a scan Redis failed is simply done again."""
+    each scan). Marked queued before they are published: a worker that makes the attempt at
+    once clears the mark, and must not find it set again afterwards."""
     moment = moment or now()
     with d.uow() as uow:
-        due = uow.webhooks.due(moment, moment - REQUEUE_AFTER, endpoint_id=endpoint_id)
-    if not due:
-        return 0
-    _queue(d, due)
-    with d.uow() as uow:
+        due = uow.webhooks.due(moment, moment - REQUEUE_AFTER, endpoint_id=endpoint_id,
+                               suspects=uow.webhooks.retry_slots_free(moment, RETRY_SLOTS))
+        if not due:
+            return 0
         uow.webhooks.mark_queued(due, moment)
         uow.commit()
+    if not _queue(d, due):  # Redis away: the next scan tries again
+        with d.uow() as uow:
+            uow.webhooks.mark_queued(due, None)
+            uow.commit()
     return len(due)
-
 
 def manage(cmd: commands.ManageWebhook, d: Deps) -> None:
     """What the seller asked for in the bot, done and answered in their chat."""

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column('previous_until', UTCDateTime(timezone=True), nullable=True),
         sa.Column('state', sa.String(length=16), nullable=False),
         sa.Column('exhausted_streak', sa.Integer(), nullable=False),
+        sa.Column('failing', sa.Boolean(), nullable=False),
         sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['seller_id'], ['sellers.id']),
         sa.PrimaryKeyConstraint('id'),
