@@ -24,8 +24,9 @@ ROTATION_OVERLAP = timedelta(hours=24)  #: the old secret signs alongside the ne
 CLAIM_MARGIN = timedelta(seconds=30)  #: beyond the client's timeout, before a claim runs out
 REQUEUE_AFTER = timedelta(minutes=2)  #: a queued attempt not yet made is queued again after this
 #: retry attempts (to shops that failed before: maybe hanging for the whole timeout) under way
-#: at once, across all workers; first attempts are not limited
-RETRY_SLOTS = 2
+#: at once, across all workers (one: `chatpay up` runs only two background threads); first
+#: attempts are not limited. 240 hanging attempts an hour is 17,000 in the 3-day schedule
+RETRY_SLOTS = 1
 
 
 def now() -> datetime:

@@ -13,10 +13,11 @@ from sqlalchemy import text
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from sandbox.shop import Hook, Shop
+from storage.secrets import SecretBox
 from storage.settings import Settings, settings_unchecked
 from workers import deliveries
 from workers.scheduler import reconcile
-from workers.webhooks import ShopClient
+from workers.webhooks import ShopClient, new_secret
 
 from .conftest import CHAT, Rig, wait_until
 
@@ -214,6 +215,46 @@ def test_one_hanging_shop_never_delays_another_shops_deliveries(rig_factory, sho
     fast = shop.hook("other")
     scanned_until(rig, lambda: paid_posts(fast), timeout=10)
     assert paid_posts(fast)[0].at - started < 2.0
+
+
+def pay_for(rig: Rig, seller_id: int, n: int) -> float:
+    """Pay an invoice of another seller of the rig; returns when the callback was posted."""
+    invoice = rig.pending_invoice(n)
+    with rig.uow() as uow:
+        uow.session.execute(text("UPDATE invoices SET seller_id = :s WHERE id = :i"),
+                            {"s": seller_id, "i": invoice.id})
+        uow.session.commit()
+    posted = time.monotonic()
+    assert rig.callback(invoice, "success").status_code == 200
+    return posted
+
+
+def test_hanging_shops_being_retried_never_take_every_background_thread(rig_factory, shop):
+    rig = rig_factory(webhook_retry_schedule="0" + ",0.1s" * 20, scheduler_interval=1)
+    assert rig.deps is not None
+    rig.deps.shops = ShopClient(allow_private=True, https_only=False, timeout=3)
+    rig.start_inprocess_worker()  # two background threads
+    for k in range(3):  # more hanging shops than threads
+        seller = rig.add_seller(CHAT + 10 + k)
+        shop.hook(f"dead{k}").hang = 5
+        deliveries.set_endpoint(seller, shop.url(f"dead{k}"), rig.deps)
+        pay_for(rig, seller, 10 + k)
+    wait_until(lambda: scanned_until(rig, lambda: rig_failing(rig) == 3, timeout=30),
+               timeout=30)
+    healthy = rig.add_seller(CHAT + 20)
+    with rig.uow() as uow:  # set without its ping, so the event below is its first post
+        uow.webhooks.set_endpoint(healthy, shop.url("alive"), SecretBox.from_settings(
+            rig.settings).encrypt(new_secret()), datetime.now(UTC))
+        uow.commit()
+    posted = pay_for(rig, healthy, 20)
+    scanned_until(rig, lambda: paid_posts(shop.hook("alive")), timeout=15)
+    assert paid_posts(shop.hook("alive"))[0].at - posted < 2.0
+
+
+def rig_failing(rig: Rig) -> int:
+    with rig.uow() as uow:
+        return uow.session.execute(text(
+            "SELECT count(*) FROM webhook_endpoints WHERE failing")).scalar() or 0
 
 
 def test_deliveries_survive_redis_restarted_empty(rig_factory, shop):
