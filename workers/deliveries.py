@@ -44,6 +44,13 @@ def set_endpoint(seller_id: int, url: str, d: Deps) -> tuple[Endpoint, str, int]
 
     Returns the endpoint, the secret in clear (shown once) and the ping's delivery id;
     WebhookUrlRefused if the URL may not be used."""
+    endpoint, secret, ping = _store_endpoint(seller_id, url, d)
+    _queue(d, [ping])
+    return endpoint, secret, ping
+
+
+def _store_endpoint(seller_id: int, url: str, d: Deps) -> tuple[Endpoint, str, int]:
+    """set_endpoint() without queueing the ping yet."""
     d.shops.check_url(url)
     secret = new_secret()
     with d.uow() as uow:
@@ -52,7 +59,6 @@ def set_endpoint(seller_id: int, url: str, d: Deps) -> tuple[Endpoint, str, int]
                                              now())
         ping = _ping(uow, endpoint)
         uow.commit()
-    _queue(d, [ping])
     return endpoint, secret, ping
 
 
@@ -252,11 +258,12 @@ def manage(cmd: commands.ManageWebhook, d: Deps) -> None:
         d.senders[seller.channel].send(OutboundMessage(seller.channel, seller.external_id, text))
     if cmd.action == "set":
         try:
-            endpoint, secret, _ = set_endpoint(cmd.seller_id, cmd.url, d)
+            endpoint, secret, ping = _store_endpoint(cmd.seller_id, cmd.url, d)
         except WebhookUrlRefused as exc:
             say(t(lang, "webhook_refused", reason=str(exc)))
             return
         say(t(lang, "webhook_set", url=endpoint.url, secret=secret))
+        _queue(d, [ping])  # its answer must come after the secret, never before
     elif cmd.action == "test":
         say(t(lang, "webhook_test_sent") if send_test(cmd.seller_id, d) is not None
             else t(lang, "webhook_none"))
