@@ -168,6 +168,23 @@ def test_a_failed_event_is_redelivered_with_the_same_webhook_id_in_the_same_log(
     assert [a[0] for a in tries(rig, delivery_id)] == [503] * 3 + [200]
 
 
+def test_redeliver_all_failed_since_a_time_takes_only_those(rig_factory, shop):
+    rig, _, hook = hooked(rig_factory, shop, schedule="0")
+    hook.answer("nope", 503)
+    pay(rig, 1)
+    scanned_until(rig, lambda: [s for _, s, _ in shop_deliveries(rig, "invoice.paid")]
+                  == ["failed"])
+    between = datetime.now(UTC)
+    pay(rig, 2)
+    scanned_until(rig, lambda: [s for _, s, _ in shop_deliveries(rig, "invoice.paid")]
+                  == ["failed", "failed"])
+    first, second = (i for i, _, _ in shop_deliveries(rig, "invoice.paid"))
+    hook.answer("ok")
+    assert deliveries.redeliver(rig.seller_id, rig.deps, since=between) == [second]
+    scanned_until(rig, lambda: status(rig, second) == "delivered")
+    assert status(rig, first) == "failed"
+
+
 def test_the_old_secret_still_verifies_after_rotation_for_the_overlap_only(rig_factory, shop):
     rig, old, hook = hooked(rig_factory, shop)
     new = deliveries.rotate_secret(rig.seller_id, rig.deps)
