@@ -183,11 +183,13 @@ def viber_set_webhook() -> None:
 @app.command()
 def worker(threads: int = typer.Option(8, help="threads for the seller-facing queue"),
            background_threads: int = typer.Option(
-               4, help="threads for the background queue (status polls, expiries)"),
+               4, help="threads for the background queue (status polls, expiries, shop "
+                       "webhooks)"),
            queues: str = typer.Option(
                "chatpay,chatpay-background",
                help="the queues this process takes, comma-separated: chatpay (seller-facing: "
-                    "create, check, cancel, notify) and chatpay-background (polls, expiries)"),
+                    "create, check, cancel, notify) and chatpay-background (polls, expiries, "
+                    "shop webhooks)"),
            poll_ms: int = typer.Option(POLL_MS, help="longest idle wait for a wake-up before asking Redis again (ms)")) -> None:
     """A Dramatiq worker: creates invoices, polls providers, sends messages.
 
