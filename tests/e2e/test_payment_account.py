@@ -33,8 +33,10 @@ def open_settings(seller: SellerChat, shows: str) -> dict[str, Any]:
     return seller.next(shows)
 
 
-def connect(seller: SellerChat, public: str, private: str) -> tuple[dict[str, Any], ...]:
-    """Settings → Connect LiqPay → public key → private key; returns the two key messages."""
+def connect(seller: SellerChat, public: str, private: str,
+            while_checking: Any = None) -> tuple[dict[str, Any], ...]:
+    """Settings → Connect LiqPay → public key → private key; returns the two key messages.
+    `while_checking` runs once the bot said it is checking the keys."""
     board = open_settings(seller, "Платіжний рахунок")
     seller.taps(board, "acct:connect")
     seller.next("публічний ключ")
@@ -44,6 +46,8 @@ def connect(seller: SellerChat, public: str, private: str) -> tuple[dict[str, An
     sent_private = seller.says(private)
     checking = seller.next("Перевіряю ключі")
     assert "Повідомлення з ключем видалено" in checking["text"]
+    if while_checking is not None:
+        while_checking()
     return sent_public, sent_private
 
 
@@ -108,8 +112,15 @@ def test_a_seller_connects_their_liqpay_and_their_invoice_is_signed_with_it_and_
     seller.register()
     open_settings(seller, "рахунок платформи")
     public, private = stack.sandbox.add_merchant()  # type: ignore[attr-defined]
+    stack.sandbox.latency = 1.5  # type: ignore[attr-defined]  # LiqPay takes its time to answer
 
-    sent = connect(seller, public, private)
+    def queued_command_holds_no_private_key() -> None:
+        blob = redis_values(redis_url)
+        assert b"connect_account" in blob  # the command is in Redis while the worker checks
+        assert private.encode() not in blob
+        stack.sandbox.latency = 0  # type: ignore[attr-defined]
+
+    sent = connect(seller, public, private, while_checking=queued_command_holds_no_private_key)
 
     connected = seller.next("LiqPay підключено")
     assert mask(public) in connected["text"]
