@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 
 from domain.commands import ConnectAccount
+from domain.errors import SecretUnreadable
 from domain.i18n import t
 from storage.secrets import SecretBox
 from storage.uow import UnitOfWork
@@ -50,6 +51,17 @@ def account_text(public_key: str | None, platform: bool, lang: str) -> str:
 def can_invoice(uow_factory: Callable[[], UnitOfWork], seller_id: int, platform: bool) -> bool:
     """Whether a new invoice of the seller has an account to be paid into."""
     return platform or connected_key(uow_factory, seller_id) is not None
+
+
+def remembered_key(box: SecretBox, encrypted: object) -> str | None:
+    """The public key the dialog state keeps (encrypted) between the two steps; None when it
+    has none or it cannot be read (SECRET_KEY changed meanwhile): then it is asked for again."""
+    if not isinstance(encrypted, str) or not encrypted:
+        return None
+    try:
+        return box.decrypt(encrypted)
+    except SecretUnreadable:
+        return None
 
 
 def connect_command(box: SecretBox, *, channel: str, chat_id: str, key: str, seller_id: int,

@@ -68,9 +68,13 @@ class AccountDialog:
             # not a secret, but the dialog state keeps nothing of the keys in clear
             self.state.set(user_id, {"step": "private_key", "public_key": box.encrypt(key)})
             return [Reply(f"{delete}\n\n{t(lang, 'ask_private_key')}")]
+        public_key = accounts.remembered_key(box, step.get("public_key"))
+        if public_key is None:
+            self.state.set(user_id, {"step": "public_key"})
+            return [Reply(f"{delete}\n\n{t(lang, 'ask_public_key')}")]
         command = accounts.connect_command(
             box, channel="viber", chat_id=user_id, key=token, seller_id=seller.id,
-            public_key=box.decrypt(step["public_key"]), private_key=key, lang=lang)
+            public_key=public_key, private_key=key, lang=lang)
         replies = self.then_publish(user_id, Reply(f"{delete}\n\n{t(lang, 'checking_keys')}",
                                                    keyboards.main_menu(lang)), command)
         self.state.clear(user_id)

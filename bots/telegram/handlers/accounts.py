@@ -14,7 +14,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from bots.accounts import account_text, connect_command, connected_key, disconnect, mask, read_key
+from bots.accounts import (
+    account_text, connect_command, connected_key, disconnect, mask, read_key, remembered_key,
+)
 from bots.telegram import keyboards
 from bots.telegram.deps import BotDeps
 from domain.i18n import t
@@ -76,11 +78,14 @@ async def private_key_typed(message: Message, state: FSMContext, seller: Seller 
     if key is None:
         await message.answer(f"{deleted}\n\n{t(lang, 'key_not_valid')}")
         return
-    data = await state.get_data()
+    public_key = remembered_key(deps.box, (await state.get_data()).get("public_key"))
+    if public_key is None:
+        await state.set_state(ConnectKeys.public_key)
+        await message.answer(f"{deleted}\n\n{t(lang, 'ask_public_key')}")
+        return
     command = connect_command(deps.box, channel="telegram", chat_id=str(message.chat.id),
                               key=str(message.message_id), seller_id=seller.id,
-                              public_key=deps.box.decrypt(data["public_key"]), private_key=key,
-                              lang=lang)
+                              public_key=public_key, private_key=key, lang=lang)
     # answered first: the worker's verdict must come after "checking", never before it
     await message.answer(f"{deleted}\n\n{t(lang, 'checking_keys')}",
                          reply_markup=keyboards.main_menu(lang))
