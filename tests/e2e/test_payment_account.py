@@ -248,3 +248,20 @@ def test_an_invoice_whose_account_went_away_meanwhile_tells_the_seller_to_connec
 
     told = seller.next("спершу підключіть свій LiqPay")
     assert "тимчасово недоступний" not in told["text"]
+
+
+def test_a_menu_button_tapped_while_a_key_is_asked_for_leaves_the_key_dialog(
+        stack: Stack, seller: SellerChat, database_url: str) -> None:
+    seller.register()
+    seller.taps(open_settings(seller, "рахунок платформи"), "acct:connect")
+    seller.next("публічний ключ")
+
+    tapped = seller.says("🧾 Створити рахунок")  # changed their mind: not a key
+
+    seller.next("Введіть суму")
+    assert tapped["message_id"] in {m["message_id"] for m in seller.tg.history(seller.chat_id)}
+    seller.says("/cancel")
+    seller.next("Скасовано")
+    seller.says("i00000000001")  # the dialog is over: nothing typed now is taken as a key
+    assert "Не зрозумів" in seller.next()["text"]
+    assert stored_accounts(database_url) == []
