@@ -13,19 +13,12 @@ from collections.abc import Callable
 
 from domain.commands import ConnectAccount
 from domain.errors import SecretUnreadable
-from domain.i18n import t
+from domain.i18n import mask_key, t
 from storage.secrets import SecretBox
 from storage.uow import UnitOfWork
 
 PROVIDER = "liqpay"
 KEY = re.compile(r"[A-Za-z0-9_+/=.-]{4,200}")  #: one word: LiqPay's keys are letters and digits
-
-
-def mask(public_key: str) -> str:
-    """`i12345676789` → `i1234…6789`: enough for the seller to recognise it, not to copy it."""
-    if len(public_key) <= 9:
-        return public_key[:2] + "…"
-    return f"{public_key[:5]}…{public_key[-4:]}"
 
 
 def read_key(text: str) -> str | None:
@@ -44,7 +37,7 @@ def connected_key(uow_factory: Callable[[], UnitOfWork], seller_id: int) -> str 
 def account_text(public_key: str | None, platform: bool, lang: str) -> str:
     """Which account the seller's new invoices are paid into."""
     if public_key is not None:
-        return t(lang, "account_own", public_key=mask(public_key))
+        return t(lang, "account_own", public_key=mask_key(public_key))
     return t(lang, "account_platform" if platform else "account_none")
 
 

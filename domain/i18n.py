@@ -276,6 +276,14 @@ def t(lang: str, key: str, **params: object) -> str:
     return text.format(**params) if params else text
 
 
+def mask_key(public_key: str) -> str:
+    """A public key as chatpay shows it, `i1234…6789`: enough for the seller to recognise it, not
+    to copy it. Private keys are never shown, not even masked."""
+    if len(public_key) <= 9:
+        return public_key[:2] + "…"
+    return f"{public_key[:5]}…{public_key[-4:]}"
+
+
 def format_amount(value: Decimal, lang: str) -> str:
     """1200.5 → "1 200,50" (uk, ru) or "1,200.50" (en)."""
     sign = "-" if value < 0 else ""

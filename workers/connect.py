@@ -10,17 +10,12 @@ import logging
 
 from domain.commands import ConnectAccount
 from domain.errors import ProviderRejected, ProviderUnavailable, SecretUnreadable
-from domain.i18n import t
+from domain.i18n import mask_key, t
 from storage.secrets import SecretBox
 from workers.handlers import tell
 from workers.runtime import Deps
 
 log = logging.getLogger(__name__)
-
-
-def mask(public_key: str) -> str:
-    """As the bots show it (bots.accounts.mask; a worker does not import the bots)."""
-    return public_key[:2] + "…" if len(public_key) <= 9 else f"{public_key[:5]}…{public_key[-4:]}"
 
 
 def connect_account(cmd: ConnectAccount, d: Deps) -> None:
@@ -53,7 +48,7 @@ def connect_account(cmd: ConnectAccount, d: Deps) -> None:
             tell(d, cmd.channel, cmd.chat_id, t(lang, "keys_refused"))
             return
     tell(d, cmd.channel, cmd.chat_id,
-         t(lang, "account_connected", public_key=mask(cmd.public_key.strip())))
+         t(lang, "account_connected", public_key=mask_key(cmd.public_key.strip())))
 
 
 def _already(cmd: ConnectAccount, private_key: str, d: Deps) -> bool:

@@ -12,7 +12,7 @@ from bots import accounts
 from bots.viber import keyboards
 from bots.viber.reply import Reply
 from domain.commands import Command
-from domain.i18n import t
+from domain.i18n import mask_key, t
 from storage.repository import Seller
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class AccountDialog:
             public_key = accounts.connected_key(self.deps.uow, seller.id)
             if public_key is None:
                 return Reply(t(lang, "account_not_connected"), keyboards.main_menu(lang))
-            return Reply(t(lang, "confirm_disconnect", public_key=accounts.mask(public_key)),
+            return Reply(t(lang, "confirm_disconnect", public_key=mask_key(public_key)),
                          keyboards.confirm_disconnect(lang))
         if action == "disconnect:yes":
             if not accounts.disconnect(self.deps.uow, seller.id):

@@ -15,11 +15,11 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bots.accounts import (
-    account_text, connect_command, connected_key, disconnect, mask, read_key, remembered_key,
+    account_text, connect_command, connected_key, disconnect, read_key, remembered_key,
 )
 from bots.telegram import keyboards
 from bots.telegram.deps import BotDeps
-from domain.i18n import t
+from domain.i18n import mask_key, t
 from storage.repository import Seller
 
 router = Router(name="accounts")
@@ -108,7 +108,7 @@ async def ask_disconnect(query: CallbackQuery, seller: Seller | None, deps: BotD
     if public_key is None:
         await query.message.answer(t(lang, "account_not_connected"))
         return
-    await query.message.answer(t(lang, "confirm_disconnect", public_key=mask(public_key)),
+    await query.message.answer(t(lang, "confirm_disconnect", public_key=mask_key(public_key)),
                                reply_markup=keyboards.confirm_disconnect(lang))
 
 
