@@ -7,6 +7,7 @@ import base64
 import json
 import logging
 import re
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -115,8 +116,11 @@ def test_a_seller_connects_their_liqpay_and_their_invoice_is_signed_with_it_and_
     stack.sandbox.latency = 1.5  # type: ignore[attr-defined]  # LiqPay takes its time to answer
 
     def queued_command_holds_no_private_key() -> None:
-        blob = redis_values(redis_url)
-        assert b"connect_account" in blob  # the command is in Redis while the worker checks
+        deadline = time.monotonic() + 10
+        while b"connect_account" not in (blob := redis_values(redis_url)):
+            # the bot says "checking" first, then publishes; the worker then waits on LiqPay
+            assert time.monotonic() < deadline, "the ConnectAccount command never reached Redis"
+            time.sleep(0.05)
         assert private.encode() not in blob
         stack.sandbox.latency = 0  # type: ignore[attr-defined]
 
