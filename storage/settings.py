@@ -188,6 +188,8 @@ class Settings(BaseSettings):
                                 ("viber_auth_token", EMULATOR_VIBER_TOKEN),
                                 ("liqpay_public_key", SANDBOX_PUBLIC_KEY),
                                 ("liqpay_private_key", SANDBOX_PRIVATE_KEY)):
+                if name.startswith("liqpay_") and name in self._given:
+                    continue  # set, even empty: LIQPAY_*= runs without a platform account
                 if not getattr(self, name):
                     setattr(self, name, value)
         refusals = self.refusals()
@@ -200,7 +202,8 @@ class Settings(BaseSettings):
     def refusals(self) -> list[str]:
         """What stops this process from starting, one line each (empty: it may start)."""
         found = []
-        if not is_sandbox_key(self.liqpay_public_key) and is_stand_in(self.liqpay_base):
+        if self.liqpay_public_key and not is_sandbox_key(self.liqpay_public_key) \
+                and is_stand_in(self.liqpay_base):
             found.append(f"Setting LIQPAY_API_BASE points at the LiqPay sandbox ({self.liqpay_base})"
                          f", but LIQPAY_PUBLIC_KEY is not a sandbox key: set LIQPAY_API_BASE="
                          f"{LIQPAY_API}, or use keys beginning {SANDBOX_KEY_PREFIX}.")
@@ -253,6 +256,11 @@ class Settings(BaseSettings):
         return found
 
     # -- what the rest of chatpay reads ----------------------------------------------------------
+
+    @property
+    def platform_account(self) -> bool:
+        """Whether the platform lends its own LiqPay account (LIQPAY_*) to sellers without one."""
+        return bool(self.liqpay_public_key and self.liqpay_private_key)
 
     @property
     def production(self) -> bool:
