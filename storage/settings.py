@@ -238,11 +238,14 @@ class Settings(BaseSettings):
         if not telegram and not viber:
             found.append("Setting TELEGRAM_BOT_TOKEN (or VIBER_AUTH_TOKEN) is required in "
                          "production: at least one messenger.")
-        for name in ("liqpay_public_key", "liqpay_private_key"):
-            key = given(name)
-            if not key:
-                found.append(f"Setting {name.upper()} is required in production.")
-            elif is_sandbox_key(key) or key in (SANDBOX_PUBLIC_KEY, SANDBOX_PRIVATE_KEY):
+        # the platform's own account is optional (sellers connect theirs); half of one is not
+        keys = {name: given(name) for name in ("liqpay_public_key", "liqpay_private_key")}
+        for name, key in keys.items():
+            if not key and any(keys.values()):
+                found.append(f"Setting {name.upper()} is required in production when the other "
+                             f"LiqPay key is set (the platform's account needs both).")
+            elif key and (is_sandbox_key(key) or key in (SANDBOX_PUBLIC_KEY,
+                                                         SANDBOX_PRIVATE_KEY)):
                 found.append(f"Setting {name.upper()} is a sandbox key; production takes the "
                              f"shop's real keys.")
         for name, real in (("liqpay_api_base", LIQPAY_API), ("telegram_api_base", TELEGRAM_API),
