@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from bots.sellers import SellerBook
 from storage.queue import CommandBus
+from storage.secrets import SecretBox
 from storage.settings import Settings
 from storage.uow import UnitOfWork
 
@@ -20,6 +21,9 @@ class ChannelDeps:
     bus: CommandBus
     currencies: frozenset[str]  #: what the payment provider takes
     sellers: SellerBook = field(init=False, repr=False)
+    #: encrypts the keys a seller types before they reach Redis (dialog state, queue)
+    box: SecretBox = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.sellers = SellerBook(self.uow, self.channel, self.currencies)
+        self.box = SecretBox.from_settings(self.settings)

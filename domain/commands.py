@@ -93,6 +93,25 @@ class CancelAtProvider(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class ConnectAccount(Command):
+    """The seller entered their provider keys in a bot: check them with the provider, store them
+    if they pass, and tell the seller either way.
+
+    The private key travels encrypted (storage.secrets), so it never sits in Redis in clear; only
+    the worker that checks it decrypts it.
+    """
+
+    actor: ClassVar[str] = "connect_account"
+    idempotency_key: str  #: e.g. "telegram:{chat_id}:{message_id}" of the private key's message
+    seller_id: int
+    public_key: str
+    private_key_encrypted: str
+    channel: str
+    chat_id: str
+    language: str = "uk"
+
+
+@dataclass(frozen=True, slots=True)
 class DeliverWebhook(Command):
     """Make a shop delivery's due attempt (background: a shop may hang for its whole timeout)."""
 

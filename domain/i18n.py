@@ -51,6 +51,85 @@ TEXTS: dict[str, dict[str, str]] = {
     "btn_create": {"uk": "🧾 Створити рахунок", "ru": "🧾 Создать счёт", "en": "🧾 Create invoice"},
     "btn_pending": {"uk": "⏳ Неоплачені рахунки", "ru": "⏳ Неоплаченные счета", "en": "⏳ Pending invoices"},
     "btn_language": {"uk": "🌐 Мова", "ru": "🌐 Язык", "en": "🌐 Language"},
+    "btn_settings": {"uk": "⚙️ Платіжний рахунок", "ru": "⚙️ Платёжный счёт", "en": "⚙️ Payment account"},
+    "account_platform": {
+        "uk": "Платіжний рахунок: рахунок платформи. Оплати надходять на LiqPay платформи.\nЩоб гроші надходили на ваш власний LiqPay, підключіть його.",
+        "ru": "Платёжный счёт: счёт платформы. Оплаты поступают на LiqPay платформы.\nЧтобы деньги поступали на ваш собственный LiqPay, подключите его.",
+        "en": "Payment account: the platform's. Payments go to the platform's LiqPay.\nTo be paid into your own LiqPay, connect it.",
+    },
+    "account_own": {
+        "uk": "Платіжний рахунок: ваш LiqPay (публічний ключ {public_key}). Нові рахунки оплачуються на нього.",
+        "ru": "Платёжный счёт: ваш LiqPay (публичный ключ {public_key}). Новые счета оплачиваются на него.",
+        "en": "Payment account: your own LiqPay (public key {public_key}). New invoices are paid into it.",
+    },
+    "account_none": {
+        "uk": "Платіжний рахунок не підключено: рахунки створювати не можна, доки ви не підключите свій LiqPay.",
+        "ru": "Платёжный счёт не подключён: счета создавать нельзя, пока вы не подключите свой LiqPay.",
+        "en": "No payment account is connected: you cannot create invoices until you connect your LiqPay.",
+    },
+    "btn_connect": {"uk": "🔗 Підключити LiqPay", "ru": "🔗 Подключить LiqPay", "en": "🔗 Connect LiqPay"},
+    "btn_disconnect": {"uk": "🔌 Відключити LiqPay", "ru": "🔌 Отключить LiqPay", "en": "🔌 Disconnect LiqPay"},
+    "btn_disconnect_yes": {"uk": "Так, відключити", "ru": "Да, отключить", "en": "Yes, disconnect"},
+    "btn_keep": {"uk": "Ні, залишити", "ru": "Нет, оставить", "en": "No, keep it"},
+    "ask_public_key": {
+        "uk": "Надішліть публічний ключ (public_key) з кабінету LiqPay: Налаштування → API. /cancel — скасувати.",
+        "ru": "Отправьте публичный ключ (public_key) из кабинета LiqPay: Настройки → API. /cancel — отменить.",
+        "en": "Send the public key (public_key) from your LiqPay cabinet: Settings → API. /cancel to stop.",
+    },
+    "ask_private_key": {
+        "uk": "Тепер надішліть приватний ключ (private_key). Я перевірю ключі в LiqPay і збережу їх зашифрованими; приватний ключ я нікому не показую.",
+        "ru": "Теперь отправьте приватный ключ (private_key). Я проверю ключи в LiqPay и сохраню их зашифрованными; приватный ключ я никому не показываю.",
+        "en": "Now send the private key (private_key). I will check the keys with LiqPay and store them encrypted; I never show the private key to anyone.",
+    },
+    "key_deleted": {
+        "uk": "🗑 Повідомлення з ключем видалено з чату.",
+        "ru": "🗑 Сообщение с ключом удалено из чата.",
+        "en": "🗑 I deleted your message with the key from the chat.",
+    },
+    "key_delete_yourself": {
+        "uk": "🗑 Я не можу видалити повідомлення з ключем — видаліть його, будь ласка, самі (утримуйте повідомлення → Видалити).",
+        "ru": "🗑 Я не могу удалить сообщение с ключом — удалите его, пожалуйста, сами (удерживайте сообщение → Удалить).",
+        "en": "🗑 I cannot delete your message with the key — please delete it yourself (press and hold the message → Delete).",
+    },
+    "key_not_valid": {
+        "uk": "Це не схоже на ключ LiqPay: ключ — одне слово без пробілів. Надішліть його ще раз або /cancel.",
+        "ru": "Это не похоже на ключ LiqPay: ключ — одно слово без пробелов. Отправьте его ещё раз или /cancel.",
+        "en": "That doesn't look like a LiqPay key: a key is one word without spaces. Send it again, or /cancel.",
+    },
+    "key_not_text": {"uk": "Надішліть ключ текстом або /cancel.", "ru": "Отправьте ключ текстом или /cancel.", "en": "Send the key as text, or /cancel."},
+    "checking_keys": {"uk": "Перевіряю ключі в LiqPay…", "ru": "Проверяю ключи в LiqPay…", "en": "Checking the keys with LiqPay…"},
+    "account_connected": {
+        "uk": "✅ LiqPay підключено (публічний ключ {public_key}). Нові рахунки оплачуватимуться на ваш рахунок.",
+        "ru": "✅ LiqPay подключён (публичный ключ {public_key}). Новые счета будут оплачиваться на ваш счёт.",
+        "en": "✅ LiqPay connected (public key {public_key}). New invoices will be paid into your account.",
+    },
+    "keys_refused": {
+        "uk": "❌ LiqPay не прийняв ці ключі — нічого не збережено. Перевірте публічний і приватний ключі в кабінеті LiqPay (Налаштування → API) і спробуйте ще раз: «⚙️ Платіжний рахунок» → «🔗 Підключити LiqPay».",
+        "ru": "❌ LiqPay не принял эти ключи — ничего не сохранено. Проверьте публичный и приватный ключи в кабинете LiqPay (Настройки → API) и попробуйте ещё раз: «⚙️ Платёжный счёт» → «🔗 Подключить LiqPay».",
+        "en": "❌ LiqPay did not accept these keys — nothing was saved. Check the public and private key in your LiqPay cabinet (Settings → API) and try again: “⚙️ Payment account” → “🔗 Connect LiqPay”.",
+    },
+    "keys_unchecked": {
+        "uk": "⚠️ Не вдалося зв'язатися з LiqPay, щоб перевірити ключі — нічого не збережено. Спробуйте пізніше.",
+        "ru": "⚠️ Не удалось связаться с LiqPay, чтобы проверить ключи — ничего не сохранено. Попробуйте позже.",
+        "en": "⚠️ I couldn't reach LiqPay to check the keys — nothing was saved. Please try again later.",
+    },
+    "confirm_disconnect": {
+        "uk": "Відключити ваш LiqPay ({public_key})? Нові рахунки більше не оплачуватимуться на нього; вже створені працюватимуть до кінця.",
+        "ru": "Отключить ваш LiqPay ({public_key})? Новые счета больше не будут оплачиваться на него; уже созданные будут работать до конца.",
+        "en": "Disconnect your LiqPay ({public_key})? New invoices will no longer be paid into it; invoices already made keep working to the end.",
+    },
+    "account_disconnected": {
+        "uk": "LiqPay відключено. Вже створені рахунки працюють, як і раніше.",
+        "ru": "LiqPay отключён. Уже созданные счета работают, как и раньше.",
+        "en": "LiqPay disconnected. Invoices already made keep working as before.",
+    },
+    "account_not_connected": {"uk": "Власний LiqPay не підключено.", "ru": "Собственный LiqPay не подключён.", "en": "You have no LiqPay of your own connected."},
+    "nothing_changed": {"uk": "Нічого не змінено.", "ru": "Ничего не изменено.", "en": "Nothing was changed."},
+    "need_account_first": {
+        "uk": "Щоб створювати рахунки, спершу підключіть свій LiqPay: «⚙️ Платіжний рахунок» → «🔗 Підключити LiqPay», і надішліть публічний та приватний ключі з кабінету LiqPay (Налаштування → API).",
+        "ru": "Чтобы создавать счета, сначала подключите свой LiqPay: «⚙️ Платёжный счёт» → «🔗 Подключить LiqPay», и отправьте публичный и приватный ключи из кабинета LiqPay (Настройки → API).",
+        "en": "To create invoices, first connect your LiqPay: “⚙️ Payment account” → “🔗 Connect LiqPay”, and send the public and private key from your LiqPay cabinet (Settings → API).",
+    },
     "menu": {
         "uk": "Натисніть «Створити рахунок», щоб прийняти оплату.",
         "ru": "Нажмите «Создать счёт», чтобы принять оплату.",
@@ -161,9 +240,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "I didn't understand that. Tap “Create invoice” or /help.",
     },
     "help": {
-        "uk": "/start — початок\n/invoices — неоплачені рахунки\n/language — мова\n/cancel — скасувати введення",
-        "ru": "/start — начало\n/invoices — неоплаченные счета\n/language — язык\n/cancel — отменить ввод",
-        "en": "/start — start\n/invoices — pending invoices\n/language — language\n/cancel — cancel what you are typing",
+        "uk": "/start — початок\n/invoices — неоплачені рахунки\n/settings — платіжний рахунок\n/language — мова\n/cancel — скасувати введення",
+        "ru": "/start — начало\n/invoices — неоплаченные счета\n/settings — платёжный счёт\n/language — язык\n/cancel — отменить ввод",
+        "en": "/start — start\n/invoices — pending invoices\n/settings — payment account\n/language — language\n/cancel — cancel what you are typing",
     },
     "status_created": {"uk": "створюється", "ru": "создаётся", "en": "being created"},
     "status_pending": {"uk": "очікує оплати", "ru": "ожидает оплаты", "en": "awaiting payment"},
@@ -199,6 +278,14 @@ def t(lang: str, key: str, **params: object) -> str:
     entry = TEXTS[key]
     text = entry.get(lang) or entry["en"]
     return text.format(**params) if params else text
+
+
+def mask_key(public_key: str) -> str:
+    """A public key as chatpay shows it, `i1234…6789`: enough for the seller to recognise it, not
+    to copy it. Private keys are never shown, not even masked."""
+    if len(public_key) <= 9:
+        return public_key[:2] + "…"
+    return f"{public_key[:5]}…{public_key[-4:]}"
 
 
 def format_amount(value: Decimal, lang: str) -> str:

@@ -232,17 +232,22 @@ class InvoiceRepository:
             .order_by(InvoiceRow.next_poll_at).limit(limit)))
 
     def mark_requeued(self, invoice_ids: list[str], at: datetime) -> None:
-        """These invoices' polls were re-queued (see due_for_poll)."""
+        """These invoices' polls or expiries were re-queued (see due_for_poll, due_for_expiry)."""
         if invoice_ids:
             self.session.execute(update(InvoiceRow).where(InvoiceRow.id.in_(invoice_ids))
                                  .values(poll_requeued_at=at))
 
-    def due_for_expiry(self, now: datetime, limit: int = 500) -> list[str]:
-        """Open invoices past their expiry, except those settling (their polls decide)."""
+    def due_for_expiry(self, now: datetime, requeued_before: datetime,
+                       limit: int = 500) -> list[str]:
+        """Open invoices past their expiry and not re-queued since `requeued_before`, except
+        those settling (their polls decide). Expiry asks the provider first, so a hanging one
+        must not have every expiry re-queued on every scan."""
         return list(self.session.scalars(
             select(InvoiceRow.id).where(
                 InvoiceRow.status.in_([InvoiceStatus.CREATED, InvoiceStatus.PENDING]),
-                InvoiceRow.settling.is_(False), InvoiceRow.expires_at <= now).limit(limit)))
+                InvoiceRow.settling.is_(False), InvoiceRow.expires_at <= now,
+                (InvoiceRow.poll_requeued_at.is_(None))
+                | (InvoiceRow.poll_requeued_at < requeued_before)).limit(limit)))
 
     def stuck_created(self, before: datetime, limit: int = 500) -> list[str]:
         return list(self.session.scalars(

@@ -199,6 +199,8 @@ class Settings(BaseSettings):
                                 ("viber_auth_token", EMULATOR_VIBER_TOKEN),
                                 ("liqpay_public_key", SANDBOX_PUBLIC_KEY),
                                 ("liqpay_private_key", SANDBOX_PRIVATE_KEY)):
+                if name.startswith("liqpay_") and name in self._given:
+                    continue  # set, even empty: LIQPAY_*= runs without a platform account
                 if not getattr(self, name):
                     setattr(self, name, value)
         refusals = self.refusals()
@@ -211,7 +213,8 @@ class Settings(BaseSettings):
     def refusals(self) -> list[str]:
         """What stops this process from starting, one line each (empty: it may start)."""
         found = []
-        if not is_sandbox_key(self.liqpay_public_key) and is_stand_in(self.liqpay_base):
+        if self.liqpay_public_key and not is_sandbox_key(self.liqpay_public_key) \
+                and is_stand_in(self.liqpay_base):
             found.append(f"Setting LIQPAY_API_BASE points at the LiqPay sandbox ({self.liqpay_base})"
                          f", but LIQPAY_PUBLIC_KEY is not a sandbox key: set LIQPAY_API_BASE="
                          f"{LIQPAY_API}, or use keys beginning {SANDBOX_KEY_PREFIX}.")
@@ -246,11 +249,14 @@ class Settings(BaseSettings):
         if not telegram and not viber:
             found.append("Setting TELEGRAM_BOT_TOKEN (or VIBER_AUTH_TOKEN) is required in "
                          "production: at least one messenger.")
-        for name in ("liqpay_public_key", "liqpay_private_key"):
-            key = given(name)
-            if not key:
-                found.append(f"Setting {name.upper()} is required in production.")
-            elif is_sandbox_key(key) or key in (SANDBOX_PUBLIC_KEY, SANDBOX_PRIVATE_KEY):
+        # the platform's own account is optional (sellers connect theirs); half of one is not
+        keys = {name: given(name) for name in ("liqpay_public_key", "liqpay_private_key")}
+        for name, key in keys.items():
+            if not key and any(keys.values()):
+                found.append(f"Setting {name.upper()} is required in production when the other "
+                             f"LiqPay key is set (the platform's account needs both).")
+            elif key and (is_sandbox_key(key) or key in (SANDBOX_PUBLIC_KEY,
+                                                         SANDBOX_PRIVATE_KEY)):
                 found.append(f"Setting {name.upper()} is a sandbox key; production takes the "
                              f"shop's real keys.")
         for name, real in (("liqpay_api_base", LIQPAY_API), ("telegram_api_base", TELEGRAM_API),
@@ -264,6 +270,11 @@ class Settings(BaseSettings):
         return found
 
     # -- what the rest of chatpay reads ----------------------------------------------------------
+
+    @property
+    def platform_account(self) -> bool:
+        """Whether the platform lends its own LiqPay account (LIQPAY_*) to sellers without one."""
+        return bool(self.liqpay_public_key and self.liqpay_private_key)
 
     @property
     def production(self) -> bool:

@@ -96,8 +96,9 @@ class Stack:
         self.telegram.add_bot(self.settings.telegram_bot_token)
         self.viber = ViberEmulator()
         self.viber.add_account(self.settings.viber_auth_token, self.settings.viber_bot_name)
-        self.sandbox = LiqPaySandbox({self.settings.liqpay_public_key:
-                                      self.settings.liqpay_private_key})
+        platform = ({self.settings.liqpay_public_key: self.settings.liqpay_private_key}
+                    if self.settings.platform_account else {})
+        self.sandbox = LiqPaySandbox(platform)
         return {"/emulator/telegram": self.telegram.app,  # type: ignore[attr-defined]
                 "/emulator/viber/pa": self.viber.app,  # type: ignore[attr-defined]
                 "/sandbox/liqpay": self.sandbox.app}  # type: ignore[attr-defined]

@@ -19,12 +19,12 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from domain import commands
 from domain.errors import (
-    CurrencyNotSupported, MessengerRateLimited, MessengerUnavailable, ProviderUnavailable,
-    ServiceUnavailable,
+    CurrencyNotSupported, MessengerRateLimited, MessengerUnavailable, NoPaymentAccount,
+    ProviderUnavailable, ServiceUnavailable,
 )
 from domain.i18n import t
 from storage.queue import queue_of
-from workers import deliveries, handlers
+from workers import connect, deliveries, handlers
 from workers.runtime import deps
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,10 @@ def cancel_at_provider(payload: dict[str, Any]) -> None:
     handlers.cancel_at_provider(payload["invoice_id"], deps())
 
 
+def connect_account(payload: dict[str, Any]) -> None:
+    connect.connect_account(commands.ConnectAccount.from_dict(payload), deps())  # type: ignore[arg-type]
+
+
 def deliver_webhook(payload: dict[str, Any]) -> None:
     deliveries.deliver_webhook(payload["delivery_id"], deps())
 
@@ -129,6 +133,8 @@ def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[s
     if exception_data.get("type") == CurrencyNotSupported.__name__:
         text = t(lang, "currency_not_supported", currency=payload["currency"],
                  supported=", ".join(sorted(d.accounts.currencies)))
+    elif exception_data.get("type") == NoPaymentAccount.__name__:
+        text = t(lang, "need_account_first")  # nothing to retry: the seller must connect one
     else:
         text = t(lang, "unavailable")
     log.warning("Invoice %s could not be created: %s.", payload["idempotency_key"],
@@ -137,7 +143,8 @@ def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[s
 
 
 ACTORS = (create_invoice, issue_link, poll_invoice, expire_invoice, check_status, cancel_invoice,
-          notify_seller, tell_seller, cancel_at_provider, deliver_webhook, manage_webhook)
+          notify_seller, tell_seller, cancel_at_provider, connect_account, deliver_webhook,
+          manage_webhook)
 
 
 def declare(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor]:  # type: ignore[type-arg]

@@ -97,7 +97,7 @@ def bootstrap(settings: Settings | None = None, *, redis_url: str | None = None)
         uow=lambda: UnitOfWork(factory, on_shop_deliveries=attempt_now),
         provider=(LiqPayClient(settings.liqpay_public_key, settings.liqpay_private_key,
                                settings.liqpay_base)
-                  if settings.liqpay_public_key and settings.liqpay_private_key else None),
+                  if settings.platform_account else None),
         senders={
             "telegram": TelegramSender(settings.telegram_bot_token, settings.telegram_base, limiter),
             "viber": ViberSender(settings.viber_auth_token, settings.viber_base,

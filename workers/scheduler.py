@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 GRACE = timedelta(seconds=30)  #: how late queued work may be before it is presumed lost
 #: an overdue poll re-queued once is not re-queued again before this: a queue slowed by a hanging
 #: provider is not flooded with copies, and a lost message still costs minutes, not money
-REQUEUE_AFTER = timedelta(minutes=10)
+REQUEUE_AFTER = timedelta(minutes=10)  #: the same for an expiry (it asks the provider first)
 
 
 def reconcile(d: Deps, now: datetime | None = None) -> dict[str, int]:
@@ -24,16 +24,17 @@ def reconcile(d: Deps, now: datetime | None = None) -> dict[str, int]:
     with d.uow().readonly() as uow:
         # pending invoices, and closed ones whose payment is still in flight (settle window)
         polls = uow.invoices.due_for_poll(moment - GRACE, moment - REQUEUE_AFTER)
-        expiries = uow.invoices.due_for_expiry(moment)
+        expiries = uow.invoices.due_for_expiry(moment, moment - REQUEUE_AFTER)
         created = uow.invoices.stuck_created(moment - GRACE)
         unnotified = uow.events.unnotified(moment - GRACE)
     for invoice_id in polls:
         d.bus.publish(commands.PollInvoice(invoice_id))
-    with d.uow() as uow:  # marked once published: a scan Redis failed is simply done again
-        uow.invoices.mark_requeued(polls, moment)
-        uow.commit()
     for invoice_id in expiries:
         d.bus.publish(commands.ExpireInvoice(invoice_id))
+    if polls or expiries:
+        with d.uow() as uow:  # marked once published: a scan Redis failed is simply done again
+            uow.invoices.mark_requeued([*polls, *expiries], moment)
+            uow.commit()
     for invoice_id in created:
         d.bus.publish(commands.IssueLink(invoice_id))
     for event_id in unnotified:

@@ -10,7 +10,7 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommand
 
 from bots.telegram.deps import BotDeps
-from bots.telegram.handlers import fallback, invoices, language, start, webhooks
+from bots.telegram.handlers import accounts, fallback, invoices, language, start, webhooks
 from bots.telegram.middlewares import DropRepeatedUpdates, InFlight, SellerContext
 from bots.telegram.session import build_session
 from domain.i18n import LANGUAGES
@@ -21,11 +21,14 @@ log = logging.getLogger(__name__)
 DRAIN_TIMEOUT = 30
 
 COMMANDS = {
-    "uk": [("new", "Створити рахунок"), ("invoices", "Неоплачені рахунки"), ("language", "Мова"),
+    "uk": [("new", "Створити рахунок"), ("invoices", "Неоплачені рахунки"),
+           ("settings", "Платіжний рахунок"), ("language", "Мова"),
            ("cancel", "Скасувати введення"), ("help", "Допомога")],
-    "ru": [("new", "Создать счёт"), ("invoices", "Неоплаченные счета"), ("language", "Язык"),
+    "ru": [("new", "Создать счёт"), ("invoices", "Неоплаченные счета"),
+           ("settings", "Платёжный счёт"), ("language", "Язык"),
            ("cancel", "Отменить ввод"), ("help", "Помощь")],
-    "en": [("new", "Create invoice"), ("invoices", "Pending invoices"), ("language", "Language"),
+    "en": [("new", "Create invoice"), ("invoices", "Pending invoices"),
+           ("settings", "Payment account"), ("language", "Language"),
            ("cancel", "Cancel what you are typing"), ("help", "Help")],
 }
 
@@ -48,8 +51,10 @@ def build_dispatcher(deps: BotDeps, bot_id: int) -> Dispatcher:
     dp.update.outer_middleware(SellerContext(deps))
     dp.errors.register(fallback.unavailable, fallback.FILTER)
     # the cancel/start router first: /cancel works in every state; /webhook too
+    # menu buttons (invoices, language) before the key dialog: a tap leaves it, never becomes a key
     dp.include_routers(*(_own_copy(r) for r in (start.router, webhooks.router, invoices.router,
-                                                 language.router, fallback.router)))
+                                                 language.router, accounts.router,
+                                                 fallback.router)))
     return dp
 
 

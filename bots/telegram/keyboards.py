@@ -21,7 +21,23 @@ def main_menu(lang: str) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(keyboard=[
         [KeyboardButton(text=t(lang, "btn_create"))],
         [KeyboardButton(text=t(lang, "btn_pending")), KeyboardButton(text=t(lang, "btn_language"))],
+        [KeyboardButton(text=t(lang, "btn_settings"))],
     ], resize_keyboard=True)
+
+
+def account(lang: str, connected: bool) -> InlineKeyboardMarkup:
+    """Under the payment account: connect (new keys replace the old), and disconnect."""
+    rows = [[InlineKeyboardButton(text=t(lang, "btn_connect"), callback_data="acct:connect")]]
+    if connected:
+        rows.append([InlineKeyboardButton(text=t(lang, "btn_disconnect"),
+                                          callback_data="acct:disconnect")])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def confirm_disconnect(lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=t(lang, "btn_disconnect_yes"), callback_data="acct:disconnect:yes"),
+        InlineKeyboardButton(text=t(lang, "btn_keep"), callback_data="acct:keep")]])
 
 
 def skip(lang: str) -> InlineKeyboardMarkup:

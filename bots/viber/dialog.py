@@ -21,8 +21,11 @@ from viberbot.api.messages.contact_message import ContactMessage
 from viberbot.api.messages.text_message import TextMessage
 
 from bots import invoices, webhooks
+from bots.accounts import can_invoice
 from bots.deps import ChannelDeps
 from bots.viber import keyboards
+from bots.viber.accounts import KEY_STEPS, AccountDialog
+from bots.viber.reply import Reply
 from domain.commands import CancelInvoice, CheckStatus, Command
 from domain.errors import ServiceUnavailable
 from domain.i18n import LANGUAGES, normalize_language, t
@@ -56,12 +59,6 @@ class ViberDeps(ChannelDeps):
     redis: redis.Redis
 
 
-@dataclass(frozen=True)
-class Reply:
-    text: str
-    keyboard: dict[str, Any] | None = None
-
-
 class DialogState:
     """One person's place in the dialog, as a small JSON object in Redis."""
 
@@ -84,6 +81,7 @@ class Dialog:
                  say: Callable[[str, list[Reply]], None] | None = None) -> None:
         self.deps = deps
         self.state = DialogState(deps.redis)
+        self.accounts = AccountDialog(deps, self.state, self._then_publish)
         #: sends replies at once; used for the ones a worker's message must follow
         self.say = say
 
@@ -176,6 +174,13 @@ class Dialog:
             if text.startswith(prefix):
                 answer = handle(user_id, seller, lang, text[len(prefix):])
                 return answer if isinstance(answer, list) else [answer]
+        registered = seller is not None and bool(seller.currency)
+        if text.startswith("acct:") or text in keyboards.button_texts("btn_settings"):
+            if seller is None or not registered:
+                return [Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))]
+            if text.startswith("acct:"):
+                return [self.accounts.button(user_id, seller, lang, text[len("acct:"):])]
+            return [self.accounts.show(user_id, seller, lang)]
         if text in keyboards.button_texts("btn_create"):
             return [self._new_invoice(user_id, seller, lang)]
         if text in keyboards.button_texts("btn_pending"):
@@ -183,6 +188,8 @@ class Dialog:
         if text in keyboards.button_texts("btn_language"):
             return [Reply(t(lang, "choose_language"), keyboards.languages())]
         step = self.state.get(user_id)
+        if seller is not None and registered and step.get("step") in KEY_STEPS:
+            return self.accounts.key_typed(user_id, seller, lang, text, step, token)
         if seller is not None and seller.currency and step.get("step") == "amount":
             return [self._amount(user_id, seller, lang, text)]
         if seller is not None and step.get("step") == "description":
@@ -214,6 +221,9 @@ class Dialog:
     def _new_invoice(self, user_id: str, seller: Seller | None, lang: str) -> Reply:
         if seller is None or not seller.currency:
             return Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))
+        if not can_invoice(self.deps.uow, seller.id, self.deps.settings.platform_account):
+            self.state.clear(user_id)
+            return Reply(t(lang, "need_account_first"), keyboards.account(lang, connected=False))
         self.state.set(user_id, {"step": "amount"})
         return Reply(t(lang, "ask_amount", currency=seller.currency))
 

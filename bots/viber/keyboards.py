@@ -21,7 +21,21 @@ def main_menu(lang: str) -> dict[str, Any]:
         (Button(t(lang, "btn_create"), data=t(lang, "btn_create")),),
         (Button(t(lang, "btn_pending"), data=t(lang, "btn_pending")),
          Button(t(lang, "btn_language"), data=t(lang, "btn_language"))),
+        (Button(t(lang, "btn_settings"), data=t(lang, "btn_settings")),),
     ))
+
+
+def account(lang: str, connected: bool) -> dict[str, Any]:
+    """Under the payment account: connect (new keys replace the old), disconnect, the menu."""
+    rows: tuple[tuple[Button, ...], ...] = ((Button(t(lang, "btn_connect"), data="acct:connect"),),)
+    if connected:
+        rows += ((Button(t(lang, "btn_disconnect"), data="acct:disconnect"),),)
+    return keyboard(rows + ((Button(t(lang, "btn_create"), data=t(lang, "btn_create")),),))
+
+
+def confirm_disconnect(lang: str) -> dict[str, Any]:
+    return keyboard(((Button(t(lang, "btn_disconnect_yes"), data="acct:disconnect:yes"),
+                      Button(t(lang, "btn_keep"), data="acct:keep")),))
 
 
 def skip(lang: str) -> dict[str, Any]:

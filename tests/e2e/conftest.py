@@ -61,8 +61,10 @@ class SellerChat:
     def tg(self) -> Any:
         return self.stack.telegram
 
-    def says(self, text: str) -> None:
-        self.tg.user_sends_text(self.chat_id, text, language_code=self.language)
+    def says(self, text: str) -> dict[str, Any]:
+        """Send a message as the seller; returns it as the bot receives it."""
+        update = self.tg.user_sends_text(self.chat_id, text, language_code=self.language)
+        return update["message"]  # type: ignore[no-any-return]
 
     def taps(self, message: dict[str, Any], data: str) -> None:
         self.tg.user_taps(self.chat_id, message["message_id"], data)

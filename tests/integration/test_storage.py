@@ -162,8 +162,9 @@ def test_an_aware_time_in_another_zone_is_stored_as_the_same_instant(uow_factory
         back = uow.invoices.get(invoice.id)
         assert back is not None
         assert back.created_at == datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-        assert uow.invoices.due_for_expiry(datetime(2025, 3, 2, 11, 59, tzinfo=UTC)) == []
-        assert uow.invoices.due_for_expiry(datetime(2025, 3, 2, 12, 0, tzinfo=UTC)) == [invoice.id]
+        assert uow.invoices.due_for_expiry(datetime(2025, 3, 2, 11, 59, tzinfo=UTC), T0) == []
+        assert uow.invoices.due_for_expiry(datetime(2025, 3, 2, 12, 0, tzinfo=UTC), T0) == [
+            invoice.id]
 
 
 def test_lookups_of_what_does_not_exist_find_nothing(uow_factory):
@@ -557,9 +558,19 @@ def test_due_for_expiry_lists_open_invoices_past_their_time(uow_factory):
             ids[name] = invoice.id
         uow.commit()
     with uow_factory() as uow:
-        due = uow.invoices.due_for_expiry(now)
+        due = uow.invoices.due_for_expiry(now, now - timedelta(minutes=10))
     assert sorted(due) == sorted([ids["pending_past"], ids["created_past"],
                                   ids["pending_exactly"]])
+    with uow_factory() as uow:  # re-queued once: not again for 10 minutes, whatever the provider
+        uow.invoices.mark_requeued([ids["pending_past"]], now)
+        uow.commit()
+    with uow_factory() as uow:
+        later = now + timedelta(minutes=5)
+        assert ids["pending_past"] not in uow.invoices.due_for_expiry(
+            later, later - timedelta(minutes=10))
+        later = now + timedelta(minutes=11)
+        assert ids["pending_past"] in uow.invoices.due_for_expiry(
+            later, later - timedelta(minutes=10))
 
 
 def test_a_seller_sees_only_their_own_open_invoices_newest_first(uow_factory):

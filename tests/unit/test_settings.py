@@ -65,6 +65,12 @@ def test_development_needs_nothing_and_runs_on_the_sandbox_and_the_emulators(env
     assert settings.serves_sandbox
 
 
+def test_production_may_run_without_a_platform_account_sellers_connect_their_own(env):
+    _set(env, {**PRODUCTION, "LIQPAY_PUBLIC_KEY": None, "LIQPAY_PRIVATE_KEY": None})
+    settings = load_settings()
+    assert settings.production and not settings.platform_account
+
+
 def test_production_starts_on_the_real_hosts_with_no_viber_unless_configured(env):
     _set(env, PRODUCTION)
     settings = load_settings()

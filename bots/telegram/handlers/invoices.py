@@ -7,6 +7,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
+from bots.accounts import can_invoice
 from bots.invoices import (
     DESCRIPTION_LIMIT, create_invoice, creating_text, open_invoices, pending_text, read_amount,
 )
@@ -25,9 +26,15 @@ class NewInvoice(StatesGroup):
 
 @router.message(Command("new"))
 @router.message(F.text.in_(keyboards.button_texts("btn_create")))
-async def new_invoice(message: Message, state: FSMContext, seller: Seller | None, lang: str) -> None:
+async def new_invoice(message: Message, state: FSMContext, seller: Seller | None, deps: BotDeps,
+                      lang: str) -> None:
     if seller is None or not seller.currency:
         await message.answer(t(lang, "need_phone_first"), reply_markup=keyboards.share_phone(lang))
+        return
+    if not await deps.run(can_invoice, deps.uow, seller.id, deps.settings.platform_account):
+        await state.clear()
+        await message.answer(t(lang, "need_account_first"),
+                             reply_markup=keyboards.account(lang, connected=False))
         return
     await state.set_state(NewInvoice.amount)
     await message.answer(t(lang, "ask_amount", currency=seller.currency))

@@ -245,6 +245,14 @@ class TelegramEmulator(BotApi, MessageMethods, WebChat):
             )
             return copy.deepcopy(mine)
 
+    def history(self, chat_id: int, *, token: str | None = None) -> list[dict[str, Any]]:
+        """Every message the chat shows now, the person's and the bot's, in order: what either
+        side deleted (deleteMessage) is gone, as from a Telegram chat."""
+        with self._cond:
+            chat = self._chats.get((self._bot(token).token, chat_id))
+            shown = [m for m in chat.messages if not m.get("deleted")] if chat else []
+            return copy.deepcopy(shown)
+
     def wait_for(
         self,
         chat_id: int,

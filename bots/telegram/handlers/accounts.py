@@ -1,0 +1,143 @@
+"""Settings → Payment account: see it, connect LiqPay (public key → private key), disconnect.
+
+Each message carrying a key is deleted from the chat as soon as it is read; the private key is
+encrypted before it reaches the dialog state or the queue, and a worker checks the keys.
+"""
+from __future__ import annotations
+
+import logging
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from bots.accounts import (
+    account_text, connect_command, connected_key, disconnect, read_key, remembered_key,
+)
+from bots.telegram import keyboards
+from bots.telegram.deps import BotDeps
+from domain.i18n import mask_key, t
+from storage.repository import Seller
+
+router = Router(name="accounts")
+log = logging.getLogger(__name__)
+
+
+class ConnectKeys(StatesGroup):
+    public_key = State()
+    private_key = State()
+
+
+@router.message(Command("settings"))
+@router.message(F.text.in_(keyboards.button_texts("btn_settings")))
+async def show(message: Message, state: FSMContext, seller: Seller | None, deps: BotDeps,
+               lang: str) -> None:
+    if seller is None or not seller.currency:
+        await message.answer(t(lang, "need_phone_first"), reply_markup=keyboards.share_phone(lang))
+        return
+    await state.clear()
+    public_key = await deps.run(connected_key, deps.uow, seller.id)
+    await message.answer(account_text(public_key, deps.settings.platform_account, lang),
+                         reply_markup=keyboards.account(lang, public_key is not None))
+
+
+@router.callback_query(F.data == "acct:connect")
+async def connect(query: CallbackQuery, state: FSMContext, seller: Seller | None,
+                  lang: str) -> None:
+    await query.answer()
+    assert isinstance(query.message, Message)
+    if seller is None or not seller.currency:
+        await query.message.answer(t(lang, "need_phone_first"))
+        return
+    await state.set_state(ConnectKeys.public_key)
+    await query.message.answer(t(lang, "ask_public_key"))
+
+
+@router.message(ConnectKeys.public_key, F.text)
+async def public_key_typed(message: Message, state: FSMContext, deps: BotDeps, lang: str) -> None:
+    key = read_key(message.text or "")
+    deleted = await _delete(message, lang)
+    if key is None:
+        await message.answer(f"{deleted}\n\n{t(lang, 'key_not_valid')}")
+        return
+    # not a secret, but the dialog state keeps nothing of the keys in clear
+    await state.update_data(public_key=deps.box.encrypt(key))
+    await state.set_state(ConnectKeys.private_key)
+    await message.answer(f"{deleted}\n\n{t(lang, 'ask_private_key')}")
+
+
+@router.message(ConnectKeys.private_key, F.text)
+async def private_key_typed(message: Message, state: FSMContext, seller: Seller | None,
+                            deps: BotDeps, lang: str) -> None:
+    assert seller is not None
+    key = read_key(message.text or "")
+    deleted = await _delete(message, lang)
+    if key is None:
+        await message.answer(f"{deleted}\n\n{t(lang, 'key_not_valid')}")
+        return
+    public_key = remembered_key(deps.box, (await state.get_data()).get("public_key"))
+    if public_key is None:
+        await state.set_state(ConnectKeys.public_key)
+        await message.answer(f"{deleted}\n\n{t(lang, 'ask_public_key')}")
+        return
+    command = connect_command(deps.box, channel="telegram", chat_id=str(message.chat.id),
+                              key=str(message.message_id), seller_id=seller.id,
+                              public_key=public_key, private_key=key, lang=lang)
+    # answered first: the worker's verdict must come after "checking", never before it
+    await message.answer(f"{deleted}\n\n{t(lang, 'checking_keys')}",
+                         reply_markup=keyboards.main_menu(lang))
+    await deps.run(deps.bus.publish, command)  # Redis down → ServiceUnavailable → "try again"
+    await state.clear()
+
+
+@router.message(ConnectKeys.public_key)
+@router.message(ConnectKeys.private_key)
+async def key_not_text(message: Message, lang: str) -> None:
+    await message.answer(t(lang, "key_not_text"))
+
+
+@router.callback_query(F.data == "acct:disconnect")
+async def ask_disconnect(query: CallbackQuery, seller: Seller | None, deps: BotDeps,
+                         lang: str) -> None:
+    await query.answer()
+    assert isinstance(query.message, Message)
+    public_key = await deps.run(connected_key, deps.uow, seller.id) if seller else None
+    if public_key is None:
+        await query.message.answer(t(lang, "account_not_connected"))
+        return
+    await query.message.answer(t(lang, "confirm_disconnect", public_key=mask_key(public_key)),
+                               reply_markup=keyboards.confirm_disconnect(lang))
+
+
+@router.callback_query(F.data == "acct:disconnect:yes")
+async def disconnect_confirmed(query: CallbackQuery, seller: Seller | None, deps: BotDeps,
+                               lang: str) -> None:
+    await query.answer()
+    assert isinstance(query.message, Message)
+    if seller is None or not await deps.run(disconnect, deps.uow, seller.id):
+        await query.message.answer(t(lang, "account_not_connected"))
+        return
+    log.info("Seller %d disconnected their own account.", seller.id)
+    await query.message.answer(
+        f"{t(lang, 'account_disconnected')}\n\n"
+        f"{account_text(None, deps.settings.platform_account, lang)}",
+        reply_markup=keyboards.main_menu(lang))
+
+
+@router.callback_query(F.data == "acct:keep")
+async def keep(query: CallbackQuery, lang: str) -> None:
+    await query.answer(t(lang, "nothing_changed"))
+
+
+async def _delete(message: Message, lang: str) -> str:
+    """Delete a message carrying a key; what to tell the seller about it."""
+    try:
+        await message.delete()
+    except TelegramAPIError as exc:  # too old, or no right to: the seller must do it
+        log.warning("Could not delete a key message in chat %d: %s.", message.chat.id,
+                    type(exc).__name__)
+        return t(lang, "key_delete_yourself")
+    return t(lang, "key_deleted")
