@@ -95,7 +95,7 @@ class RefundRow(SQLModel, table=True):
 
     __tablename__ = "refunds"
 
-    id: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=128)  #: e.g. "viber:{user}:rfc{token}"
     invoice_id: str = Field(foreign_key="invoices.id", index=True, max_length=32)
     amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
     currency: str = Field(max_length=3)

@@ -64,3 +64,26 @@ def test_i_refund_part_then_the_rest_and_am_told_each_time(
     # nothing is left to refund now
     seller.taps(partial, f"rfd:{code}")
     assert "Повертати нічого" in seller.next("Повертати нічого")["text"]
+
+
+def test_a_viber_seller_refunds_part_of_a_payment_with_the_refund_button(
+        stack: Any, uow_factory: Callable[[], UnitOfWork]) -> None:
+    from tests.e2e.test_viber_conversation import ViberSeller, pay_link
+    seller = ViberSeller(stack)
+    seller.register()
+    link = pay_link(seller.create_invoice("12,50", "Кава"))
+    code = code_of(link)
+    buyer_pays(link)
+    paid = seller.next("Оплачено")
+    assert [(b["Text"], b["ActionBody"]) for b in paid["keyboard"]["Buttons"]
+            if b["ActionBody"].startswith("rfd:")] == [("↩️ Повернути кошти", f"rfd:{code}")]
+
+    seller.taps(f"rfd:{code}")
+    assert f"до 12,50{NBSP}₴" in seller.next("Скільки повернути")["text"]
+    seller.says("2,50")
+    confirm = seller.next("Повернути покупцю 2,50")
+    assert [b["ActionBody"] for b in confirm["keyboard"]["Buttons"]] == ["rfc"]
+    seller.taps("rfc")
+    assert seller.next("↩️ Повернено")["text"] == (
+        f"↩️ Повернено 2,50{NBSP}₴ — Кава. Ще можна повернути 10,00{NBSP}₴.")
+    assert stored(uow_factory, code).status is InvoiceStatus.PARTIALLY_REFUNDED

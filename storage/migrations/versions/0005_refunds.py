@@ -20,7 +20,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         'refunds',
-        sa.Column('id', sa.String(length=64), nullable=False),
+        sa.Column('id', sa.String(length=128), nullable=False),
         sa.Column('invoice_id', sa.String(length=32), nullable=False),
         sa.Column('amount_minor', sa.BigInteger(), nullable=False),
         sa.Column('currency', sa.String(length=3), nullable=False),
