@@ -142,3 +142,15 @@ def test_two_refunds_of_everything_racing_refund_it_once(rig: Rig):
     assert sum("Повертати нічого" in t for t in texts(rig)) == 3
     assert rig.sandbox is not None
     assert rig.sandbox.orders[invoice.order_id]["refunded"] == Decimal("100.00")
+
+
+def test_a_refund_in_another_currency_is_recorded_and_later_callbacks_still_answer_ok(rig: Rig):
+    invoice = paid_invoice(rig, 7)
+    foreign = dict(amount="10.00", currency="USD")
+    for _ in range(3):  # LiqPay retries until it hears 200
+        assert rig.callback(invoice, "reversed", **foreign).status_code == 200
+    assert rig.callback(invoice, "reversed", amount="100.00", currency="UAH").status_code == 200
+    after = rig.invoice(invoice.id)
+    assert after.status is InvoiceStatus.REFUNDED
+    assert sorted(str(r.amount) for r in after.refunds) == sorted(
+        [str(Money(Decimal("10.00"), "USD")), str(Money(Decimal("100.00"), "UAH"))])
