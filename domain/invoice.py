@@ -29,7 +29,7 @@ from domain import events
 from domain.errors import InvalidTransition, RefundNotAllowed
 from domain.money import Money
 from domain.ports import ProviderStatus
-from domain.refunds import Refund, RefundState, total
+from domain.refunds import Refund, total
 
 
 class InvoiceStatus(StrEnum):

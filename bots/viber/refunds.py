@@ -42,13 +42,10 @@ class RefundDialog:
              token: str) -> list[Reply]:
         left = Money(Decimal(step["left"]), step["currency"])
         if step["step"] == "refund_amount":
-            if text == "rfa":
-                amount: Money | None = left
-            else:
-                amount, problem = refunds.read_refund_amount(
-                    text, left, self.deps.settings.max_invoice_amount, lang)
-                if amount is None:
-                    return [Reply(problem)]
+            amount, problem = (left, "") if text == "rfa" else refunds.read_refund_amount(
+                text, left, self.deps.settings.max_invoice_amount, lang)
+            if amount is None:
+                return [Reply(problem)]
             self.state.set(user_id, {**step, "step": "refund_confirm", "amount": str(amount.amount)})
             return [Reply(refunds.confirm_text(amount, step["description"], lang), keyboard(
                 ((Button(t(lang, "btn_refund_confirm"), data="rfc"),),)))]

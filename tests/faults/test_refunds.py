@@ -146,7 +146,7 @@ def test_two_refunds_of_everything_racing_refund_it_once(rig: Rig):
 
 def test_a_refund_in_another_currency_is_recorded_and_later_callbacks_still_answer_ok(rig: Rig):
     invoice = paid_invoice(rig, 7)
-    foreign = dict(amount="10.00", currency="USD")
+    foreign = {"amount": "10.00", "currency": "USD"}
     for _ in range(3):  # LiqPay retries until it hears 200
         assert rig.callback(invoice, "reversed", **foreign).status_code == 200
     assert rig.callback(invoice, "reversed", amount="100.00", currency="UAH").status_code == 200
