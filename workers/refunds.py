@@ -18,7 +18,7 @@ from domain.errors import ProviderRejected, RefundNotAllowed
 from domain.i18n import format_money, t
 from domain.invoice import Invoice
 from domain.money import Money
-from domain.ports import ProviderStatus
+from domain.ports import PaymentProvider, ProviderStatus
 from domain.refunds import RefundState
 from storage.uow import UnitOfWork
 from workers.handlers import _retrying, deliver, tell
@@ -65,8 +65,14 @@ def refund_invoice(cmd: commands.RefundInvoice, d: Deps) -> None:
     if before is not None and before is not RefundState.REQUESTED:
         return  # answered already: a redelivered command calls nobody
     refund = next(r for r in invoice.refunds if r.id == cmd.refund_id)
+    provider = d.accounts.for_invoice(invoice)
+    if before is RefundState.REQUESTED:
+        done = _reached_provider(provider, invoice, refund.amount)
+        if done is not None:  # an earlier try refunded it: record what LiqPay says, once
+            deliver(_record(d, invoice.id, cmd.refund_id, done, answer=False), d)
+            return
     try:
-        result = d.accounts.for_invoice(invoice).refund(invoice.order_id, refund.amount)
+        result = provider.refund(invoice.order_id, refund.amount)
         fact = ProviderStatus(invoice.order_id, _outcome(result.raw_status), result.raw_status,
                               refund.amount, raw=result.raw)
     except ProviderRejected as exc:  # ProviderUnavailable propagates: the actor retries
@@ -76,11 +82,33 @@ def refund_invoice(cmd: commands.RefundInvoice, d: Deps) -> None:
     deliver(_record(d, invoice.id, cmd.refund_id, fact), d)
 
 
-def _record(d: Deps, invoice_id: str, refund_id: str, fact: ProviderStatus) -> list[int]:
+def _reached_provider(provider: PaymentProvider, invoice: Invoice,
+                      amount: Money) -> ProviderStatus | None:
+    """A retried refund whose first try may have reached LiqPay (it timed out, or the worker
+    died after the call): LiqPay's refund has no id of ours, so ask what it has refunded on the
+    order. If that covers this refund too, it was done (the status fact says so); never call
+    refund twice for it."""
+    fact = provider.fetch_status(invoice.order_id)
+    total, done = fact.refund_total, invoice.refunded_amount
+    if total is None or total.currency != amount.currency:
+        return None
+    covered = total.amount >= (done.amount if done else 0) + amount.amount
+    return fact if covered else None
+
+
+def _record(d: Deps, invoice_id: str, refund_id: str, fact: ProviderStatus, *,
+            answer: bool = True) -> list[int]:
+    """Record the provider's answer to our refund call (`answer`), or a status fact about the
+    order (its running refund total finishes the open refunds it covers)."""
     def attempt() -> list[int]:
         with d.uow() as uow:
             invoice = uow.invoices.get(invoice_id, for_update=True)
-            if invoice is None or not invoice.refund_answered(refund_id, fact, datetime.now(UTC)):
+            if invoice is None:
+                return []
+            at = datetime.now(UTC)
+            changed = (invoice.refund_answered(refund_id, fact, at) if answer
+                       else invoice.apply(fact, at))
+            if not changed:
                 return []
             uow.invoices.save(invoice)
             uow.commit()

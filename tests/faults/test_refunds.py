@@ -154,3 +154,22 @@ def test_a_refund_in_another_currency_is_recorded_and_later_callbacks_still_answ
     assert after.status is InvoiceStatus.REFUNDED
     assert sorted(str(r.amount) for r in after.refunds) == sorted(
         [str(Money(Decimal("10.00"), "USD")), str(Money(Decimal("100.00"), "UAH"))])
+
+
+def test_a_refund_retried_after_its_first_try_reached_liqpay_is_not_refunded_twice(rig: Rig):
+    """The worker died (or LiqPay's answer timed out) after LiqPay refunded, and its callback
+    was lost: the retry asks LiqPay what it refunded instead of refunding again."""
+    assert rig.sandbox is not None and rig.deps is not None
+    invoice = paid_invoice(rig, 8)
+    rig.sandbox.callbacks = False
+    command = RefundInvoice("r-1", invoice.code, rig.seller_id, "30.00")
+    refunds.reserve(rig.deps.uow, command)
+    client: LiqPayClient = rig.deps.provider  # type: ignore[assignment]
+    client.refund(invoice.order_id, Money(Decimal("30.00"), "UAH"))  # the first try, unrecorded
+
+    refunds.refund_invoice(command, rig.deps)  # the retry
+    assert rig.sandbox.orders[invoice.order_id]["refunded"] == Decimal("30.00")
+    after = rig.invoice(invoice.id)
+    assert after.status is InvoiceStatus.PARTIALLY_REFUNDED
+    assert [(r.id, r.state) for r in after.refunds] == [("r-1", RefundState.DONE)]
+    assert f"Повернено 30,00{NBSP}₴" in texts(rig)[-1]
