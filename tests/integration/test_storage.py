@@ -663,3 +663,26 @@ def test_a_public_url_without_a_scheme_is_refused(environment):
 def test_a_public_url_loses_its_trailing_slash(environment):
     environment.setenv("PUBLIC_BASE_URL", "https://pay.example.com/")
     assert load_settings().public_base_url == "https://pay.example.com"
+
+
+def test_two_refunds_one_fact_finishes_are_each_in_the_audit_trail_with_their_state(uow_factory):
+    invoice_id = stored_invoice(uow_factory)
+    order = f"cp-{invoice_id}"
+    with uow_factory() as uow:
+        invoice = uow.invoices.get(invoice_id, for_update=True)
+        assert invoice is not None
+        invoice.apply(paid(invoice_id), datetime.now(UTC))
+        invoice.request_refund("r-1", Money(Decimal("200.50"), "UAH"), datetime.now(UTC))
+        invoice.request_refund("r-2", Money(Decimal("1000.00"), "UAH"), datetime.now(UTC))
+        uow.invoices.save(invoice)
+        uow.commit()
+    with uow_factory() as uow:  # LiqPay's running total covers both
+        invoice = uow.invoices.get(invoice_id, for_update=True)
+        assert invoice is not None
+        assert invoice.apply(ProviderStatus(order, "reversed", "reversed", AMOUNT,
+                                            refund_total=AMOUNT), datetime.now(UTC))
+        uow.invoices.save(invoice)
+        uow.commit()
+    rows = [r for r in audit_trail(uow_factory, invoice_id) if r.name == "InvoiceRefunded"]
+    assert [(r.status_from, r.status_to) for r in rows] == [
+        ("paid", "partially_refunded"), ("partially_refunded", "refunded")]
