@@ -127,3 +127,15 @@ class ManageWebhook(Command):
     seller_id: int
     action: str  #: "set", "test", "rotate", "redeliver", "remove"
     url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RefundInvoice(Command):
+    """The seller confirmed a refund. `refund_id` is ours (one refund per confirming tap);
+    `amount` None: all that is left."""
+
+    actor: ClassVar[str] = "refund_invoice"
+    refund_id: str
+    code: str
+    seller_id: int
+    amount: str | None = None
