@@ -127,3 +127,15 @@ class ManageWebhook(Command):
     seller_id: int
     action: str  #: "set", "test", "rotate", "redeliver", "remove"
     url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SendLink(Command):
+    """The seller asked to send an invoice's pay link to the buyer by SMS or e-mail."""
+
+    actor: ClassVar[str] = "send_link"
+    idempotency_key: str  #: e.g. "telegram:{chat_id}:{message_id}" of the typed address: sent once
+    code: str
+    seller_id: int
+    via: str  #: "sms" or "email"
+    to: str  #: already validated: E.164 or a normalized address

@@ -128,3 +128,15 @@ EVENT_TYPES: dict[str, type[Event]] = {
                 ExtraPaymentReceived, PaymentInProgress, PollingStopped, InvoiceFailed,
                 InvoiceExpired, InvoiceCancelled, InvoiceRefunded, StatusUnchanged)
 }
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSent(Event):
+    """Not a transition: the pay link went (or did not go) to the buyer by SMS or e-mail. It is
+    kept in the invoice's history with its outcome; `key` is the seller's tap, sent once."""
+
+    via: str  #: "sms" or "email"
+    to: str  #: the E.164 number or the address
+    key: str
+    ok: bool
+    reason: str = ""

@@ -176,6 +176,65 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "btn_check": {"uk": "🔄 Перевірити статус", "ru": "🔄 Проверить статус", "en": "🔄 Check status"},
     "btn_cancel": {"uk": "✖️ Скасувати рахунок", "ru": "✖️ Отменить счёт", "en": "✖️ Cancel invoice"},
+    "btn_send_sms": {"uk": "📱 Надіслати SMS", "ru": "📱 Отправить SMS", "en": "📱 Send by SMS"},
+    "btn_send_email": {"uk": "✉️ Надіслати на e-mail", "ru": "✉️ Отправить на e-mail", "en": "✉️ Send by e-mail"},
+    "ask_buyer_phone": {
+        "uk": "Введіть номер телефону покупця, наприклад 067 123 45 67 або +380671234567. /cancel — скасувати.",
+        "ru": "Введите номер телефона покупателя, например 067 123 45 67 или +380671234567. /cancel — отменить.",
+        "en": "Type the buyer's phone number, for example 067 123 45 67 or +380671234567. /cancel to stop.",
+    },
+    "ask_buyer_email": {
+        "uk": "Введіть e-mail покупця, наприклад name@example.com. /cancel — скасувати.",
+        "ru": "Введите e-mail покупателя, например name@example.com. /cancel — отменить.",
+        "en": "Type the buyer's e-mail address, for example name@example.com. /cancel to stop.",
+    },
+    "buyer_phone_invalid": {
+        "uk": "Це не схоже на номер телефону. Введіть його цифрами, наприклад 067 123 45 67 або +380671234567, або /cancel.",
+        "ru": "Это не похоже на номер телефона. Введите его цифрами, например 067 123 45 67 или +380671234567, или /cancel.",
+        "en": "That doesn't look like a phone number. Type it in digits, for example 067 123 45 67 or +380671234567, or /cancel.",
+    },
+    "buyer_email_invalid": {
+        "uk": "Це не схоже на адресу e-mail. Введіть її повністю, наприклад name@example.com, або /cancel.",
+        "ru": "Это не похоже на адрес e-mail. Введите его полностью, например name@example.com, или /cancel.",
+        "en": "That doesn't look like an e-mail address. Type all of it, for example name@example.com, or /cancel.",
+    },
+    "link_sending": {"uk": "Надсилаю посилання на {to}…", "ru": "Отправляю ссылку на {to}…", "en": "Sending the link to {to}…"},
+    "link_sent": {
+        "uk": "📨 Посилання на оплату {amount} надіслано на {to}",
+        "ru": "📨 Ссылка на оплату {amount} отправлена на {to}",
+        "en": "📨 The link to pay {amount} was sent to {to}",
+    },
+    "link_not_sent": {
+        "uk": "⚠️ Не вдалося надіслати посилання на {to}: {reason}",
+        "ru": "⚠️ Не удалось отправить ссылку на {to}: {reason}",
+        "en": "⚠️ Could not send the link to {to}: {reason}",
+    },
+    "link_reason_refused": {
+        "uk": "поштовий сервер або SMS-шлюз відмовився прийняти цю адресу ({detail}). Перевірте її і спробуйте ще раз.",
+        "ru": "почтовый сервер или SMS-шлюз отказался принять этот адрес ({detail}). Проверьте его и попробуйте ещё раз.",
+        "en": "the mail server or SMS gateway refused this recipient ({detail}). Check it and try again.",
+    },
+    "link_reason_unavailable": {
+        "uk": "сервіс розсилки зараз недоступний. Спробуйте пізніше або покажіть покупцю QR-код.",
+        "ru": "сервис рассылки сейчас недоступен. Попробуйте позже или покажите покупателю QR-код.",
+        "en": "the sending service is unavailable right now. Try again later, or show the buyer the QR code.",
+    },
+    "link_reason_closed": {
+        "uk": "рахунок уже {status}.", "ru": "счёт уже {status}.", "en": "the invoice is already {status}.",
+    },
+    "mail_subject": {
+        "uk": "{seller} просить оплатити {amount}", "ru": "{seller} просит оплатить {amount}", "en": "{seller} asks you to pay {amount}",
+    },
+    "mail_body": {
+        "uk": "{seller} просить вас оплатити {amount}{description}.\nОплатити карткою: {link}\nПосилання дійсне до {expires}.",
+        "ru": "{seller} просит вас оплатить {amount}{description}.\nОплатить картой: {link}\nСсылка действительна до {expires}.",
+        "en": "{seller} asks you to pay {amount}{description}.\nPay by card: {link}\nThe link is valid until {expires}.",
+    },
+    "mail_scan": {"uk": "Або відскануйте QR-код:", "ru": "Или отсканируйте QR-код:", "en": "Or scan the QR code:"},
+    "sms_body": {
+        "uk": "Oplata {amount}: {link}", "ru": "Oplata {amount}: {link}", "en": "Pay {amount}: {link}",
+    },
+    "a_seller": {"uk": "Продавець", "ru": "Продавец", "en": "A seller"},
     "paid": {"uk": "✅ Оплачено {amount}{description}", "ru": "✅ Оплачено {amount}{description}", "en": "✅ Paid {amount}{description}"},
     "paid_late": {
         "uk": "✅ Оплачено {amount}{description}\nОплата надійшла пізніше, ніж рахунок було закрито — гроші зараховано.",

@@ -18,7 +18,9 @@ def pay_link(base_url: str, code: str) -> str:
 
 def invoice_buttons(invoice: Invoice, lang: str) -> tuple[tuple[Button, ...], ...]:
     return ((Button(t(lang, "btn_check"), data=f"chk:{invoice.code}"),
-             Button(t(lang, "btn_cancel"), data=f"cnl:{invoice.code}")),)
+             Button(t(lang, "btn_cancel"), data=f"cnl:{invoice.code}")),
+            (Button(t(lang, "btn_send_sms"), data=f"sms:{invoice.code}"),
+             Button(t(lang, "btn_send_email"), data=f"eml:{invoice.code}")))
 
 
 def _described(invoice: Invoice) -> str:
