@@ -215,3 +215,49 @@ def test_the_send_buttons_speak_the_sellers_language(lang: str, button: str, sms
                              channel="telegram", chat_id="1")
     texts = [b.text for row in invoice_buttons(invoice, lang) for b in row]
     assert button in texts and sms in texts
+
+
+def _viber_invoice(stack: Stack) -> tuple[Any, str]:
+    from tests.e2e.test_viber_conversation import ViberSeller, pay_link
+    seller = ViberSeller(stack)
+    seller.register()
+    link = pay_link(seller.create_invoice("12,50", "Кава"))
+    code = link.rsplit("/", 1)[1]
+    stack.viber.wait_for(seller.user_id, lambda m: any(  # type: ignore[attr-defined]
+        b["ActionBody"] == f"eml:{code}" for b in (m.get("keyboard") or {}).get("Buttons", [])))
+    return seller, link
+
+
+def test_viber_seller_emails_the_link_after_a_wrong_address(
+        stack_factory: Any, smtp_server: tuple[Mailbox, str]) -> None:
+    box, url = smtp_server
+    stack = stack_factory(smtp_url=url)
+    seller, link = _viber_invoice(stack)
+    code = link.rsplit("/", 1)[1]
+
+    seller.taps(f"eml:{code}")
+    seller.next("e-mail покупця")
+    seller.says("not-an-address")
+    seller.next("не схоже на адресу e-mail")
+    seller.says("buyer@example.com")
+    seller.next("надіслано на buyer@example.com")
+
+    _wait(lambda: box.mails)
+    assert link in box.mails[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert _history(code)[0]["ok"] is True
+
+
+def test_viber_seller_texts_the_link_by_turbosms(stack_factory: Any, turbosms: TurboSms) -> None:
+    stack = stack_factory(sms_backend="turbosms", turbosms_api_base=turbosms.base_url,
+                          turbosms_token=turbosms.token)
+    seller, link = _viber_invoice(stack)
+    code = link.rsplit("/", 1)[1]
+
+    seller.taps(f"sms:{code}")
+    seller.next("номер телефону покупця")
+    seller.says("12345")
+    seller.next("не схоже на номер телефону")
+    seller.says("0671234567")
+    seller.next("надіслано на +380 67 123 45 67")
+    assert [s.phone for s in turbosms.sent] == ["380671234567"]
+    assert link in turbosms.sent[0].text
