@@ -261,3 +261,24 @@ def test_viber_seller_texts_the_link_by_turbosms(stack_factory: Any, turbosms: T
     seller.next("надіслано на +380 67 123 45 67")
     assert [s.phone for s in turbosms.sent] == ["380671234567"]
     assert link in turbosms.sent[0].text
+
+
+def test_in_development_the_outbox_page_shows_what_was_sent_newest_first(stack: Stack) -> None:
+    import httpx
+    seller, invoice_message, link = _invoice(stack)  # SMS_BACKEND=log, no SMTP_URL
+    code = link.rsplit("/", 1)[1]
+    seller.taps(invoice_message, f"sms:{code}")
+    seller.next("номер телефону покупця")
+    seller.says("067 123 45 67")
+    seller.next("надіслано на +380 67 123 45 67")
+    seller.taps(invoice_message, f"eml:{code}")
+    seller.next("e-mail покупця")
+    seller.says("buyer@example.com")
+    seller.next("надіслано на buyer@example.com")
+
+    page = httpx.get(f"{stack.base_url}/sandbox/outbox", timeout=10, follow_redirects=True)
+    assert page.status_code == 200
+    email_at, sms_at = page.text.index("E-mail → buyer@example.com"), page.text.index(
+        "SMS → +380671234567")
+    assert email_at < sms_at  # newest first
+    assert page.text.count(link) >= 2
