@@ -131,6 +131,23 @@ EVENT_TYPES: dict[str, type[Event]] = {
 
 
 @dataclass(frozen=True, slots=True)
+class BuyerDetailsGiven(Event):
+    """The buyer filled in the pay page (kept in the history; the paid message shows it)."""
+
+    email: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptSent(Event):
+    """The buyer's (non-fiscal) receipt e-mail went out, or why not."""
+
+    to: str
+    ok: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class LinkSent(Event):
     """Not a transition: the pay link went (or did not go) to the buyer by SMS or e-mail. It is
     kept in the invoice's history with its outcome; `key` is the seller's tap, sent once."""

@@ -319,6 +319,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "Платёж обрабатывается. Продавец получит сообщение, как только он будет подтверждён.",
         "en": "The payment is being processed. The seller will be told as soon as it is confirmed.",
     },
+    "pay_email_label": {
+        "uk": "E-mail для квитанції (необов'язково)", "ru": "E-mail для квитанции (необязательно)", "en": "E-mail for the receipt (optional)",
+    },
+    "pay_email_invalid": {
+        "uk": "Це не схоже на адресу e-mail. Виправте її або залиште поле порожнім.",
+        "ru": "Это не похоже на адрес e-mail. Исправьте его или оставьте поле пустым.",
+        "en": "That doesn't look like an e-mail address. Correct it or leave the field empty.",
+    },
+    "paid_buyer": {"uk": "\nПокупець: {details}", "ru": "\nПокупатель: {details}", "en": "\nBuyer: {details}"},
     "pay_closed": {"uk": "Цей рахунок {status}.", "ru": "Этот счёт {status}.", "en": "This invoice is {status}."},
 }
 

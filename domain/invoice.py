@@ -77,6 +77,8 @@ class Invoice:
     #: the merchant account paid into (its keys sign the link, polls and callbacks); None: the
     #: platform's account
     account_id: int | None = None
+    buyer_email: str | None = None  #: given on the pay page, for the receipt
+    buyer_language: str | None = None  #: the pay page's language: the receipt's
     version: int = 0
     events: list[events.Event] = field(default_factory=list)
 
@@ -103,6 +105,17 @@ class Invoice:
         self.pay_url = pay_url
         self.status = InvoiceStatus.PENDING
         self.events.append(events.InvoiceLinkIssued(self.id))
+
+    def give_buyer_details(self, email: str | None, language: str) -> bool:
+        """The buyer filled in the pay page. Only an unpaid open invoice takes them; returns
+        whether anything changed (the same details twice change nothing)."""
+        if self.status is not InvoiceStatus.PENDING:
+            return False
+        if (self.buyer_email, self.buyer_language) == (email, language):
+            return False
+        self.buyer_email, self.buyer_language = email, language
+        self.events.append(events.BuyerDetailsGiven(self.id, email or "", language))
+        return True
 
     def watch_until(self, settle_window: timedelta) -> datetime | None:
         """Until when the provider is polled about this invoice; None: not any more.

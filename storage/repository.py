@@ -281,7 +281,8 @@ def _columns(invoice: Invoice) -> dict[str, Any]:
         settling=invoice.settling, extra_payment_ids=",".join(invoice.extra_payment_ids),
         channel=invoice.channel, chat_id=invoice.chat_id,
         created_at=invoice.created_at, expires_at=invoice.expires_at,
-        account_id=invoice.account_id,
+        account_id=invoice.account_id, buyer_email=invoice.buyer_email,
+        buyer_language=invoice.buyer_language,
     )
 
 
@@ -302,7 +303,8 @@ def _invoice(row: InvoiceRow) -> Invoice:
         extra_payment_ids=tuple(x for x in (row.extra_payment_ids or "").split(",") if x),
         channel=row.channel, chat_id=row.chat_id, message_id=row.message_id,
         created_at=utc(row.created_at), expires_at=utc(row.expires_at),  # type: ignore[arg-type]
-        account_id=row.account_id, version=row.version,
+        account_id=row.account_id, version=row.version, buyer_email=row.buyer_email,
+        buyer_language=row.buyer_language,
     )
 
 

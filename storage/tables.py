@@ -87,6 +87,9 @@ class InvoiceRow(SQLModel, table=True):
     version: int = Field(default=0)
     #: the merchant account the invoice is paid into; None: the platform's (LIQPAY_* settings)
     account_id: int | None = Field(default=None, foreign_key="merchant_accounts.id")
+    #: what the buyer gave on the pay page: an address for the receipt, and their language
+    buyer_email: str | None = Field(default=None, max_length=254)
+    buyer_language: str | None = Field(default=None, max_length=8)
 
 
 class MerchantAccountRow(SQLModel, table=True):

@@ -49,8 +49,9 @@ def render_event(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
                 lang, "paid_mismatch", expected=format_money(expected, lang),
                 received=format_money(received, lang), description=_described(invoice)), **base)
         key = "paid_late" if payload.get("late") else "paid"
+        buyer = t(lang, "paid_buyer", details=invoice.buyer_email) if invoice.buyer_email else ""
         return OutboundMessage(text=t(lang, key, amount=format_money(received, lang),
-                                      description=_described(invoice)), **base)
+                                      description=_described(invoice)) + buyer, **base)
     if event.name == "ExtraPaymentReceived":
         received = Money.parse_provider(payload["amount"], payload["currency"])
         return OutboundMessage(text=t(lang, "paid_twice", amount=format_money(received, lang),
