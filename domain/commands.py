@@ -130,6 +130,14 @@ class ManageWebhook(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class SendReceipt(Command):
+    """A paid invoice whose buyer gave an e-mail: send them a (non-fiscal) receipt, once."""
+
+    actor: ClassVar[str] = "send_receipt"
+    invoice_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class SendLink(Command):
     """The seller asked to send an invoice's pay link to the buyer by SMS or e-mail."""
 

@@ -52,6 +52,7 @@ class InvoicePaid(Event):
     mismatch: bool = False
     expected_amount: str | None = None
     expected_currency: str | None = None
+    card_mask: str | None = None  #: as the provider shows the card, e.g. 424242*42, if it did
     notifies_seller = True
 
 

@@ -328,6 +328,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "That doesn't look like an e-mail address. Correct it or leave the field empty.",
     },
     "paid_buyer": {"uk": "\nПокупець: {details}", "ru": "\nПокупатель: {details}", "en": "\nBuyer: {details}"},
+    "receipt_subject": {"uk": "Квитанція про оплату — {seller}", "ru": "Квитанция об оплате — {seller}", "en": "Payment receipt — {seller}"},
+    "receipt_paid": {"uk": "Ви оплатили {amount} — отримувач {seller}.", "ru": "Вы оплатили {amount} — получатель {seller}.", "en": "You paid {amount} to {seller}."},
+    "receipt_when": {"uk": "Дата і час: {when}", "ru": "Дата и время: {when}", "en": "Date and time: {when}"},
+    "receipt_for": {"uk": "За: {description}", "ru": "За: {description}", "en": "For: {description}"},
+    "receipt_transaction": {"uk": "Номер транзакції: {id}", "ru": "Номер транзакции: {id}", "en": "Transaction id: {id}"},
+    "receipt_card": {"uk": "Картка: {mask}", "ru": "Карта: {mask}", "en": "Card: {mask}"},
+    "receipt_link": {"uk": "Рахунок: {link}", "ru": "Счёт: {link}", "en": "Invoice: {link}"},
+    "receipt_not_fiscal": {
+        "uk": "Це не фіскальний чек: він лише підтверджує оплату.",
+        "ru": "Это не фискальный чек: он лишь подтверждает оплату.",
+        "en": "This is not a fiscal receipt: it only confirms the payment.",
+    },
     "pay_closed": {"uk": "Цей рахунок {status}.", "ru": "Этот счёт {status}.", "en": "This invoice is {status}."},
 }
 

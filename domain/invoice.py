@@ -191,6 +191,7 @@ class Invoice:
             self.id, str(received.amount), received.currency, late, fact.raw_status,
             fact.provider_payment_id, mismatch=self.amount_mismatch,
             expected_amount=str(self.amount.amount), expected_currency=self.amount.currency,
+            card_mask=_card_mask(fact),
         ))
         return True
 
@@ -263,3 +264,9 @@ class Invoice:
     def note_unchanged(self) -> None:
         """Record that a check the seller asked for found nothing new (so they get an answer)."""
         self.events.append(events.StatusUnchanged(self.id, self.provider_status or self.status))
+
+
+def _card_mask(fact: ProviderStatus) -> str | None:
+    """The paying card as the provider masked it (LiqPay: `sender_card_mask2`), if it said."""
+    mask = fact.raw.get("sender_card_mask2") or fact.raw.get("card_mask")
+    return str(mask)[:32] if mask else None

@@ -10,6 +10,7 @@ import html
 import json
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import phonenumbers
@@ -75,25 +76,37 @@ def send_link(cmd: commands.SendLink, d: Deps) -> None:
 
 
 def _send(cmd: commands.SendLink, invoice: Invoice, seller: Seller, d: Deps) -> str:
-    """Send, trying a gateway that is down a few times; returns why it was not sent, or ""."""
+    """Send; returns why it was not sent, in the seller's words, or ""."""
     lang = seller.language
+
+    def send() -> None:
+        if cmd.via == "sms":
+            d.sms.send(cmd.to, sms_text(invoice, lang, d.settings.public_base_url),
+                       sequence_id=_sequence_id(cmd.idempotency_key))
+        else:
+            d.mailer.send(link_email(cmd.to, invoice, seller, d.settings.public_base_url))
+    refused, detail = try_sending(send, f"Link of {invoice.code} by {cmd.via}")
+    if refused:
+        return t(lang, "link_reason_refused", detail=detail)
+    return t(lang, "link_reason_unavailable") if detail else ""
+
+
+def try_sending(send: Callable[[], None], what: str) -> tuple[bool, str]:
+    """Send, trying a gateway that is down a few times. Returns (refused, detail): (False, "")
+    when it went, (True, why) when refused for good, (False, why) when it stayed down."""
     for attempt in range(TRIES):
         try:
-            if cmd.via == "sms":
-                d.sms.send(cmd.to, sms_text(invoice, lang, d.settings.public_base_url),
-                           sequence_id=_sequence_id(cmd.idempotency_key))
-            else:
-                d.mailer.send(link_email(cmd.to, invoice, seller, d.settings.public_base_url))
-            return ""
+            send()
+            return False, ""
         except DeliveryRefused as exc:
-            log.warning("Link of %s to %s refused: %s.", invoice.code, cmd.via, exc)
-            return t(lang, "link_reason_refused", detail=str(exc))
+            log.warning("%s refused: %s.", what, exc)
+            return True, str(exc)
         except DeliveryUnavailable as exc:
-            log.warning("Link of %s by %s not sent (try %d of %d): %s.", invoice.code, cmd.via,
-                        attempt + 1, TRIES, exc)
-            if attempt < TRIES - 1:
-                time.sleep(RETRY_WAIT * 2 ** attempt)
-    return t(lang, "link_reason_unavailable")
+            log.warning("%s not sent (try %d of %d): %s.", what, attempt + 1, TRIES, exc)
+            if attempt == TRIES - 1:
+                return False, str(exc) or "unavailable"
+            time.sleep(RETRY_WAIT * 2 ** attempt)
+    raise AssertionError("unreachable")
 
 
 def _sequence_id(key: str) -> str:

@@ -105,9 +105,9 @@ class SellerChat:
         return results[0].text
 
 
-def to_checkout(pay_link: str, email: str = "") -> str:
+def to_checkout(pay_link: str, email: str = "", lang: str = "uk") -> str:
     """A buyer opens the pay page, fills in the form and is sent on: the checkout URL."""
-    with httpx.Client(timeout=15) as client:
+    with httpx.Client(timeout=15, headers={"Accept-Language": lang}) as client:
         page = client.get(pay_link)
         assert page.status_code == 200, page.text
         form = re.search(r'<form method="post" action="([^"]+)"', page.text)
@@ -118,10 +118,10 @@ def to_checkout(pay_link: str, email: str = "") -> str:
 
 
 def buyer_pays(pay_link: str, card: str = "4242424242424242",
-               email: str = "") -> httpx.Response:
+               email: str = "", lang: str = "uk") -> httpx.Response:
     """A buyer opens the pay page, goes on to the provider's checkout and submits a card."""
     with httpx.Client(follow_redirects=True, timeout=15) as client:
-        checkout = client.get(to_checkout(pay_link, email))
+        checkout = client.get(to_checkout(pay_link, email, lang))
         assert checkout.status_code == 200, checkout.text
         action = re.search(r'<form method="post" action="([^"]+)"', checkout.text)
         assert action, checkout.text
