@@ -48,6 +48,12 @@ POLL_MS = 50
 WAKE_TOKENS = 64  #: a queue's wake-up list is kept this short when no consumer is waiting
 SOCKET_TIMEOUT_S = 5  #: a Redis that answers nothing for this long is treated as gone
 FULL_WAIT_S = 0.005  #: a consumer with all its prefetch slots taken looks again this often
+HEARTBEAT_TIMEOUT = 15_000  #: milliseconds; a worker silent this long is presumed dead
+#: Redis commands out of a million that also run Dramatiq's maintenance, which gives a dead
+#: worker's unacknowledged messages back to the queue. Dramatiq's 1,000 left a SIGKILLed worker's
+#: commands (a seller's invoice among them) waiting a minute or more on an idle queue; at 20,000
+#: an idle consumer (20 fetches a second) does it every few seconds, for one cheap script call.
+MAINTENANCE_CHANCE = 20_000
 
 
 class PollingRedisBroker(RedisBroker):
@@ -153,7 +159,9 @@ def make_broker(redis_url: str) -> PollingRedisBroker:
     ]
     client = redis.Redis.from_url(redis_url, socket_timeout=SOCKET_TIMEOUT_S,
                                   socket_connect_timeout=SOCKET_TIMEOUT_S)
-    broker = PollingRedisBroker(client=client, middleware=middleware, heartbeat_timeout=15_000)
+    broker = PollingRedisBroker(client=client, middleware=middleware,
+                                heartbeat_timeout=HEARTBEAT_TIMEOUT,
+                                maintenance_chance=MAINTENANCE_CHANCE)
     for queue in QUEUES:
         broker.declare_queue(queue)
     return broker

@@ -92,3 +92,19 @@ def test_worker_killed_while_creating_then_while_applying_payments(rig: Rig) -> 
     print(f"in-doubt invoices (claimed, maybe sent, at the kill): {len(doubt)}")
     for events in (rig.events(i.id) for i in invoices):
         assert all(e.notified_at is not None for e in events if e.notify)
+
+
+def test_a_killed_workers_commands_are_taken_up_soon_after_its_heartbeat_stops(rig: Rig) -> None:
+    """Commands a SIGKILLed worker had fetched are not in the database yet, so only the queue can
+    give them back: it does once the worker's heartbeat is 15 s old, not a random minute later."""
+    rig.send_delay = 1.0  # the worker holds its fetched commands while the first QR goes out
+    rig.publish_creates(8)
+    worker = rig.start_worker(threads=2)
+    wait_until(lambda: rig.send_ports, 30, "the first QR send")
+    rig.kill(worker)
+    killed_at = time.monotonic()
+    assert len(rig.invoices()) < 8
+    rig.send_delay = 0.0
+    rig.start_worker(threads=2)
+    wait_until(lambda: len(rig.invoices()) == 8, 60, "every invoice")
+    assert time.monotonic() - killed_at < 30, "a dead worker's commands waited too long"
