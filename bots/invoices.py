@@ -11,6 +11,7 @@ from domain.errors import AmountError
 from domain.i18n import format_money, t
 from domain.invoice import Invoice
 from domain.money import Money
+from storage.repository import Seller
 from storage.uow import UnitOfWork
 
 DESCRIPTION_LIMIT = 200  #: characters; LiqPay shows it on the checkout page
@@ -73,3 +74,14 @@ def send_link(channel: str, chat_id: str, key: str, seller_id: int, code: str, v
               to: str) -> SendLink:
     return SendLink(idempotency_key=f"{channel}:{chat_id}:{key}", code=code, seller_id=seller_id,
                     via=via, to=to)
+
+
+#: *Settings → Buyer details*: the buttons that switch a field, as `bf:<field>`
+BUYER_FIELD_PREFIX = "bf:"
+
+
+def buyer_fields_text(seller: Seller, lang: str) -> str:
+    def word(on: bool) -> str:
+        return t(lang, "yes" if on else "no")
+    return t(lang, "buyer_fields", name=word(seller.ask_buyer_name),
+             phone=word(seller.ask_buyer_phone))

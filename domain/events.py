@@ -137,6 +137,8 @@ class BuyerDetailsGiven(Event):
 
     email: str
     language: str
+    buyer_name: str = ""  #: not `name`: that is the event's own
+    phone: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,6 +79,10 @@ class Invoice:
     account_id: int | None = None
     buyer_email: str | None = None  #: given on the pay page, for the receipt
     buyer_language: str | None = None  #: the pay page's language: the receipt's
+    buyer_name: str | None = None
+    buyer_phone: str | None = None  #: E.164
+    ask_name: bool = False  #: the pay page asks for the buyer's name (the seller's choice)
+    ask_phone: bool = False
     version: int = 0
     events: list[events.Event] = field(default_factory=list)
 
@@ -106,16 +110,24 @@ class Invoice:
         self.status = InvoiceStatus.PENDING
         self.events.append(events.InvoiceLinkIssued(self.id))
 
-    def give_buyer_details(self, email: str | None, language: str) -> bool:
+    def give_buyer_details(self, email: str | None, language: str, name: str | None = None,
+                           phone: str | None = None) -> bool:
         """The buyer filled in the pay page. Only an unpaid open invoice takes them; returns
         whether anything changed (the same details twice change nothing)."""
         if self.status is not InvoiceStatus.PENDING:
             return False
-        if (self.buyer_email, self.buyer_language) == (email, language):
+        given = (email, language, name, phone)
+        if (self.buyer_email, self.buyer_language, self.buyer_name, self.buyer_phone) == given:
             return False
-        self.buyer_email, self.buyer_language = email, language
-        self.events.append(events.BuyerDetailsGiven(self.id, email or "", language))
+        self.buyer_email, self.buyer_language, self.buyer_name, self.buyer_phone = given
+        self.events.append(events.BuyerDetailsGiven(self.id, email or "", language, name or "",
+                                                    phone or ""))
         return True
+
+    @property
+    def buyer_details(self) -> str:
+        """What the buyer entered, as the seller reads it: name, phone, e-mail."""
+        return ", ".join(x for x in (self.buyer_name, self.buyer_phone, self.buyer_email) if x)
 
     def watch_until(self, settle_window: timedelta) -> datetime | None:
         """Until when the provider is polled about this invoice; None: not any more.

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bots.telegram.webhook import read_capped, too_large
 from domain.i18n import format_money, normalize_language, status_word, t
-from bots.phone import read_buyer_email
+from bots.phone import read_buyer_email, read_buyer_phone
 from domain.invoice import Invoice, InvoiceStatus
 from domain.ports import CallbackVerifier
 from storage.queue import CommandBus
@@ -89,8 +89,8 @@ def create_app(deps: WebDeps) -> FastAPI:
         return await run_in_threadpool(_take_details, code, form, lang)
 
     def _take_details(code: str, form: dict[str, str], lang: str) -> Response:
-        typed = form.get("email", "").strip()[:254]
-        email = read_buyer_email(typed) if typed else None
+        typed = {k: form.get(k, "").strip()[:254] for k in ("email", "name", "phone")}
+        email = read_buyer_email(typed["email"]) if typed["email"] else None
         with deps.uow() as uow:
             invoice = uow.invoices.by_code(code, for_update=True)
             seller = uow.sellers.get(invoice.seller_id) if invoice else None
@@ -98,10 +98,20 @@ def create_app(deps: WebDeps) -> FastAPI:
                 return HTMLResponse(t(lang, "invoice_not_found"), status_code=404)
             if invoice.status is not InvoiceStatus.PENDING or not invoice.pay_url:
                 return _pay_page(invoice, seller, lang, returning=False)
-            if typed and email is None:
+            name = " ".join(typed["name"].split()) if invoice.ask_name else ""
+            phone = (read_buyer_phone(typed["phone"], seller.country) if invoice.ask_phone
+                     else None)
+            errors = {}
+            if typed["email"] and email is None:
+                errors["email"] = t(lang, "pay_email_invalid")
+            if invoice.ask_name and not 0 < len(name) <= 100:
+                errors["name"] = t(lang, "pay_name_missing")
+            if invoice.ask_phone and phone is None:
+                errors["phone"] = t(lang, "pay_phone_invalid")
+            if errors:
                 return _pay_page(invoice, seller, lang, returning=False, status_code=422,
-                                 error=t(lang, "pay_email_invalid"), email=typed)
-            if invoice.give_buyer_details(email, lang):
+                                 errors=errors, typed=typed)
+            if invoice.give_buyer_details(email, lang, name or None, phone):
                 uow.invoices.save(invoice)
                 uow.commit()
             pay_url = invoice.pay_url
@@ -149,17 +159,35 @@ def _buyer_language(request: Request) -> str:
     return normalize_language(request.headers.get("accept-language", "uk")[:5])
 
 
+def _field(label: str, name: str, kind: str, value: str, error: str, required: bool) -> str:
+    problem = f'<p class="error">{html.escape(error)}</p>' if error else ""
+    return (f'<label>{html.escape(label)}<input type="{kind}" name="{name}" autocomplete="'
+            f'{ {"email": "email", "name": "name", "phone": "tel"}[name]}" maxlength="254"'
+            f'{" required" if required else ""} value="{html.escape(value)}"></label>{problem}')
+
+
 def _pay_page(invoice: Invoice, seller: Seller, lang: str, returning: bool, *,
-              status_code: int = 200, error: str = "", email: str = "") -> HTMLResponse:
+              status_code: int = 200, errors: dict[str, str] | None = None,
+              typed: dict[str, str] | None = None) -> HTMLResponse:
     """An open invoice shows the details form; a closed one, its state instead."""
+    errors, typed = errors or {}, typed or {}
     if invoice.status is InvoiceStatus.PENDING and returning:
         action = f'<p class="closed">{t(lang, "pay_processing")}</p>'
     elif invoice.status is InvoiceStatus.PENDING and invoice.pay_url:
-        problem = f'<p class="error">{html.escape(error)}</p>' if error else ""
+        fields = []
+        if invoice.ask_name:
+            fields.append(_field(t(lang, "pay_name_label"), "name", "text",
+                                 typed.get("name", invoice.buyer_name or ""),
+                                 errors.get("name", ""), True))
+        if invoice.ask_phone:
+            fields.append(_field(t(lang, "pay_phone_label"), "phone", "tel",
+                                 typed.get("phone", invoice.buyer_phone or ""),
+                                 errors.get("phone", ""), True))
+        fields.append(_field(t(lang, "pay_email_label"), "email", "email",
+                             typed.get("email", invoice.buyer_email or ""),
+                             errors.get("email", ""), False))
         action = (f'<form method="post" action="/p/{html.escape(invoice.code)}">'
-                  f'<label>{html.escape(t(lang, "pay_email_label"))}'
-                  f'<input type="email" name="email" autocomplete="email" maxlength="254" '
-                  f'value="{html.escape(email or invoice.buyer_email or "")}"></label>{problem}'
+                  + "".join(fields) +
                   f'<button class="pay" type="submit">{t(lang, "pay_button")}</button></form>')
     else:
         action = f'<p class="closed">{t(lang, "pay_closed", status=status_word(invoice.status, lang))}</p>'

@@ -49,7 +49,8 @@ def render_event(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
                 lang, "paid_mismatch", expected=format_money(expected, lang),
                 received=format_money(received, lang), description=_described(invoice)), **base)
         key = "paid_late" if payload.get("late") else "paid"
-        buyer = t(lang, "paid_buyer", details=invoice.buyer_email) if invoice.buyer_email else ""
+        details = invoice.buyer_details
+        buyer = t(lang, "paid_buyer", details=details) if details else ""
         return OutboundMessage(text=t(lang, key, amount=format_money(received, lang),
                                       description=_described(invoice)) + buyer, **base)
     if event.name == "ExtraPaymentReceived":

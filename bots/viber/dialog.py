@@ -166,6 +166,8 @@ class Dialog:
         text = (message.text or "").strip()
         if text == "/webhook" or text.startswith(("/webhook ", webhooks.PREFIX)):
             return self._webhook(user_id, seller, lang, text)
+        if text == "/buyer" or text.startswith(invoices.BUYER_FIELD_PREFIX):
+            return [self._buyer_fields(user_id, seller, lang, text)]
         if text == "/cancel":
             self.state.clear(user_id)
             return [Reply(t(lang, "dialog_cancelled"), keyboards.main_menu(lang))]
@@ -272,6 +274,15 @@ class Dialog:
             return [Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))]
         return self._then_publish(user_id, Reply(t(lang, "cancelling"), keyboards.main_menu(lang)),
                                   CancelInvoice(code=code, seller_id=seller.id))
+
+    def _buyer_fields(self, user_id: str, seller: Seller | None, lang: str, text: str) -> Reply:
+        """*Settings → Buyer details*: show the choice, or switch one field (`bf:<field>`)."""
+        if seller is None or not seller.currency:
+            return Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))
+        if text.startswith(invoices.BUYER_FIELD_PREFIX):
+            seller = self.deps.sellers.toggle_buyer_field(
+                user_id, text[len(invoices.BUYER_FIELD_PREFIX):]) or seller
+        return Reply(invoices.buyer_fields_text(seller, lang), keyboards.buyer_fields(lang))
 
     def _ask_recipient(self, user_id: str, seller: Seller | None, lang: str,
                        data: str) -> Reply:

@@ -65,3 +65,48 @@ def test_the_paid_message_shows_the_buyers_email_and_the_page_shows_paid(
     assert "Цей рахунок оплачено." in page and "<form" not in page
     # a late post of the form does not reopen anything
     assert _form(link, "other@example.com", "uk").status_code == 200
+
+
+def test_the_pay_page_asks_for_the_name_and_phone_the_seller_chose(seller: SellerChat) -> None:
+    seller.register()
+    before = seller.pay_link(seller.create_invoice("3"))
+    seller.says("/buyer")
+    shown = seller.next("Дані покупця")
+    assert "ім'я — ні" in shown["text"] and "телефон — ні" in shown["text"]
+    seller.taps(shown, "bf:name")
+    seller.next("ім'я — так")
+    seller.taps(shown, "bf:phone")
+    seller.next("телефон — так")
+    link = seller.pay_link(seller.create_invoice("12,50", "Кава"))
+
+    assert 'name="name"' not in httpx.get(before, timeout=10).text  # made before the choice
+    page = httpx.get(link, timeout=10).text
+    assert 'name="name"' in page and 'name="phone"' in page and 'name="email"' in page
+
+    wrong = httpx.post(link, data={"name": " ", "phone": "12", "email": ""},
+                       headers={"Accept-Language": "en"}, timeout=10)
+    assert wrong.status_code == 422
+    assert "Please give your name" in wrong.text and "look like a phone number" in wrong.text
+
+    with httpx.Client(timeout=15, follow_redirects=True) as client:
+        sent = client.post(link, data={"name": "Оля  Петренко", "phone": "067 123 45 67",
+                                       "email": "olia@example.com"}, follow_redirects=False)
+        assert sent.status_code == 303
+    with runtime.deps().uow() as uow:
+        invoice = uow.invoices.by_code(link.rsplit("/", 1)[1])
+        assert invoice is not None
+        assert (invoice.buyer_name, invoice.buyer_phone) == ("Оля Петренко", "+380671234567")
+    buyer_pays(link, email="olia@example.com",
+               details={"name": "Оля Петренко", "phone": "+380671234567"})
+    paid = seller.next("Оплачено")
+    assert "Покупець: Оля Петренко, +380671234567, olia@example.com" in paid["text"]
+
+
+def test_viber_seller_chooses_the_buyer_details(stack: Stack) -> None:
+    from tests.e2e.test_viber_conversation import ViberSeller
+    seller = ViberSeller(stack)
+    seller.register()
+    seller.says("/buyer")
+    seller.next("Дані покупця")
+    seller.taps("bf:phone")
+    assert "телефон — так" in seller.next("Дані покупця")["text"]
