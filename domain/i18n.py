@@ -170,9 +170,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "creating": {"uk": "Створюю рахунок на {amount}…", "ru": "Создаю счёт на {amount}…", "en": "Creating an invoice for {amount}…"},
     "dialog_cancelled": {"uk": "Скасовано.", "ru": "Отменено.", "en": "Cancelled."},
     "invoice_ready": {
-        "uk": "Рахунок на {amount}{description}\nПокажіть QR-код покупцю або надішліть посилання:\n{link}\nДійсний до {expires} (UTC).",
-        "ru": "Счёт на {amount}{description}\nПокажите QR-код покупателю или отправьте ссылку:\n{link}\nДействителен до {expires} (UTC).",
-        "en": "Invoice for {amount}{description}\nShow the buyer the QR code or send the link:\n{link}\nValid until {expires} (UTC).",
+        "uk": "Рахунок на {amount}{description}\nПокажіть QR-код покупцю або надішліть посилання:\n{link}\nДійсний до {expires}.",
+        "ru": "Счёт на {amount}{description}\nПокажите QR-код покупателю или отправьте ссылку:\n{link}\nДействителен до {expires}.",
+        "en": "Invoice for {amount}{description}\nShow the buyer the QR code or send the link:\n{link}\nValid until {expires}.",
     },
     "btn_check": {"uk": "🔄 Перевірити статус", "ru": "🔄 Проверить статус", "en": "🔄 Check status"},
     "btn_cancel": {"uk": "✖️ Скасувати рахунок", "ru": "✖️ Отменить счёт", "en": "✖️ Cancel invoice"},

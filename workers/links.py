@@ -24,7 +24,7 @@ from domain.ports import Email
 from storage.repository import Seller
 from workers.handlers import tell
 from workers.qr import qr_png
-from workers.render import pay_link
+from workers.render import local_time, pay_link
 from workers.runtime import Deps
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ def link_email(to: str, invoice: Invoice, seller: Seller, base_url: str) -> Emai
     who = seller.name or t(lang, "a_seller")
     amount = format_money(invoice.amount, lang)
     described = f" — {invoice.description}" if invoice.description else ""
-    expires = invoice.expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    expires = local_time(invoice.expires_at, seller.country)
     text = t(lang, "mail_body", seller=who, amount=amount, description=described, link=link,
              expires=expires)
     lines = "".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines()[:1])

@@ -14,7 +14,7 @@ from domain.money import Money
 from domain.ports import Email
 from storage.repository import Seller
 from workers.links import try_sending
-from workers.render import pay_link
+from workers.render import local_time, pay_link
 from workers.runtime import Deps
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def receipt_email(invoice: Invoice, seller: Seller, paid: dict[str, object],
     lang = invoice.buyer_language or seller.language
     amount = invoice.paid_amount or invoice.amount
     who = seller.name or t(lang, "a_seller")
-    when = (invoice.paid_at or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    when = local_time(invoice.paid_at or datetime.now(UTC), seller.country)
     lines = [t(lang, "receipt_paid", seller=who, amount=format_money(
         Money(amount.amount, amount.currency), lang)), t(lang, "receipt_when", when=when)]
     if invoice.description:

@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.core import get_global
 
 from domain.i18n import format_money, status_word, t
 from domain.invoice import Invoice
@@ -10,6 +14,23 @@ from domain.money import Money
 from storage.repository import Seller
 from storage.tables import InvoiceEventRow
 from workers.qr import qr_png
+
+
+#: the zone of a country with several, where chatpay's sellers are (others show UTC)
+MAIN_ZONES = {"UA": "Europe/Kyiv"}
+
+
+def local_time(moment: datetime, country: str | None) -> str:
+    """A moment as a person in the seller's country reads it: "2026-12-03 13:45 EET". A country
+    with one zone (or a main one in MAIN_ZONES) shows it; unknown or ambiguous ones show UTC."""
+    zones = get_global("territory_zones").get(country or "", []) if country else []
+    name = MAIN_ZONES.get(country or "") or (zones[0] if len(zones) == 1 else None)
+    try:
+        zone = ZoneInfo(name) if name else UTC
+    except ZoneInfoNotFoundError:
+        zone = UTC
+    local = moment.astimezone(zone)
+    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "UTC")
 
 
 def pay_link(base_url: str, code: str) -> str:
@@ -36,7 +57,7 @@ def render_event(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
     if event.name == "InvoiceLinkIssued":
         link = pay_link(base_url, invoice.code)
         text = t(lang, "invoice_ready", amount=amount, description=_described(invoice), link=link,
-                 expires=invoice.expires_at.strftime("%Y-%m-%d %H:%M"))
+                 expires=local_time(invoice.expires_at, seller.country))
         return OutboundMessage(channel=invoice.channel, chat_id=invoice.chat_id, text=text,
                                photo_png=qr_png(link) if invoice.channel == "telegram" else None,
                                photo_url=f"{base_url}/qr/{invoice.code}.png",
