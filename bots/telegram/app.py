@@ -24,13 +24,13 @@ DRAIN_TIMEOUT = 30
 
 COMMANDS = {
     "uk": [("new", "Створити рахунок"), ("invoices", "Неоплачені рахунки"),
-           ("settings", "Платіжний рахунок"), ("language", "Мова"),
+           ("settings", "Платіжний рахунок"), ("buyer", "Дані покупця"), ("language", "Мова"),
            ("cancel", "Скасувати введення"), ("help", "Допомога")],
     "ru": [("new", "Создать счёт"), ("invoices", "Неоплаченные счета"),
-           ("settings", "Платёжный счёт"), ("language", "Язык"),
+           ("settings", "Платёжный счёт"), ("buyer", "Данные покупателя"), ("language", "Язык"),
            ("cancel", "Отменить ввод"), ("help", "Помощь")],
     "en": [("new", "Create invoice"), ("invoices", "Pending invoices"),
-           ("settings", "Payment account"), ("language", "Language"),
+           ("settings", "Payment account"), ("buyer", "Buyer details"), ("language", "Language"),
            ("cancel", "Cancel what you are typing"), ("help", "Help")],
 }
 
