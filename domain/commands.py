@@ -135,6 +135,7 @@ class SendReceipt(Command):
 
     actor: ClassVar[str] = "send_receipt"
     invoice_id: str
+    kind: str = "paid"  #: "paid": the receipt; "refunded": the short refund notice
 
 
 @dataclass(frozen=True, slots=True)

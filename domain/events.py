@@ -148,6 +148,7 @@ class ReceiptSent(Event):
     to: str
     ok: bool
     reason: str = ""
+    kind: str = "paid"  #: or "refunded": the refund notice
 
 
 @dataclass(frozen=True, slots=True)

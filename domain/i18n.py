@@ -355,6 +355,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "receipt_transaction": {"uk": "Номер транзакції: {id}", "ru": "Номер транзакции: {id}", "en": "Transaction id: {id}"},
     "receipt_card": {"uk": "Картка: {mask}", "ru": "Карта: {mask}", "en": "Card: {mask}"},
     "receipt_link": {"uk": "Рахунок: {link}", "ru": "Счёт: {link}", "en": "Invoice: {link}"},
+    "refund_subject": {"uk": "Повернення коштів — {seller}", "ru": "Возврат средств — {seller}", "en": "Refund — {seller}"},
+    "refund_notice": {
+        "uk": "{seller} повернув вам {amount}. Гроші надійдуть на картку, якою ви платили.",
+        "ru": "{seller} вернул вам {amount}. Деньги поступят на карту, которой вы платили.",
+        "en": "{seller} refunded you {amount}. The money goes back to the card you paid with.",
+    },
     "receipt_not_fiscal": {
         "uk": "Це не фіскальний чек: він лише підтверджує оплату.",
         "ru": "Это не фискальный чек: он лишь подтверждает оплату.",

@@ -130,7 +130,7 @@ def send_link(payload: dict[str, Any]) -> None:
 
 
 def send_receipt(payload: dict[str, Any]) -> None:
-    receipts.send_receipt(payload["invoice_id"], deps())
+    receipts.send_receipt(payload["invoice_id"], deps(), payload.get("kind", "paid"))
 
 
 def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[str, Any]) -> None:

@@ -475,8 +475,10 @@ def notify_seller(event_id: int, d: Deps, *, claimed: Claimed | None = None) -> 
         if is_invoice_message and message_id:
             uow.invoices.schedule(invoice.id, message_id=message_id)
         uow.commit()
-    if event_name == "InvoicePaid" and invoice.buyer_email:
-        d.bus.publish(commands.SendReceipt(invoice.id))  # once per invoice: see receipts.py
+    if event_name in ("InvoicePaid", "InvoiceRefunded") and invoice.buyer_email:
+        # once per invoice and kind: see receipts.py
+        d.bus.publish(commands.SendReceipt(invoice.id, "paid" if event_name == "InvoicePaid"
+                                           else "refunded"))
 
 
 def _release(event_id: int, d: Deps) -> None:

@@ -56,3 +56,33 @@ def test_no_receipt_without_a_buyer_email(
     seller.next("Оплачено")
     time.sleep(2)
     assert box.mails == []
+
+
+def test_a_refund_sends_the_buyer_a_short_notice_once(
+        stack_factory: Any, smtp_server: tuple[Mailbox, str]) -> None:  # noqa: F811
+    from decimal import Decimal
+
+    from domain.money import Money
+    box, url = smtp_server
+    stack = stack_factory(smtp_url=url)
+    seller = SellerChat(stack)
+    seller.register()
+    link = seller.pay_link(seller.create_invoice("12,50", "Кава"))
+    buyer_pays(link, email="buyer@example.com")
+    seller.next("Оплачено")
+    _wait(lambda: len(box.mails) == 1)
+
+    deps = runtime.deps()
+    with deps.uow() as uow:
+        invoice = uow.invoices.by_code(link.rsplit("/", 1)[1])
+    assert invoice is not None
+    deps.accounts.for_invoice(invoice).refund(invoice.order_id, Money(Decimal("12.50"), "UAH"))
+    seller.next("Повернено")  # the provider's callback reached us
+    _wait(lambda: len(box.mails) == 2)
+    notice = box.mails[1]
+    text = notice.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert notice["To"] == "buyer@example.com" and "повернув вам 12,50" in text
+    assert "не фіскальний" in text
+    deps.bus.publish(SendReceipt(invoice.id, "refunded"))
+    time.sleep(2)
+    assert len(box.mails) == 2
