@@ -148,3 +148,15 @@ class SendLink(Command):
     seller_id: int
     via: str  #: "sms" or "email"
     to: str  #: already validated: E.164 or a normalized address
+
+
+@dataclass(frozen=True, slots=True)
+class RefundInvoice(Command):
+    """The seller confirmed a refund. `refund_id` is ours (one refund per confirming tap);
+    `amount` None: all that is left."""
+
+    actor: ClassVar[str] = "refund_invoice"
+    refund_id: str
+    code: str
+    seller_id: int
+    amount: str | None = None

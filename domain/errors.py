@@ -31,6 +31,18 @@ class InvalidTransition(ChatpayError):
     """Raised when an invoice or manual payment is asked to do what its state forbids."""
 
 
+class RefundNotAllowed(ChatpayError):
+    """Raised when a refund is asked for that the invoice cannot give (nothing or less left).
+
+    `reason` is a message key (see domain.i18n); `left` is what may still be refunded.
+    """
+
+    def __init__(self, reason: str, left: object = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.left = left
+
+
 class ProviderError(ChatpayError):
     """Base class for payment provider failures."""
 

@@ -107,10 +107,45 @@ class InvoiceCancelled(Event):
 
 @dataclass(frozen=True, slots=True)
 class InvoiceRefunded(Event):
+    """One refund finished. `amount` is this refund's, `full`: nothing is left to refund."""
+
     amount: str
     currency: str
     full: bool
     raw_status: str
+    refund_id: str | None = None
+    refunded_total: str | None = None  #: all done refunds, in the paid currency
+    notifies_seller = True
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRequested(Event):
+    """The seller asked to refund an amount; it is held back until the provider answers."""
+
+    refund_id: str
+    amount: str
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefundPending(Event):
+    """The provider accepted a refund but has not finished it (`refund_wait`, `wait_accept`)."""
+
+    refund_id: str
+    amount: str
+    currency: str
+    raw_status: str
+    notifies_seller = True
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRefused(Event):
+    """The provider refused a refund; the amount is free to refund again."""
+
+    refund_id: str
+    amount: str
+    currency: str
+    reason: str | None
     notifies_seller = True
 
 
@@ -127,7 +162,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (InvoiceCreated, InvoiceLinkIssued, ProviderStatusRecorded, InvoicePaid,
                 ExtraPaymentReceived, PaymentInProgress, PollingStopped, InvoiceFailed,
-                InvoiceExpired, InvoiceCancelled, InvoiceRefunded, StatusUnchanged)
+                InvoiceExpired, InvoiceCancelled, InvoiceRefunded, StatusUnchanged,
+                RefundRequested, RefundPending, RefundRefused)
 }
 
 

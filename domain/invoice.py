@@ -13,7 +13,11 @@ Money-safety rules held here:
   payment still in flight keeps the invoice open (settling) until the settle window ends;
 - an unpaid invoice whose last provider word is a payment still in flight stays watched, and
   checkable, for the settle window;
-- the same fact applied twice changes nothing and records nothing twice.
+- the same fact applied twice changes nothing and records nothing twice;
+- refunds are keyed by their own identity (ours, the provider's when given; see
+  domain.refunds): the refunded total is the sum of done refunds, never counts one refund's
+  steps twice, and never exceeds what was paid; a refund the seller asks for holds its amount
+  back until the provider answers, so two requests cannot refund the same money.
 """
 from __future__ import annotations
 
@@ -22,9 +26,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from domain import events
-from domain.errors import InvalidTransition
+from domain.errors import InvalidTransition, RefundNotAllowed
 from domain.money import Money
 from domain.ports import ProviderStatus
+from domain.refunds import Refund, total
 
 
 class InvoiceStatus(StrEnum):
@@ -65,7 +70,6 @@ class Invoice:
     paid_at: datetime | None = None
     paid_late: bool = False
     failure_reason: str | None = None
-    refunded_amount: Money | None = None
     amount_mismatch: bool = False  #: paid, but not the amount or currency asked for
     #: the provider's last word is a payment still in progress (processing, 3ds_verify, ...)
     in_flight: bool = False
@@ -83,6 +87,7 @@ class Invoice:
     buyer_phone: str | None = None  #: E.164
     ask_name: bool = False  #: the pay page asks for the buyer's name (the seller's choice)
     ask_phone: bool = False
+    refunds: list[Refund] = field(default_factory=list)
     version: int = 0
     events: list[events.Event] = field(default_factory=list)
 
@@ -102,6 +107,22 @@ class Invoice:
     @property
     def is_open(self) -> bool:
         return self.status in OPEN
+
+    @property
+    def refunded_amount(self) -> Money | None:
+        """The sum of the done refunds in the paid currency; None: nothing refunded."""
+        if not any(r.is_done for r in self.refunds):
+            return None
+        return total(self.refunds, (self.paid_amount or self.amount).currency)
+
+    @property
+    def refundable(self) -> Money:
+        """What may still be refunded: paid, less done refunds and those still open."""
+        paid = self.paid_amount or self.amount
+        if self.status not in (InvoiceStatus.PAID, InvoiceStatus.PARTIALLY_REFUNDED):
+            return Money.from_minor_units(0, paid.currency)
+        left = paid - total(self.refunds, paid.currency, held=True)
+        return left if left.amount > 0 else Money.from_minor_units(0, paid.currency)
 
     def issue_link(self, pay_url: str) -> None:
         if self.status is not InvoiceStatus.CREATED:
@@ -156,7 +177,10 @@ class Invoice:
         if fact.order_id != self.order_id:
             raise InvalidTransition(f"Fact for {fact.order_id} applied to {self.order_id}.")
         if fact.outcome == "paid":
-            return self._pay(fact, at)
+            paid = self._pay(fact, at)
+            if fact.refund_total is not None:  # LiqPay keeps `success` after a partial refund
+                return self._refund_fact(fact, at) or paid
+            return paid
         if fact.outcome == "failed":
             if self.status in SETTLED:
                 return False
@@ -168,8 +192,8 @@ class Invoice:
             self.failure_reason = fact.error_description or fact.error_code
             self.events.append(events.InvoiceFailed(self.id, fact.raw_status, self.failure_reason))
             return True
-        if fact.outcome in ("reversed", "refunded"):
-            return self._refunded(fact, fact.amount or self.paid_amount or self.amount)
+        if fact.outcome in ("reversed", "refunded", "refund_pending"):
+            return self._refund_fact(fact, at)
         if fact.outcome == "pending":
             if self.status in SETTLED:
                 return False
@@ -220,19 +244,132 @@ class Invoice:
             self.id, str(received.amount), received.currency, payment_id, fact.raw_status))
         return True
 
-    def _refunded(self, fact: ProviderStatus, amount: Money) -> bool:
+    # -- refunds (see domain.refunds) ----------------------------------------------------------
+
+    def request_refund(self, refund_id: str, amount: Money | None, at: datetime) -> Refund:
+        """Hold back `amount` (None: all that is left) for a refund the seller asked for.
+
+        Asking again with the same refund id returns the same refund (a double tap, a
+        redelivered command). Raises RefundNotAllowed when the amount is not left to refund.
+        """
+        for refund in self.refunds:
+            if refund.id == refund_id:
+                return refund
+        left = self.refundable
+        if left.amount <= 0:
+            raise RefundNotAllowed("refund_nothing_left", left)
+        wanted = left if amount is None else amount
+        if wanted.currency != left.currency or wanted.amount <= 0 or wanted.amount > left.amount:
+            raise RefundNotAllowed("refund_more_than_left", left)
+        refund = Refund(id=refund_id, invoice_id=self.id, amount=wanted, created_at=at)
+        self.refunds.append(refund)
+        self.events.append(events.RefundRequested(
+            self.id, refund_id, str(wanted.amount), wanted.currency))
+        return refund
+
+    def refund_answered(self, refund_id: str, fact: ProviderStatus, at: datetime) -> bool:
+        """The provider's answer to our refund call: done, pending or refused."""
+        refund = next((r for r in self.refunds if r.id == refund_id), None)
+        if refund is None:
+            raise InvalidTransition(f"No refund {refund_id} on invoice {self.id}.")
+        if fact.outcome == "failed":
+            if not refund.refuse(fact.raw_status, fact.error_description or fact.error_code):
+                return False
+            self.events.append(events.RefundRefused(
+                self.id, refund.id, str(refund.amount.amount), refund.amount.currency,
+                refund.reason))
+            return True
+        refund.provider_refund_id = refund.provider_refund_id or fact.refund_id
+        if fact.outcome in ("reversed", "refunded"):
+            return self._finish(refund, fact.raw_status)
+        return self._pend(refund, fact.raw_status)
+
+    def _refund_fact(self, fact: ProviderStatus, at: datetime) -> bool:
+        """A refund fact from a callback or a status call, matched to the refund it is about:
+        by the provider's refund id, else to an open refund of that amount, else it is one we
+        did not ask for. The same fact twice changes nothing."""
         if self.status not in (InvoiceStatus.PAID, InvoiceStatus.PARTIALLY_REFUNDED):
             return False
         paid = self.paid_amount or self.amount
-        total = amount if self.refunded_amount is None else self.refunded_amount + amount
-        if self.refunded_amount is not None and fact.raw_status == self.provider_status:
+        if fact.refund_total is not None and fact.refund_total.currency == paid.currency:
+            return self._refund_total_seen(fact, at)
+        amount = fact.refund_total or fact.amount or self.refundable
+        if amount.currency != paid.currency:
+            return self._foreign_refund(fact, amount, at)
+        done = fact.outcome != "refund_pending"
+        refund = self._match_refund(fact, amount)
+        if refund is None:
+            if any(r.amount == amount and r.provider_refund_id == fact.refund_id
+                   and (not done or r.raw_status == fact.raw_status) for r in self.refunds):
+                return False  # the same fact again, or a late "pending" of a finished one
+            amount = min(amount, self.refundable, key=lambda m: m.amount)
+            if amount.amount <= 0:
+                return False  # never more than was paid
+            refund = self._reported(amount, fact, at)
+        return self._finish(refund, fact.raw_status) if done \
+            else self._pend(refund, fact.raw_status)
+
+    def _match_refund(self, fact: ProviderStatus, amount: Money) -> Refund | None:
+        if fact.refund_id is not None:
+            for refund in self.refunds:
+                if refund.provider_refund_id == fact.refund_id:
+                    return refund
+        for refund in self.refunds:
+            if refund.is_open and refund.amount == amount and (
+                    refund.provider_refund_id in (None, fact.refund_id)):
+                refund.provider_refund_id = fact.refund_id
+                return refund
+        return None
+
+    def _refund_total_seen(self, fact: ProviderStatus, at: datetime) -> bool:
+        """The provider states everything refunded so far: finish the open refunds it covers,
+        and record the rest as one refund we did not ask for."""
+        assert fact.refund_total is not None
+        paid = self.paid_amount or self.amount
+        new = fact.refund_total - total(self.refunds, paid.currency)
+        changed = False
+        for refund in [r for r in self.refunds if r.is_open]:
+            if refund.amount.currency == paid.currency and refund.amount.amount <= new.amount:
+                new = new - refund.amount
+                changed = self._finish(refund, fact.raw_status) or changed
+        rest = min(new, self.refundable, key=lambda m: m.amount)
+        if rest.amount > 0:
+            changed = self._finish(self._reported(rest, fact, at), fact.raw_status) or changed
+        return changed
+
+    def _foreign_refund(self, fact: ProviderStatus, amount: Money, at: datetime) -> bool:
+        """A refund in another currency than was paid cannot be weighed against it: it is
+        recorded as it came (never dropped, never converted) and makes the invoice partly
+        refunded."""
+        if any(r.amount == amount and r.raw_status == fact.raw_status for r in self.refunds):
             return False
-        full = total.amount >= paid.amount
-        self.refunded_amount = paid if full else total
+        return self._finish(self._reported(amount, fact, at), fact.raw_status)
+
+    def _reported(self, amount: Money, fact: ProviderStatus, at: datetime) -> Refund:
+        refund = Refund(id=f"{self.id}-p{len(self.refunds) + 1}", invoice_id=self.id,
+                        amount=amount, created_at=at, ours=False,
+                        provider_refund_id=fact.refund_id, raw_status=fact.raw_status)
+        self.refunds.append(refund)
+        return refund
+
+    def _pend(self, refund: Refund, raw_status: str) -> bool:
+        if not refund.pend(raw_status):
+            return False
+        self.events.append(events.RefundPending(
+            self.id, refund.id, str(refund.amount.amount), refund.amount.currency, raw_status))
+        return True
+
+    def _finish(self, refund: Refund, raw_status: str) -> bool:
+        if not refund.finish(raw_status):
+            return False
+        paid = self.paid_amount or self.amount
+        done = total(self.refunds, paid.currency)
+        full = done.amount >= paid.amount
         self.status = InvoiceStatus.REFUNDED if full else InvoiceStatus.PARTIALLY_REFUNDED
-        self.provider_status = fact.raw_status
+        self.provider_status = raw_status
         self.events.append(events.InvoiceRefunded(
-            self.id, str(amount.amount), amount.currency, full, fact.raw_status))
+            self.id, str(refund.amount.amount), refund.amount.currency, full, raw_status,
+            refund.id, str(done.amount)))
         return True
 
     def expire(self, now: datetime, answer: ProviderStatus | None,

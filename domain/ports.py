@@ -31,8 +31,12 @@ class PaymentLink:
 class ProviderStatus:
     """One fact the provider told us about an order (from a callback or a status call).
 
-    `outcome` is ours: "paid", "failed", "pending", "refunded", "reversed", "unknown"
-    ("unknown" means the provider has no such order). `raw_status` is the provider's own word.
+    `outcome` is ours: "paid", "failed", "pending", "refunded", "reversed", "refund_pending",
+    "unknown" ("unknown" means the provider has no such order). `raw_status` is the provider's
+    own word. On a refund fact `amount` is that refund's amount; `refund_total`, when the
+    provider states it, is everything refunded on the order so far (it may come with a "paid"
+    outcome: LiqPay keeps `success` after a partial refund). `refund_id` is the provider's id of
+    the refund, when it gives one.
     """
 
     order_id: str
@@ -43,6 +47,8 @@ class ProviderStatus:
     error_code: str | None = None
     error_description: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    refund_total: Money | None = None
+    refund_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,10 @@ from sqlalchemy.orm import Session
 from domain.events import Event
 from domain.invoice import UNPAID_FINAL, Invoice, InvoiceStatus
 from domain.money import Money
-from storage.tables import InvoiceEventRow, InvoiceRow, MerchantAccountRow, SellerRow
+from domain.refunds import Refund, RefundState
+from storage.tables import (
+    InvoiceEventRow, InvoiceRow, MerchantAccountRow, RefundRow, SellerRow,
+)
 
 #: no 0/O, 1/l/I: a code a person may read aloud; 10 characters ≈ 55 bits, never enumerable
 CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -170,6 +173,7 @@ class InvoiceRepository:
                          message_id=invoice.message_id, **_columns(invoice))
         self.session.add(row)
         self.session.flush()
+        self._save_refunds(invoice)
         self.seen.append((invoice, None))
 
     def get(self, invoice_id: str, *, for_update: bool = False) -> Invoice | None:
@@ -193,6 +197,10 @@ class InvoiceRepository:
         if row is None:
             return None
         invoice = _invoice(row)
+        # read after the row (and its lock, when taken): a racing refund committed first is seen
+        invoice.refunds = [_refund(r) for r in self.session.scalars(
+            select(RefundRow).where(RefundRow.invoice_id == invoice.id)
+            .order_by(RefundRow.created_at, RefundRow.id))]
         self.seen.append((invoice, str(invoice.status)))
         return invoice
 
@@ -209,6 +217,18 @@ class InvoiceRepository:
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConcurrentUpdate(f"Invoice {invoice.id} changed concurrently.")
         invoice.version += 1
+        self._save_refunds(invoice)
+
+    def _save_refunds(self, invoice: Invoice) -> None:
+        for refund in invoice.refunds:
+            self.session.merge(RefundRow(
+                id=refund.id, invoice_id=invoice.id,
+                amount_minor=refund.amount.to_minor_units(), currency=refund.amount.currency,
+                state=str(refund.state), ours=refund.ours,
+                provider_refund_id=refund.provider_refund_id, raw_status=refund.raw_status,
+                reason=refund.reason, created_at=refund.created_at))
+        if invoice.refunds:
+            self.session.flush()
 
     def schedule(self, invoice_id: str, **values: Any) -> None:
         self.session.execute(update(InvoiceRow).where(InvoiceRow.id == invoice_id).values(**values))
@@ -301,8 +321,6 @@ def _invoice(row: InvoiceRow) -> Invoice:
         paid_amount=(Money.from_minor_units(row.paid_amount_minor, row.paid_currency)
                      if row.paid_amount_minor is not None and row.paid_currency else None),
         paid_at=utc(row.paid_at), paid_late=row.paid_late, failure_reason=row.failure_reason,
-        refunded_amount=(Money.from_minor_units(row.refunded_minor, row.currency)
-                         if row.refunded_minor is not None else None),
         amount_mismatch=row.amount_mismatch, in_flight=row.in_flight, settling=row.settling,
         extra_payment_ids=tuple(x for x in (row.extra_payment_ids or "").split(",") if x),
         channel=row.channel, chat_id=row.chat_id, message_id=row.message_id,
@@ -311,6 +329,15 @@ def _invoice(row: InvoiceRow) -> Invoice:
         buyer_language=row.buyer_language, buyer_name=row.buyer_name,
         buyer_phone=row.buyer_phone, ask_name=row.ask_name, ask_phone=row.ask_phone,
     )
+
+
+def _refund(row: RefundRow) -> Refund:
+    return Refund(id=row.id, invoice_id=row.invoice_id,
+                  amount=Money.from_minor_units(row.amount_minor, row.currency),
+                  created_at=utc(row.created_at),  # type: ignore[arg-type]
+                  state=RefundState(row.state), ours=row.ours,
+                  provider_refund_id=row.provider_refund_id, raw_status=row.raw_status,
+                  reason=row.reason)
 
 
 class EventRepository:

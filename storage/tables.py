@@ -100,6 +100,24 @@ class InvoiceRow(SQLModel, table=True):
     ask_phone: bool = Field(default=False)
 
 
+class RefundRow(SQLModel, table=True):
+    """One refund of an invoice (domain.refunds), keyed by our refund id. Its amount is in its
+    own currency: a refund in another currency than was paid is kept as it came."""
+
+    __tablename__ = "refunds"
+
+    id: str = Field(primary_key=True, max_length=128)  #: e.g. "viber:{user}:rfc{token}"
+    invoice_id: str = Field(foreign_key="invoices.id", index=True, max_length=32)
+    amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    currency: str = Field(max_length=3)
+    state: str = Field(max_length=16)
+    ours: bool = Field(default=True)
+    provider_refund_id: str | None = Field(default=None, max_length=64)
+    raw_status: str | None = Field(default=None, max_length=32)
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(sa_column=_ts())
+
+
 class MerchantAccountRow(SQLModel, table=True):
     """A seller's own provider account. The private key is stored only encrypted (see
     storage.secrets); a disconnected account keeps its keys, so its invoices still verify."""

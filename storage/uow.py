@@ -104,6 +104,9 @@ class UnitOfWork:
 def _after(event: object, status_from: str | None) -> str:
     """The state an event leaves the invoice in, for events that are not the latest."""
     fallback = status_from or InvoiceStatus.CREATED.value
+    if type(event).__name__ == "InvoiceRefunded":  # one of several refunds a fact finished
+        full = getattr(event, "full", False)
+        return InvoiceStatus.REFUNDED if full else InvoiceStatus.PARTIALLY_REFUNDED
     return {
         "InvoiceCreated": InvoiceStatus.CREATED, "InvoiceLinkIssued": InvoiceStatus.PENDING,
         "InvoicePaid": InvoiceStatus.PAID, "InvoiceFailed": InvoiceStatus.FAILED,

@@ -24,7 +24,7 @@ from domain.errors import (
 )
 from domain.i18n import t
 from storage.queue import queue_of
-from workers import connect, deliveries, handlers, links, receipts
+from workers import connect, deliveries, handlers, links, receipts, refunds
 from workers.runtime import deps
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,10 @@ def cancel_invoice(payload: dict[str, Any]) -> None:
     handlers.cancel_invoice(commands.CancelInvoice.from_dict(payload), deps())  # type: ignore[arg-type]
 
 
+def refund_invoice(payload: dict[str, Any]) -> None:
+    refunds.refund_invoice(commands.RefundInvoice.from_dict(payload), deps())  # type: ignore[arg-type]
+
+
 def notify_seller(payload: dict[str, Any]) -> None:
     handlers.notify_seller(payload["event_id"], deps())
 
@@ -152,7 +156,7 @@ def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[s
 
 ACTORS = (create_invoice, issue_link, poll_invoice, expire_invoice, check_status, cancel_invoice,
           notify_seller, tell_seller, cancel_at_provider, connect_account, deliver_webhook,
-          manage_webhook, send_link, send_receipt)
+          manage_webhook, send_link, send_receipt, refund_invoice)
 
 
 def declare(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor]:  # type: ignore[type-arg]

@@ -44,6 +44,13 @@ def invoice_buttons(invoice: Invoice, lang: str) -> tuple[tuple[Button, ...], ..
              Button(t(lang, "btn_send_email"), data=f"eml:{invoice.code}")))
 
 
+def paid_buttons(invoice: Invoice, lang: str) -> tuple[tuple[Button, ...], ...]:
+    """Under a paid invoice's messages: *Refund*, while anything is left to refund."""
+    if invoice.refundable.amount <= 0:
+        return ()
+    return ((Button(t(lang, "btn_refund"), data=f"rfd:{invoice.code}"),),)
+
+
 def _described(invoice: Invoice) -> str:
     return f" — {invoice.description}" if invoice.description else ""
 
@@ -73,7 +80,8 @@ def render_event(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
         details = invoice.buyer_details
         buyer = t(lang, "paid_buyer", details=details) if details else ""
         return OutboundMessage(text=t(lang, key, amount=format_money(received, lang),
-                                      description=_described(invoice)) + buyer, **base)
+                                      description=_described(invoice)) + buyer,
+                               buttons=paid_buttons(invoice, lang), **base)
     if event.name == "ExtraPaymentReceived":
         received = Money.parse_provider(payload["amount"], payload["currency"])
         return OutboundMessage(text=t(lang, "paid_twice", amount=format_money(received, lang),
@@ -93,8 +101,22 @@ def render_event(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
                                       reason=reason), **base)
     if event.name == "InvoiceRefunded":
         refunded = Money.parse_provider(payload["amount"], payload["currency"])
-        return OutboundMessage(text=t(lang, "refunded", amount=format_money(refunded, lang),
-                                      description=_described(invoice)), **base)
+        if payload.get("full"):
+            return OutboundMessage(text=t(lang, "refunded", amount=format_money(refunded, lang),
+                                          description=_described(invoice)), **base)
+        left = invoice.refundable
+        return OutboundMessage(text=t(lang, "refund_partial", amount=format_money(refunded, lang),
+                                      description=_described(invoice),
+                                      left=format_money(left, lang)),
+                               buttons=paid_buttons(invoice, lang), **base)
+    if event.name in ("RefundPending", "RefundRefused"):
+        refund = Money.parse_provider(payload["amount"], payload["currency"])
+        key = "refund_pending" if event.name == "RefundPending" else "refund_refused"
+        return OutboundMessage(text=t(lang, key, amount=format_money(refund, lang),
+                                      description=_described(invoice),
+                                      status=payload.get("raw_status", ""),
+                                      reason=payload.get("reason") or t(lang, "reason_unknown")),
+                               **base)
     if event.name in ("InvoiceExpired", "InvoiceCancelled"):
         key = "expired" if event.name == "InvoiceExpired" else "cancelled"
         return OutboundMessage(text=t(lang, key, amount=amount, description=_described(invoice)),

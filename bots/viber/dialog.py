@@ -25,6 +25,8 @@ from bots.accounts import can_invoice
 from bots.deps import ChannelDeps
 from bots.viber import keyboards
 from bots.viber.accounts import KEY_STEPS, AccountDialog
+from bots.viber.refunds import STEPS as REFUND_STEPS
+from bots.viber.refunds import RefundDialog
 from bots.viber.reply import Reply
 from domain.commands import CancelInvoice, CheckStatus, Command
 from domain.errors import ServiceUnavailable
@@ -82,6 +84,7 @@ class Dialog:
         self.deps = deps
         self.state = DialogState(deps.redis)
         self.accounts = AccountDialog(deps, self.state, self._then_publish)
+        self.refunds = RefundDialog(deps, self.state, self._then_publish)
         #: sends replies at once; used for the ones a worker's message must follow
         self.say = say
 
@@ -171,6 +174,8 @@ class Dialog:
         if text == "/cancel":
             self.state.clear(user_id)
             return [Reply(t(lang, "dialog_cancelled"), keyboards.main_menu(lang))]
+        if text.startswith("rfd:"):
+            return [self.refunds.tapped(user_id, seller, lang, text[len("rfd:"):])]
         for prefix, handle in (("chk:", self._check), ("cnl:", self._cancel),
                                ("cur:", self._currency), ("lang:", self._language),
                                ("sms:", self._ask_recipient), ("eml:", self._ask_recipient)):
@@ -196,6 +201,8 @@ class Dialog:
             return self.accounts.key_typed(user_id, seller, lang, text, step, token)
         if seller is not None and step.get("step") == "recipient":
             return self._recipient(user_id, seller, lang, text, step, token)
+        if seller is not None and step.get("step") in REFUND_STEPS:
+            return self.refunds.step(user_id, seller, lang, text, step, token)
         if seller is not None and seller.currency and step.get("step") == "amount":
             return [self._amount(user_id, seller, lang, text)]
         if seller is not None and step.get("step") == "description":

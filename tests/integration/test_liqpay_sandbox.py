@@ -214,6 +214,38 @@ def test_a_paid_order_is_refunded_in_full_and_partly(client, sandbox, merchant, 
     assert merchant.wait_for(client, "reversed").outcome == "reversed"
 
 
+def test_a_partial_refund_is_told_by_a_signed_callback_that_keeps_success(
+        client, sandbox, merchant, make_request):
+    request = make_request(amount="100.00")
+    sandbox.pay(client.create_link(request).url)
+    assert client.refund(request.order_id, Money(Decimal("30.00"), "UAH")).raw_status == "success"
+    deadline, told = time.monotonic() + 5, []
+    while not told and time.monotonic() < deadline:
+        time.sleep(0.05)
+        told = [s for s in map(client.parse_callback, merchant.forms)
+                if s.order_id == request.order_id and s.refund_total is not None]
+    assert [(s.outcome, s.refund_total) for s in told] == [
+        ("paid", Money(Decimal("30.00"), "UAH"))]
+
+
+def test_a_pending_refund_waits_then_is_done_with_a_callback_each_time(
+        client, sandbox, merchant, make_request):
+    request = make_request(amount="100.00")
+    sandbox.pay(client.create_link(request).url)
+    sandbox.refund_mode = "pending"
+    try:
+        waiting = client.refund(request.order_id, Money(Decimal("40.00"), "UAH"))
+        assert waiting.raw_status == "refund_wait"
+        told = merchant.wait_for(client, "refund_wait")
+        assert (told.outcome, told.amount) == ("refund_pending", Money(Decimal("40.00"), "UAH"))
+        with pytest.raises(ProviderRejected):  # what waits is not free to refund again
+            client.refund(request.order_id, Money(Decimal("70.00"), "UAH"))
+        assert sandbox.finish_refunds() == 1
+        assert client.fetch_status(request.order_id).refund_total == Money(Decimal("40"), "UAH")
+    finally:
+        sandbox.refund_mode = ""
+
+
 def test_an_unpaid_order_cannot_be_refunded(client, sandbox, make_request):
     request = make_request()
     sandbox.pay(client.create_link(request).url, card="4000000000000002")

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from domain.invoice import Invoice, InvoiceStatus
 from domain.money import Money
 from domain.ports import ProviderStatus
+from domain.refunds import Refund, RefundState
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.repository import ConcurrentUpdate, new_code, new_id
@@ -110,17 +111,24 @@ def test_a_seller_is_one_row_per_messenger_account(uow_factory):
 
 def test_an_invoice_comes_back_exactly_as_it_was_stored(uow_factory):
     paid_at = datetime.now(UTC)
+    invoice_id = new_id()
     with uow_factory() as uow:
         seller_id = add_seller(uow)
         invoice = Invoice(
-            id=new_id(), code=new_code(), seller_id=seller_id, amount=AMOUNT,
+            id=invoice_id, code=new_code(), seller_id=seller_id, amount=AMOUNT,
             description="Кава в зернах, 1 кг ☕", provider="liqpay", idempotency_key="telegram:42:7",
             created_at=T0, expires_at=T0 + TTL, channel="viber", chat_id="abc==",
             status=InvoiceStatus.PARTIALLY_REFUNDED, pay_url="https://pay.example/abc?x=1&y=2",
             provider_status="reversed", provider_payment_id="2412345678",
             paid_amount=Money(Decimal("1200.49"), "UAH"), paid_at=paid_at, paid_late=True,
-            failure_reason="was expired first", refunded_amount=Money(Decimal("0.01"), "UAH"),
-            message_id="m-17",
+            failure_reason="was expired first", message_id="m-17",
+            refunds=[Refund("r-1", invoice_id, Money(Decimal("0.01"), "UAH"), T0,
+                            RefundState.DONE, raw_status="success"),
+                     Refund("r-2", invoice_id, Money(Decimal("5"), "USD"), T0 + TTL,
+                            RefundState.DONE, ours=False, provider_refund_id="77",
+                            raw_status="reversed"),
+                     Refund("r-3", invoice_id, Money(Decimal("1.00"), "UAH"), T0 + TTL,
+                            RefundState.REFUSED, raw_status="error", reason="too late")],
         )
         uow.invoices.add(invoice)
         uow.commit()
@@ -136,6 +144,7 @@ def test_an_invoice_comes_back_exactly_as_it_was_stored(uow_factory):
         for moment in (back.created_at, back.expires_at, back.paid_at):
             assert moment is not None and moment.utcoffset() == timedelta(0)
         assert back.paid_at == paid_at  # microseconds included
+        assert back.refunded_amount == Money(Decimal("0.01"), "UAH")
         assert back.events == []
 
 
@@ -654,3 +663,26 @@ def test_a_public_url_without_a_scheme_is_refused(environment):
 def test_a_public_url_loses_its_trailing_slash(environment):
     environment.setenv("PUBLIC_BASE_URL", "https://pay.example.com/")
     assert load_settings().public_base_url == "https://pay.example.com"
+
+
+def test_two_refunds_one_fact_finishes_are_each_in_the_audit_trail_with_their_state(uow_factory):
+    invoice_id = stored_invoice(uow_factory)
+    order = f"cp-{invoice_id}"
+    with uow_factory() as uow:
+        invoice = uow.invoices.get(invoice_id, for_update=True)
+        assert invoice is not None
+        invoice.apply(paid(invoice_id), datetime.now(UTC))
+        invoice.request_refund("r-1", Money(Decimal("200.50"), "UAH"), datetime.now(UTC))
+        invoice.request_refund("r-2", Money(Decimal("1000.00"), "UAH"), datetime.now(UTC))
+        uow.invoices.save(invoice)
+        uow.commit()
+    with uow_factory() as uow:  # LiqPay's running total covers both
+        invoice = uow.invoices.get(invoice_id, for_update=True)
+        assert invoice is not None
+        assert invoice.apply(ProviderStatus(order, "reversed", "reversed", AMOUNT,
+                                            refund_total=AMOUNT), datetime.now(UTC))
+        uow.invoices.save(invoice)
+        uow.commit()
+    rows = [r for r in audit_trail(uow_factory, invoice_id) if r.name == "InvoiceRefunded"]
+    assert [(r.status_from, r.status_to) for r in rows] == [
+        ("paid", "partially_refunded"), ("partially_refunded", "refunded")]

@@ -70,3 +70,19 @@ def test_nothing_is_queued_without_an_endpoint_or_with_a_disabled_one(
     a_paid_then_refunded_invoice(uow_factory, "disabled")
     assert deliveries(uow_factory) == []
 
+
+
+def test_the_shop_hears_each_refund_partial_then_full(uow_factory: UowFactory) -> None:
+    invoice_id = a_paid_then_refunded_invoice(uow_factory, "active")
+    with uow_factory() as uow:
+        current = uow.invoices.get(invoice_id, for_update=True)
+        assert current is not None
+        rest = ProviderStatus(current.order_id, "refunded", "reversed",
+                              Money(Decimal("600.00"), "UAH"))
+        assert current.apply(rest, datetime.now(UTC))
+        uow.invoices.save(current)
+        uow.commit()
+    refunds = [d["body"]["data"] for d in deliveries(uow_factory)
+               if d["event_type"] == "invoice.refunded"]
+    assert [(r["status"], r["refunded_amount"]) for r in refunds] == [
+        ("partially_refunded", "400.00"), ("refunded", "1000.00")]

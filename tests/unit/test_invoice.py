@@ -278,7 +278,8 @@ def test_part_of_the_payment_refunded_marks_it_partially_refunded():
     assert invoice.apply(fact("refunded", amount=part), LATER) is True
     assert invoice.status is InvoiceStatus.PARTIALLY_REFUNDED
     assert invoice.refunded_amount == part
-    assert invoice.events == [events.InvoiceRefunded("inv1", "100.00", "UAH", False, "refund")]
+    assert invoice.events == [events.InvoiceRefunded("inv1", "100.00", "UAH", False, "refund",
+                                                     "inv1-p1", "100.00")]
     # the same refund reported again is not counted twice
     assert invoice.apply(fact("refunded", amount=part), LATER) is False
     assert invoice.refunded_amount == part
@@ -287,7 +288,7 @@ def test_part_of_the_payment_refunded_marks_it_partially_refunded():
 def test_the_rest_refunded_later_makes_it_fully_refunded():
     invoice = pending_invoice()
     invoice.apply(PAID, LATER)
-    invoice.apply(fact("refunded", "refund_wait", amount=Money(Decimal("100.00"), "UAH")), LATER)
+    invoice.apply(fact("refunded", "refund", amount=Money(Decimal("100.00"), "UAH")), LATER)
     assert invoice.apply(fact("refunded", "refund", amount=Money(Decimal("150.00"), "UAH")),
                          LATER) is True
     assert invoice.status is InvoiceStatus.REFUNDED

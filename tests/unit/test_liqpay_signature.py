@@ -119,7 +119,7 @@ def test_a_failed_callback_keeps_the_reason():
     ("success", "paid"), ("sandbox", "paid"),
     ("failure", "failed"), ("error", "failed"),
     ("reversed", "reversed"),
-    ("refund", "refunded"),
+    ("refund", "refunded"), ("refund_wait", "refund_pending"),
     *[(s, "pending") for s in (
         "processing", "wait_accept", "3ds_verify", "otp_verify", "cvv_verify", "invoice_wait",
         "prepared", "wait_secure", "hold_wait", "cash_wait", "wait_card", "wait_lc", "wait_reserve",

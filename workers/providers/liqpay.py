@@ -37,7 +37,9 @@ TEST_PAYMENT_CODE = "test_payment"  #: our err_code for a test payment on a live
 TEST_PAYMENT_REASON = "test payment on a live account"
 FAILED_STATUSES = frozenset({"failure", "error"})
 REVERSED_STATUSES = frozenset({"reversed"})
-REFUNDED_STATUSES = frozenset({"refund", "refunded", "refund_wait"})
+REFUNDED_STATUSES = frozenset({"refund", "refunded"})
+#: a refund LiqPay accepted but has not finished; it counts only once it is done
+REFUND_PENDING_STATUSES = frozenset({"refund_wait"})
 #: err_code values a status call answers with when LiqPay has never seen the order.
 NOT_FOUND_CODES = frozenset({"payment_not_found", "order_not_found"})
 #: the largest amount the database holds (BIGINT minor units)
@@ -80,6 +82,8 @@ def outcome_of(status: str, err_code: str | None = None) -> str:
         return "reversed"
     if status in REFUNDED_STATUSES:
         return "refunded"
+    if status in REFUND_PENDING_STATUSES:
+        return "refund_pending"
     return "pending"
 
 
@@ -226,6 +230,15 @@ class LiqPayClient:
             if not amount.amount.is_finite() or amount.amount <= 0 \
                     or amount.to_minor_units() > MAX_MINOR_UNITS:
                 raise ValueError(f"Amount {body['amount']!r} is not a payable amount.")
+        refund_total = None
+        if body.get("refund_amount") is not None and isinstance(body.get("currency"), str):
+            # everything refunded on the order so far; a partial refund keeps status `success`
+            refund_total = Money.parse_provider(body["refund_amount"], body["currency"])
+            if not refund_total.amount.is_finite() or refund_total.amount < 0 \
+                    or refund_total.to_minor_units() > MAX_MINOR_UNITS:
+                raise ValueError(f"Refund amount {body['refund_amount']!r} cannot be stored.")
+            if refund_total.amount == 0:
+                refund_total = None
         outcome, description = outcome_of(raw_status, err_code), _text(body.get("err_description"))
         if raw_status == TEST_STATUS and not is_sandbox_key(self.public_key):
             # A test card charged nothing, yet the answer is signed with the live key. Not
@@ -242,6 +255,7 @@ class LiqPayClient:
             error_code=err_code,
             error_description=description,
             raw=body,
+            refund_total=refund_total,
         )
 
     @staticmethod

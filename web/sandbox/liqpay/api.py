@@ -28,6 +28,7 @@ class ServerApi(Orders):
     #: Setting it back to 0 answers the calls it holds at once.
     status_hang: float
     status_holds: int  #: status calls `status_hang` has held so far
+    refund_mode: str  #: "" (refunds are done at once) | "pending" (they wait for finish_refunds)
 
     async def _api_request(self, request: Request) -> Response:
         fields = await self._form(request)
@@ -89,20 +90,41 @@ class ServerApi(Orders):
         return _error("err_path")
 
     def _refund(self, state: dict[str, Any], amount: object) -> dict[str, Any]:
+        """Refund all that is left (no amount) or part of it. With `refund_mode` "pending" the
+        refund waits (`refund_wait`, told by callback) until `finish_refunds()`; otherwise it is
+        done at once: all of it makes the order `reversed`, part of it keeps `success` with the
+        running `refund_amount`, and either way LiqPay's signed callback follows."""
         if state["status"] not in PAID:
             return _error("payment_err_status")
-        remaining = state["amount"] - state["refunded"]
+        waiting = state.setdefault("refunds_waiting", [])
+        remaining = state["amount"] - state["refunded"] - sum(waiting, Decimal(0))
         try:
             wanted = remaining if amount is None else Decimal(str(amount))
         except InvalidOperation:
             return _error("err_limit_amount")
-        if wanted <= 0 or wanted > remaining:
+        if not wanted.is_finite() or wanted <= 0 or wanted > remaining:
             return _error("err_limit_amount")
-        state["refunded"] += wanted
+        answer = {"result": "ok", "action": "refund", "payment_id": state["payment_id"],
+                  "order_id": state["order_id"], "amount": wanted, "currency": state["currency"]}
+        if self.refund_mode == "pending":
+            waiting.append(wanted)
+            self._schedule_callback(state, status="refund_wait", amount=wanted)
+            return {**answer, "status": "refund_wait"}
+        return {**answer, "status": self._refund_done(state, wanted)}
+
+    def _refund_done(self, state: dict[str, Any], amount: Decimal) -> str:
+        state["refunded"] += amount
         if state["refunded"] == state["amount"]:
-            self._settle(state, "reversed")
-        else:
-            self._schedule_callback(state)
-        return {"result": "ok", "action": "refund", "payment_id": state["payment_id"],
-                "order_id": state["order_id"], "status": "reversed", "amount": wanted,
-                "currency": state["currency"]}
+            return self._settle(state, "reversed")
+        self._schedule_callback(state)
+        return str(state["status"])
+
+    def finish_refunds(self) -> int:
+        """Finish every refund still waiting, as the bank eventually does; how many."""
+        done = 0
+        with self._lock:
+            for state in self.orders.values():
+                while state.get("refunds_waiting"):
+                    self._refund_done(state, state["refunds_waiting"].pop(0))
+                    done += 1
+        return done

@@ -30,13 +30,16 @@ class CallbackDelivery:
     _loop: asyncio.AbstractEventLoop | None  #: the app's loop, once it has served a request
     _tasks: set[asyncio.Task[None]]
 
-    def _schedule_callback(self, state: dict[str, Any]) -> None:
+    def _schedule_callback(self, state: dict[str, Any], **overrides: Any) -> None:
+        """Post the order as it stands (with `overrides`: a refund still waiting is told with
+        its own status and amount) to the merchant's server_url, signed."""
         if not self.callbacks or not state.get("server_url"):
             return
         private_key = self.keys[state["public_key"]]
-        data = base64.b64encode(_dumps(describe(state)).encode()).decode()
+        body = {**describe(state), **overrides}
+        data = base64.b64encode(_dumps(body).encode()).decode()
         form = {"data": data, "signature": _sign(data, private_key)}
-        coro = self._deliver(state["order_id"], state["status"], state["server_url"], form)
+        coro = self._deliver(state["order_id"], body["status"], state["server_url"], form)
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:

@@ -37,6 +37,12 @@ def _fail_mode(value: str) -> str | None:
     return value or None
 
 
+def _refund_mode(value: str) -> str:
+    if value not in ("", "pending"):
+        raise ValueError(f"{value!r} is not a refund mode.")
+    return value
+
+
 #: the knobs `POST /faults` may set, each with the parser of its form field
 KNOBS: dict[str, Callable[[str], object]] = {
     "callbacks": lambda value: value.lower() in ("1", "true", "yes", "on"),
@@ -44,6 +50,7 @@ KNOBS: dict[str, Callable[[str], object]] = {
     "latency": _seconds,
     "status_hang": _seconds,
     "fail_mode": _fail_mode,
+    "refund_mode": _refund_mode,
 }
 
 
@@ -65,6 +72,7 @@ class LiqPaySandbox(CheckoutPages, ServerApi):
         self.fail_mode: str | None = None  #: None | "500" | "timeout" | "garbage", for /api/request
         self.status_hang = 0.0  #: seconds each `status` call is held (see ServerApi)
         self.status_holds = 0
+        self.refund_mode = ""  #: "pending": refunds wait (`refund_wait`) until finish_refunds()
         self.orders: dict[str, dict[str, Any]] = {}
         self.callback_log: list[dict[str, Any]] = []
         self._lock = threading.RLock()
@@ -78,6 +86,7 @@ class LiqPaySandbox(CheckoutPages, ServerApi):
             Route("/api/request", self._api_request, methods=["POST"]),
             Route("/faults", self._faults, methods=["GET", "POST"]),
             Route("/merchants", self._merchants, methods=["POST"]),
+            Route("/refunds/finish", self._finish_refunds, methods=["POST"]),
         ])
 
     def reset(self) -> None:
@@ -89,6 +98,7 @@ class LiqPaySandbox(CheckoutPages, ServerApi):
             self.callbacks, self.callback_delay, self.latency = self._defaults
             self.fail_mode = None
             self.status_hang = 0.0
+            self.refund_mode = ""
 
     async def _faults(self, request: Request) -> JSONResponse:
         """GET shows the knobs; POST sets the ones its fields name (`status_hang=60`), so a person
@@ -121,6 +131,11 @@ class LiqPaySandbox(CheckoutPages, ServerApi):
         await self._form(request)
         public_key, private_key = self.add_merchant()
         return JSONResponse({"public_key": public_key, "private_key": private_key})
+
+    async def _finish_refunds(self, request: Request) -> JSONResponse:
+        """POST finishes every refund still waiting (sends their callbacks). A control path."""
+        await self._form(request)
+        return JSONResponse({"finished": self.finish_refunds()})
 
     # -- programmatic helpers (benches) --------------------------------------------------------
 

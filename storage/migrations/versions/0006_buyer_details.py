@@ -1,7 +1,7 @@
 """buyer details: what the pay page asks (the seller's choice) and what the buyer gave
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005_refunds
 Create Date: 2026-12-02 12:00:00
 """
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005_refunds'
 branch_labels = None
 depends_on = None
 
