@@ -6,11 +6,12 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from domain.amounts import parse_amount
-from domain.commands import CreateInvoice
+from domain.commands import CreateInvoice, SendLink
 from domain.errors import AmountError
 from domain.i18n import format_money, t
 from domain.invoice import Invoice
 from domain.money import Money
+from storage.repository import Seller
 from storage.uow import UnitOfWork
 
 DESCRIPTION_LIMIT = 200  #: characters; LiqPay shows it on the checkout page
@@ -53,3 +54,34 @@ def pending_text(invoices: list[Invoice], lang: str) -> str:
           description=f" — {i.description}" if i.description else "",
           expires=i.expires_at.strftime("%Y-%m-%d %H:%M")) for i in invoices]
     return "\n".join(lines)
+
+
+#: the buttons under an invoice that send its link to the buyer, and what each asks for
+SEND_VIA = {"sms:": ("sms", "ask_buyer_phone"), "eml:": ("email", "ask_buyer_email")}
+
+
+def read_recipient(via: str, text: str, country: str | None, lang: str) -> tuple[str | None, str]:
+    """The buyer's phone (E.164) or address the seller typed, or None and what to type instead."""
+    from bots.phone import read_buyer_email, read_buyer_phone
+    if via == "sms":
+        phone = read_buyer_phone(text, country)
+        return (phone, "") if phone else (None, t(lang, "buyer_phone_invalid"))
+    address = read_buyer_email(text)
+    return (address, "") if address else (None, t(lang, "buyer_email_invalid"))
+
+
+def send_link(channel: str, chat_id: str, key: str, seller_id: int, code: str, via: str,
+              to: str) -> SendLink:
+    return SendLink(idempotency_key=f"{channel}:{chat_id}:{key}", code=code, seller_id=seller_id,
+                    via=via, to=to)
+
+
+#: *Settings → Buyer details*: the buttons that switch a field, as `bf:<field>`
+BUYER_FIELD_PREFIX = "bf:"
+
+
+def buyer_fields_text(seller: Seller, lang: str) -> str:
+    def word(on: bool) -> str:
+        return t(lang, "yes" if on else "no")
+    return t(lang, "buyer_fields", name=word(seller.ask_buyer_name),
+             phone=word(seller.ask_buyer_phone))

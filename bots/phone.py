@@ -36,3 +36,25 @@ def read_phone(raw: str) -> PhoneInfo | None:
 def currency_of_country(region: str) -> str | None:
     currencies = get_territory_currencies(region, date.today(), tender=True)
     return currencies[0] if currencies else None
+
+
+def read_buyer_phone(raw: str, country: str | None) -> str | None:
+    """A buyer's number as the seller types it: national (`067 123 45 67`, read against the
+    seller's country) or E.164 (`+380671234567`). Its E.164 form, or None if it is not a number."""
+    text = raw.strip()
+    try:
+        number = phonenumbers.parse(text, None if text.startswith("+") else (country or "UA"))
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def read_buyer_email(raw: str) -> str | None:
+    """An address as the seller types it, checked for syntax only (no DNS); None if it is not one."""
+    from email_validator import EmailNotValidError, validate_email
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None

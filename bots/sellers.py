@@ -116,6 +116,16 @@ class SellerBook:
             return None
         return self._write(external_id, currency=currency)
 
+    def toggle_buyer_field(self, external_id: str, field: str) -> Seller | None:
+        """*Settings → Buyer details*: switch asking for the buyer's "name" or "phone" on the
+        pay page of new invoices. None for someone who has not registered."""
+        self.forget(external_id)
+        seller = self.find(external_id)
+        if seller is None or field not in ("name", "phone"):
+            return seller
+        column = f"ask_buyer_{field}"
+        return self._write(external_id, **{column: not getattr(seller, column)})
+
     def set_language(self, external_id: str, lang: str) -> Seller:
         return self._write(external_id, language=lang)
 

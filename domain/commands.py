@@ -130,6 +130,27 @@ class ManageWebhook(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class SendReceipt(Command):
+    """A paid invoice whose buyer gave an e-mail: send them a (non-fiscal) receipt, once."""
+
+    actor: ClassVar[str] = "send_receipt"
+    invoice_id: str
+    kind: str = "paid"  #: "paid": the receipt; "refunded": the short refund notice
+
+
+@dataclass(frozen=True, slots=True)
+class SendLink(Command):
+    """The seller asked to send an invoice's pay link to the buyer by SMS or e-mail."""
+
+    actor: ClassVar[str] = "send_link"
+    idempotency_key: str  #: e.g. "telegram:{chat_id}:{message_id}" of the typed address: sent once
+    code: str
+    seller_id: int
+    via: str  #: "sms" or "email"
+    to: str  #: already validated: E.164 or a normalized address
+
+
+@dataclass(frozen=True, slots=True)
 class RefundInvoice(Command):
     """The seller confirmed a refund. `refund_id` is ours (one refund per confirming tap);
     `amount` None: all that is left."""

@@ -93,3 +93,15 @@ class ServiceUnavailable(ChatpayError):
 
 class WebhookUrlRefused(ChatpayError):
     """Raised when a shop URL is not one chatpay may post to (scheme, or a private address)."""
+
+
+class DeliveryError(ChatpayError):
+    """Base class for failures to send a buyer an SMS or an e-mail."""
+
+
+class DeliveryRefused(DeliveryError):
+    """Raised when the gateway or mail server refused the message for good (bad recipient...)."""
+
+
+class DeliveryUnavailable(DeliveryError):
+    """Raised when the gateway or mail server could not be reached or failed for now: retry."""

@@ -52,6 +52,7 @@ class InvoicePaid(Event):
     mismatch: bool = False
     expected_amount: str | None = None
     expected_currency: str | None = None
+    card_mask: str | None = None  #: as the provider shows the card, e.g. 424242*42, if it did
     notifies_seller = True
 
 
@@ -164,3 +165,35 @@ EVENT_TYPES: dict[str, type[Event]] = {
                 InvoiceExpired, InvoiceCancelled, InvoiceRefunded, StatusUnchanged,
                 RefundRequested, RefundPending, RefundRefused)
 }
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerDetailsGiven(Event):
+    """The buyer filled in the pay page (kept in the history; the paid message shows it)."""
+
+    email: str
+    language: str
+    buyer_name: str = ""  #: not `name`: that is the event's own
+    phone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptSent(Event):
+    """The buyer's (non-fiscal) receipt e-mail went out, or why not."""
+
+    to: str
+    ok: bool
+    reason: str = ""
+    kind: str = "paid"  #: or "refunded": the refund notice
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSent(Event):
+    """Not a transition: the pay link went (or did not go) to the buyer by SMS or e-mail. It is
+    kept in the invoice's history with its outcome; `key` is the seller's tap, sent once."""
+
+    via: str  #: "sms" or "email"
+    to: str  #: the E.164 number or the address
+    key: str
+    ok: bool
+    reason: str = ""

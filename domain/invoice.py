@@ -81,6 +81,12 @@ class Invoice:
     #: the merchant account paid into (its keys sign the link, polls and callbacks); None: the
     #: platform's account
     account_id: int | None = None
+    buyer_email: str | None = None  #: given on the pay page, for the receipt
+    buyer_language: str | None = None  #: the pay page's language: the receipt's
+    buyer_name: str | None = None
+    buyer_phone: str | None = None  #: E.164
+    ask_name: bool = False  #: the pay page asks for the buyer's name (the seller's choice)
+    ask_phone: bool = False
     refunds: list[Refund] = field(default_factory=list)
     version: int = 0
     events: list[events.Event] = field(default_factory=list)
@@ -124,6 +130,25 @@ class Invoice:
         self.pay_url = pay_url
         self.status = InvoiceStatus.PENDING
         self.events.append(events.InvoiceLinkIssued(self.id))
+
+    def give_buyer_details(self, email: str | None, language: str, name: str | None = None,
+                           phone: str | None = None) -> bool:
+        """The buyer filled in the pay page. Only an unpaid open invoice takes them; returns
+        whether anything changed (the same details twice change nothing)."""
+        if self.status is not InvoiceStatus.PENDING:
+            return False
+        given = (email, language, name, phone)
+        if (self.buyer_email, self.buyer_language, self.buyer_name, self.buyer_phone) == given:
+            return False
+        self.buyer_email, self.buyer_language, self.buyer_name, self.buyer_phone = given
+        self.events.append(events.BuyerDetailsGiven(self.id, email or "", language, name or "",
+                                                    phone or ""))
+        return True
+
+    @property
+    def buyer_details(self) -> str:
+        """What the buyer entered, as the seller reads it: name, phone, e-mail."""
+        return ", ".join(x for x in (self.buyer_name, self.buyer_phone, self.buyer_email) if x)
 
     def watch_until(self, settle_window: timedelta) -> datetime | None:
         """Until when the provider is polled about this invoice; None: not any more.
@@ -202,6 +227,7 @@ class Invoice:
             self.id, str(received.amount), received.currency, late, fact.raw_status,
             fact.provider_payment_id, mismatch=self.amount_mismatch,
             expected_amount=str(self.amount.amount), expected_currency=self.amount.currency,
+            card_mask=_card_mask(fact),
         ))
         return True
 
@@ -387,3 +413,9 @@ class Invoice:
     def note_unchanged(self) -> None:
         """Record that a check the seller asked for found nothing new (so they get an answer)."""
         self.events.append(events.StatusUnchanged(self.id, self.provider_status or self.status))
+
+
+def _card_mask(fact: ProviderStatus) -> str | None:
+    """The paying card as the provider masked it (LiqPay: `sender_card_mask2`), if it said."""
+    mask = fact.raw.get("sender_card_mask2") or fact.raw.get("card_mask")
+    return str(mask)[:32] if mask else None

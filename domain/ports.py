@@ -87,3 +87,27 @@ class PaymentProvider(Protocol):
     def refund(self, order_id: str, amount: Money) -> RefundResult: ...
 
     def cancel(self, order_id: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Email:
+    """An e-mail to a buyer: a text part, an HTML part, and images the HTML shows by `cid:`."""
+
+    to: str
+    subject: str
+    text: str
+    html: str
+    images: dict[str, bytes] = field(default_factory=dict)  #: content id -> PNG
+
+
+class Mailer(Protocol):
+    """Sends e-mail. Errors: DeliveryUnavailable (retry) or DeliveryRefused (permanent)."""
+
+    def send(self, email: Email) -> None: ...
+
+
+class SmsGateway(Protocol):
+    """Sends an SMS; `sequence_id` makes a retry of the same message a no-op at the gateway.
+    Errors: DeliveryUnavailable (retry) or DeliveryRefused (permanent)."""
+
+    def send(self, phone: str, text: str, sequence_id: str) -> None: ...

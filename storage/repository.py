@@ -53,6 +53,8 @@ class Seller:
     currency: str | None
     language: str
     subscribed: bool
+    ask_buyer_name: bool = False  #: *Settings → Buyer details*
+    ask_buyer_phone: bool = False
 
 
 class SellerRepository:
@@ -83,7 +85,8 @@ class SellerRepository:
 def _seller(row: SellerRow) -> Seller:
     return Seller(id=row.id or 0, channel=row.channel, external_id=row.external_id, name=row.name,
                   phone=row.phone, country=row.country, currency=row.currency,
-                  language=row.language, subscribed=row.subscribed)
+                  language=row.language, subscribed=row.subscribed,
+                  ask_buyer_name=row.ask_buyer_name, ask_buyer_phone=row.ask_buyer_phone)
 
 
 @dataclass(frozen=True)
@@ -301,7 +304,9 @@ def _columns(invoice: Invoice) -> dict[str, Any]:
         settling=invoice.settling, extra_payment_ids=",".join(invoice.extra_payment_ids),
         channel=invoice.channel, chat_id=invoice.chat_id,
         created_at=invoice.created_at, expires_at=invoice.expires_at,
-        account_id=invoice.account_id,
+        account_id=invoice.account_id, buyer_email=invoice.buyer_email,
+        buyer_language=invoice.buyer_language, buyer_name=invoice.buyer_name,
+        buyer_phone=invoice.buyer_phone, ask_name=invoice.ask_name, ask_phone=invoice.ask_phone,
     )
 
 
@@ -320,7 +325,9 @@ def _invoice(row: InvoiceRow) -> Invoice:
         extra_payment_ids=tuple(x for x in (row.extra_payment_ids or "").split(",") if x),
         channel=row.channel, chat_id=row.chat_id, message_id=row.message_id,
         created_at=utc(row.created_at), expires_at=utc(row.expires_at),  # type: ignore[arg-type]
-        account_id=row.account_id, version=row.version,
+        account_id=row.account_id, version=row.version, buyer_email=row.buyer_email,
+        buyer_language=row.buyer_language, buyer_name=row.buyer_name,
+        buyer_phone=row.buyer_phone, ask_name=row.ask_name, ask_phone=row.ask_phone,
     )
 
 

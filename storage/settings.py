@@ -40,7 +40,7 @@ VIBER_API = "https://chatapi.viber.com/pa"
 #: settings shown masked by `chatpay config`; URLs have only their password masked
 SECRETS = frozenset({"secret_key", "secret_key_previous", "liqpay_private_key",
                      "telegram_bot_token", "viber_auth_token", "telegram_webhook_secret",
-                     "metrics_token"})
+                     "metrics_token", "turbosms_token"})
 URLS_WITH_PASSWORDS = frozenset({"database_url", "redis_url", "smtp_url"})
 
 SUPPORT_ID = re.compile(r"telegram:\d+|viber:[A-Za-z0-9+/=_-]+")
@@ -95,7 +95,11 @@ class Settings(BaseSettings):
     liqpay_api_base: str = ""  #: default: the sandbox, or LiqPay in production
 
     smtp_url: str = ""  #: smtp://[user:pass@]host[:port][?starttls=1] or smtps://…
+    smtp_from: str = "chatpay <noreply@chatpay.localhost>"  #: the From: of buyers' e-mails
     sms_backend: Literal["turbosms", "log"] = "log"
+    turbosms_api_base: str = "https://api.turbosms.ua"
+    turbosms_token: str = ""  #: required when SMS_BACKEND=turbosms
+    sms_sender: str = Field(default="chatpay", min_length=1, max_length=11)  #: TurboSMS's alpha name
     support_ids: str = ""  #: comma-separated telegram:<digits> / viber:<id>
     metrics_token: str = ""  #: GET /metrics needs `Authorization: Bearer <it>` when set
     metrics_public: bool = False  #: production serves /metrics without a token only if set
@@ -122,7 +126,7 @@ class Settings(BaseSettings):
     _given: frozenset[str] = PrivateAttr(default=frozenset())
 
     @field_validator("public_base_url", "telegram_api_base", "viber_api_base", "liqpay_api_base",
-                     "telegram_webhook_url")
+                     "telegram_webhook_url", "turbosms_api_base")
     @classmethod
     def _url(cls, value: str) -> str:
         value = value.strip().rstrip("/")
@@ -176,6 +180,15 @@ class Settings(BaseSettings):
                              "or smtps://[user:pass@]host[:port]")
         return value
 
+    @field_validator("smtp_from")
+    @classmethod
+    def _from(cls, value: str) -> str:
+        from email.utils import parseaddr
+        address = parseaddr(value)[1]
+        if "@" not in address or address.startswith("@") or address.endswith("@"):
+            raise ValueError("must be an address, like chatpay <noreply@example.com>")
+        return value.strip()
+
     @field_validator("sms_backend", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
@@ -204,6 +217,9 @@ class Settings(BaseSettings):
                 if not getattr(self, name):
                     setattr(self, name, value)
         refusals = self.refusals()
+        if self.sms_backend == "turbosms" and not self.turbosms_token:
+            refusals.insert(0, "Setting TURBOSMS_TOKEN is required when SMS_BACKEND=turbosms "
+                               "(the API token from TurboSMS's cabinet).")
         if refusals and _ENFORCE.get():
             raise SettingsError(refusals[0])
         return self

@@ -39,6 +39,9 @@ class SellerRow(SQLModel, table=True):
     language: str = Field(default="uk", max_length=8)
     subscribed: bool = Field(default=True)
     created_at: datetime = Field(sa_column=_ts())
+    #: *Settings → Buyer details*: the pay page of each new invoice asks for these
+    ask_buyer_name: bool = Field(default=False)
+    ask_buyer_phone: bool = Field(default=False)
 
 
 class InvoiceRow(SQLModel, table=True):
@@ -87,6 +90,14 @@ class InvoiceRow(SQLModel, table=True):
     version: int = Field(default=0)
     #: the merchant account the invoice is paid into; None: the platform's (LIQPAY_* settings)
     account_id: int | None = Field(default=None, foreign_key="merchant_accounts.id")
+    #: what the buyer gave on the pay page: an address for the receipt, and their language
+    buyer_email: str | None = Field(default=None, max_length=254)
+    buyer_language: str | None = Field(default=None, max_length=8)
+    buyer_name: str | None = Field(default=None, max_length=100)
+    buyer_phone: str | None = Field(default=None, max_length=32)
+    #: the seller's choice when the invoice was made: its pay page asks for the name / phone
+    ask_name: bool = Field(default=False)
+    ask_phone: bool = Field(default=False)
 
 
 class RefundRow(SQLModel, table=True):

@@ -21,9 +21,11 @@ from starlette.concurrency import run_in_threadpool
 
 from bots.telegram.webhook import read_capped, too_large
 from domain.i18n import format_money, normalize_language, status_word, t
-from domain.invoice import InvoiceStatus
+from bots.phone import read_buyer_email, read_buyer_phone
+from domain.invoice import Invoice, InvoiceStatus
 from domain.ports import CallbackVerifier
 from storage.queue import CommandBus
+from storage.repository import Seller
 from storage.settings import Settings
 from storage.uow import UnitOfWork
 from web import metrics
@@ -64,7 +66,8 @@ def create_app(deps: WebDeps) -> FastAPI:
 
     @app.get("/p/{code}", response_class=HTMLResponse)
     def pay_page(code: str, request: Request) -> Response:
-        lang = normalize_language(request.headers.get("accept-language", "uk")[:5])
+        """Who asks, how much, what for; then the buyer's details, posted back here."""
+        lang = _buyer_language(request)
         with deps.uow().readonly() as uow:
             invoice = uow.invoices.by_code(code)
             seller = uow.sellers.get(invoice.seller_id) if invoice else None
@@ -72,18 +75,47 @@ def create_app(deps: WebDeps) -> FastAPI:
             return HTMLResponse(t(lang, "invoice_not_found"), status_code=404)
         metrics.PAY_PAGE_VIEWS.inc()
         returning = "back" in request.query_params  # the provider sent the buyer back here
-        if invoice.status is InvoiceStatus.PENDING and returning:
-            action = f'<p class="closed">{t(lang, "pay_processing")}</p>'
-        elif invoice.status is InvoiceStatus.PENDING and invoice.pay_url:
-            action = f'<a class="pay" href="{html.escape(invoice.pay_url)}">{t(lang, "pay_button")}</a>'
-        else:
-            action = f'<p class="closed">{t(lang, "pay_closed", status=status_word(invoice.status, lang))}</p>'
-        page = PAY_TEMPLATE.format(
-            lang=lang, title=html.escape(t(lang, "pay_title")), payee_label=t(lang, "pay_from"),
-            payee=html.escape(seller.name or "chatpay"),
-            amount=html.escape(format_money(invoice.amount, lang)),
-            description=html.escape(invoice.description), action=action)
-        return HTMLResponse(page)
+        return _pay_page(invoice, seller, lang, returning)
+
+    @app.post("/p/{code}", response_class=HTMLResponse)
+    async def buyer_details(code: str, request: Request) -> Response:
+        """Check what the buyer typed (a wrong value shows the form again, saying why), store
+        it on the invoice, and send the buyer on to the provider. No JavaScript needed."""
+        lang = _buyer_language(request)
+        body = await read_capped(request)
+        if body is None:
+            return too_large()
+        form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        return await run_in_threadpool(_take_details, code, form, lang)
+
+    def _take_details(code: str, form: dict[str, str], lang: str) -> Response:
+        typed = {k: form.get(k, "").strip()[:254] for k in ("email", "name", "phone")}
+        email = read_buyer_email(typed["email"]) if typed["email"] else None
+        with deps.uow() as uow:
+            invoice = uow.invoices.by_code(code, for_update=True)
+            seller = uow.sellers.get(invoice.seller_id) if invoice else None
+            if invoice is None or seller is None:
+                return HTMLResponse(t(lang, "invoice_not_found"), status_code=404)
+            if invoice.status is not InvoiceStatus.PENDING or not invoice.pay_url:
+                return _pay_page(invoice, seller, lang, returning=False)
+            name = " ".join(typed["name"].split()) if invoice.ask_name else ""
+            phone = (read_buyer_phone(typed["phone"], seller.country) if invoice.ask_phone
+                     else None)
+            errors = {}
+            if typed["email"] and email is None:
+                errors["email"] = t(lang, "pay_email_invalid")
+            if invoice.ask_name and not 0 < len(name) <= 100:
+                errors["name"] = t(lang, "pay_name_missing")
+            if invoice.ask_phone and phone is None:
+                errors["phone"] = t(lang, "pay_phone_invalid")
+            if errors:
+                return _pay_page(invoice, seller, lang, returning=False, status_code=422,
+                                 errors=errors, typed=typed)
+            if invoice.give_buyer_details(email, lang, name or None, phone):
+                uow.invoices.save(invoice)
+                uow.commit()
+            pay_url = invoice.pay_url
+        return RedirectResponse(pay_url, status_code=303)
 
     @app.get("/qr/{code}.png")
     def qr_image(code: str) -> Response:
@@ -121,6 +153,50 @@ def create_app(deps: WebDeps) -> FastAPI:
     for prefix, sub in deps.mounts.items():
         app.mount(prefix, sub)
     return app
+
+
+def _buyer_language(request: Request) -> str:
+    return normalize_language(request.headers.get("accept-language", "uk")[:5])
+
+
+def _field(label: str, name: str, kind: str, value: str, error: str, required: bool) -> str:
+    problem = f'<p class="error">{html.escape(error)}</p>' if error else ""
+    return (f'<label>{html.escape(label)}<input type="{kind}" name="{name}" autocomplete="'
+            f'{ {"email": "email", "name": "name", "phone": "tel"}[name]}" maxlength="254"'
+            f'{" required" if required else ""} value="{html.escape(value)}"></label>{problem}')
+
+
+def _pay_page(invoice: Invoice, seller: Seller, lang: str, returning: bool, *,
+              status_code: int = 200, errors: dict[str, str] | None = None,
+              typed: dict[str, str] | None = None) -> HTMLResponse:
+    """An open invoice shows the details form; a closed one, its state instead."""
+    errors, typed = errors or {}, typed or {}
+    if invoice.status is InvoiceStatus.PENDING and returning:
+        action = f'<p class="closed">{t(lang, "pay_processing")}</p>'
+    elif invoice.status is InvoiceStatus.PENDING and invoice.pay_url:
+        fields = []
+        if invoice.ask_name:
+            fields.append(_field(t(lang, "pay_name_label"), "name", "text",
+                                 typed.get("name", invoice.buyer_name or ""),
+                                 errors.get("name", ""), True))
+        if invoice.ask_phone:
+            fields.append(_field(t(lang, "pay_phone_label"), "phone", "tel",
+                                 typed.get("phone", invoice.buyer_phone or ""),
+                                 errors.get("phone", ""), True))
+        fields.append(_field(t(lang, "pay_email_label"), "email", "email",
+                             typed.get("email", invoice.buyer_email or ""),
+                             errors.get("email", ""), False))
+        action = (f'<form method="post" action="/p/{html.escape(invoice.code)}">'
+                  + "".join(fields) +
+                  f'<button class="pay" type="submit">{t(lang, "pay_button")}</button></form>')
+    else:
+        action = f'<p class="closed">{t(lang, "pay_closed", status=status_word(invoice.status, lang))}</p>'
+    page = PAY_TEMPLATE.format(
+        lang=lang, title=html.escape(t(lang, "pay_title")), payee_label=t(lang, "pay_from"),
+        payee=html.escape(seller.name or "chatpay"),
+        amount=html.escape(format_money(invoice.amount, lang)),
+        description=html.escape(invoice.description), action=action)
+    return HTMLResponse(page, status_code=status_code)
 
 
 def bearer_matches(header: str, token: str) -> bool:

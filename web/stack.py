@@ -99,7 +99,10 @@ class Stack:
         platform = ({self.settings.liqpay_public_key: self.settings.liqpay_private_key}
                     if self.settings.platform_account else {})
         self.sandbox = LiqPaySandbox(platform)
-        return {"/emulator/telegram": self.telegram.app,  # type: ignore[attr-defined]
+        from web.sandbox.outbox import outbox_app
+        outbox_redis = redis.Redis.from_url(self.redis_url, socket_timeout=5)
+        return {"/sandbox/outbox": outbox_app(outbox_redis),
+                "/emulator/telegram": self.telegram.app,  # type: ignore[attr-defined]
                 "/emulator/viber/pa": self.viber.app,  # type: ignore[attr-defined]
                 "/sandbox/liqpay": self.sandbox.app}  # type: ignore[attr-defined]
 

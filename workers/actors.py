@@ -24,7 +24,7 @@ from domain.errors import (
 )
 from domain.i18n import t
 from storage.queue import queue_of
-from workers import connect, deliveries, handlers, refunds
+from workers import connect, deliveries, handlers, links, receipts, refunds
 from workers.runtime import deps
 
 log = logging.getLogger(__name__)
@@ -129,6 +129,14 @@ def manage_webhook(payload: dict[str, Any]) -> None:
     deliveries.manage(commands.ManageWebhook.from_dict(payload), deps())  # type: ignore[arg-type]
 
 
+def send_link(payload: dict[str, Any]) -> None:
+    links.send_link(commands.SendLink.from_dict(payload), deps())  # type: ignore[arg-type]
+
+
+def send_receipt(payload: dict[str, Any]) -> None:
+    receipts.send_receipt(payload["invoice_id"], deps(), payload.get("kind", "paid"))
+
+
 def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[str, Any]) -> None:
     """Every try to create an invoice failed: tell the seller plainly instead of leaving them waiting."""
     payload = message_data["args"][0]
@@ -148,7 +156,7 @@ def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[s
 
 ACTORS = (create_invoice, issue_link, poll_invoice, expire_invoice, check_status, cancel_invoice,
           notify_seller, tell_seller, cancel_at_provider, connect_account, deliver_webhook,
-          manage_webhook, refund_invoice)
+          manage_webhook, send_link, send_receipt, refund_invoice)
 
 
 def declare(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor]:  # type: ignore[type-arg]

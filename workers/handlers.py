@@ -86,6 +86,8 @@ def create_invoice(cmd: commands.CreateInvoice, d: Deps) -> str:
                 expires_at=created + d.settings.invoice_ttl, channel=cmd.channel,
                 chat_id=cmd.chat_id, account_id=account_id)
             seller = uow.sellers.get(cmd.seller_id)
+            if seller is not None:  # the seller's *Buyer details* choice, for this invoice
+                invoice.ask_name, invoice.ask_phone = seller.ask_buyer_name, seller.ask_buyer_phone
             _link(invoice, seller, d)
             first_poll = _first_poll(invoice)
             try:
@@ -447,7 +449,8 @@ def notify_seller(event_id: int, d: Deps, *, claimed: Claimed | None = None) -> 
                 else (*_render(*loaded, d), 1))
     if prepared is None:
         return  # sent, being sent, given up on, or overtaken
-    message, invoice, seller, is_invoice_message, attempts = prepared
+    message, invoice, seller, event_name, attempts = prepared
+    is_invoice_message = event_name == "InvoiceLinkIssued"
     message_id: str | None = None
     if not seller.subscribed:
         log.info("Seller %d unsubscribed on %s; event %d not sent.", seller.id, invoice.channel,
@@ -472,6 +475,10 @@ def notify_seller(event_id: int, d: Deps, *, claimed: Claimed | None = None) -> 
         if is_invoice_message and message_id:
             uow.invoices.schedule(invoice.id, message_id=message_id)
         uow.commit()
+    if event_name in ("InvoicePaid", "InvoiceRefunded") and invoice.buyer_email:
+        # once per invoice and kind: see receipts.py
+        d.bus.publish(commands.SendReceipt(invoice.id, "paid" if event_name == "InvoicePaid"
+                                           else "refunded"))
 
 
 def _release(event_id: int, d: Deps) -> None:
@@ -488,7 +495,7 @@ def _give_up(event_id: int, reason: str, d: Deps) -> None:
 
 
 def _claim_and_render(event_id: int, d: Deps, *, claim: bool,
-                      ) -> tuple[OutboundMessage, Invoice, Seller, bool, int] | None:
+                      ) -> tuple[OutboundMessage, Invoice, Seller, str, int] | None:
     """Take the right to send the event's message (unless the caller's transaction took it) and
     read what it says, in one transaction; None if another worker has it, or if a later message
     about the invoice overtook this one (then it is marked done unsent).
@@ -520,10 +527,11 @@ def _claim_and_render(event_id: int, d: Deps, *, claim: bool,
 
 
 def _render(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
-            d: Deps) -> tuple[OutboundMessage, Invoice, Seller, bool]:
-    """The event's message, and whether it is the invoice message (its id is kept for replies)."""
+            d: Deps) -> tuple[OutboundMessage, Invoice, Seller, str]:
+    """The event's message, with the event's name (the invoice message's id is kept for
+    replies; a paid one sends the buyer's receipt)."""
     message = render_event(event, invoice, seller, d.settings.public_base_url)
-    return message, invoice, seller, event.name == "InvoiceLinkIssued"
+    return message, invoice, seller, event.name
 
 
 def tell(d: Deps, channel: str, chat_id: str, text: str) -> None:

@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.core import get_global
 
 from domain.i18n import format_money, status_word, t
 from domain.invoice import Invoice
@@ -12,13 +16,32 @@ from storage.tables import InvoiceEventRow
 from workers.qr import qr_png
 
 
+#: the zone of a country with several, where chatpay's sellers are (others show UTC)
+MAIN_ZONES = {"UA": "Europe/Kyiv"}
+
+
+def local_time(moment: datetime, country: str | None) -> str:
+    """A moment as a person in the seller's country reads it: "2026-12-03 13:45 EET". A country
+    with one zone (or a main one in MAIN_ZONES) shows it; unknown or ambiguous ones show UTC."""
+    zones = get_global("territory_zones").get(country or "", []) if country else []
+    name = MAIN_ZONES.get(country or "") or (zones[0] if len(zones) == 1 else None)
+    try:
+        zone = ZoneInfo(name) if name else UTC
+    except ZoneInfoNotFoundError:
+        zone = UTC
+    local = moment.astimezone(zone)
+    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "UTC")
+
+
 def pay_link(base_url: str, code: str) -> str:
     return f"{base_url}/p/{code}"
 
 
 def invoice_buttons(invoice: Invoice, lang: str) -> tuple[tuple[Button, ...], ...]:
     return ((Button(t(lang, "btn_check"), data=f"chk:{invoice.code}"),
-             Button(t(lang, "btn_cancel"), data=f"cnl:{invoice.code}")),)
+             Button(t(lang, "btn_cancel"), data=f"cnl:{invoice.code}")),
+            (Button(t(lang, "btn_send_sms"), data=f"sms:{invoice.code}"),
+             Button(t(lang, "btn_send_email"), data=f"eml:{invoice.code}")))
 
 
 def paid_buttons(invoice: Invoice, lang: str) -> tuple[tuple[Button, ...], ...]:
@@ -41,7 +64,7 @@ def render_event(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
     if event.name == "InvoiceLinkIssued":
         link = pay_link(base_url, invoice.code)
         text = t(lang, "invoice_ready", amount=amount, description=_described(invoice), link=link,
-                 expires=invoice.expires_at.strftime("%Y-%m-%d %H:%M"))
+                 expires=local_time(invoice.expires_at, seller.country))
         return OutboundMessage(channel=invoice.channel, chat_id=invoice.chat_id, text=text,
                                photo_png=qr_png(link) if invoice.channel == "telegram" else None,
                                photo_url=f"{base_url}/qr/{invoice.code}.png",
@@ -54,8 +77,10 @@ def render_event(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
                 lang, "paid_mismatch", expected=format_money(expected, lang),
                 received=format_money(received, lang), description=_described(invoice)), **base)
         key = "paid_late" if payload.get("late") else "paid"
+        details = invoice.buyer_details
+        buyer = t(lang, "paid_buyer", details=details) if details else ""
         return OutboundMessage(text=t(lang, key, amount=format_money(received, lang),
-                                      description=_described(invoice)),
+                                      description=_described(invoice)) + buyer,
                                buttons=paid_buttons(invoice, lang), **base)
     if event.name == "ExtraPaymentReceived":
         received = Money.parse_provider(payload["amount"], payload["currency"])

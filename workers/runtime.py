@@ -12,7 +12,7 @@ import redis
 from sqlalchemy import Engine
 
 from domain.messaging import MessengerSender
-from domain.ports import PaymentProvider
+from domain.ports import Mailer, PaymentProvider, SmsGateway
 from storage.db import make_engine, make_session_factory
 from storage.queue import CommandBus, make_broker
 from storage.redis import resolve_redis_url
@@ -38,8 +38,15 @@ class Deps:
     accounts: ProviderAccounts = None  # type: ignore[assignment]
     #: the client posting to sellers' shops (WEBHOOK_ALLOW_PRIVATE; https only in production)
     shops: ShopClient = None  # type: ignore[assignment]
+    #: where buyers' SMS and e-mails go (SMS_BACKEND, TURBOSMS_*; SMTP_URL); see sending()
+    sms: SmsGateway = None  # type: ignore[assignment]
+    mailer: Mailer = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
+        if self.sms is None or self.mailer is None:
+            sms, mailer = sending(self.settings, self.redis)
+            self.sms = self.sms or sms
+            self.mailer = self.mailer or mailer
         if self.accounts is None:
             # the platform's client is read through `self`, so replacing `provider` takes effect
             self.accounts = ProviderAccounts(
@@ -48,6 +55,20 @@ class Deps:
         if self.shops is None:
             self.shops = ShopClient(allow_private=self.settings.webhook_private_allowed,
                                     https_only=self.settings.production)
+
+
+def sending(settings: Settings, client: redis.Redis | None) -> tuple[SmsGateway, Mailer]:
+    """The SMS gateway and the mailer the settings ask for; what only logs keeps an outbox."""
+    from workers.mail import LogMailer, SmtpMailer
+    from workers.sms import LogSms, TurboSmsClient, outbox_keeper
+
+    keep = outbox_keeper(client) if client is not None and not settings.production else None
+    sms: SmsGateway = (TurboSmsClient(settings.turbosms_token, settings.sms_sender,
+                                      settings.turbosms_api_base)
+                       if settings.sms_backend == "turbosms" else LogSms(keep))
+    mailer: Mailer = (SmtpMailer(settings.smtp_url, settings.smtp_from) if settings.smtp_url
+                      else LogMailer(settings.smtp_from, keep))
+    return sms, mailer
 
 
 _deps: Deps | None = None

@@ -11,7 +11,8 @@ from aiogram.types import BotCommand
 
 from bots.telegram.deps import BotDeps
 from bots.telegram.handlers import (
-    accounts, fallback, invoices, language, refunds, start, webhooks,
+    accounts, buyer_fields, fallback, invoices, language, refunds, send_link, start,
+    webhooks,
 )
 from bots.telegram.middlewares import DropRepeatedUpdates, InFlight, SellerContext
 from bots.telegram.session import build_session
@@ -24,13 +25,13 @@ DRAIN_TIMEOUT = 30
 
 COMMANDS = {
     "uk": [("new", "Створити рахунок"), ("invoices", "Неоплачені рахунки"),
-           ("settings", "Платіжний рахунок"), ("language", "Мова"),
+           ("settings", "Платіжний рахунок"), ("buyer", "Дані покупця"), ("language", "Мова"),
            ("cancel", "Скасувати введення"), ("help", "Допомога")],
     "ru": [("new", "Создать счёт"), ("invoices", "Неоплаченные счета"),
-           ("settings", "Платёжный счёт"), ("language", "Язык"),
+           ("settings", "Платёжный счёт"), ("buyer", "Данные покупателя"), ("language", "Язык"),
            ("cancel", "Отменить ввод"), ("help", "Помощь")],
     "en": [("new", "Create invoice"), ("invoices", "Pending invoices"),
-           ("settings", "Payment account"), ("language", "Language"),
+           ("settings", "Payment account"), ("buyer", "Buyer details"), ("language", "Language"),
            ("cancel", "Cancel what you are typing"), ("help", "Help")],
 }
 
@@ -55,6 +56,7 @@ def build_dispatcher(deps: BotDeps, bot_id: int) -> Dispatcher:
     # the cancel/start router first: /cancel works in every state; /webhook too
     # menu buttons (invoices, language) before the key dialog: a tap leaves it, never becomes a key
     dp.include_routers(*(_own_copy(r) for r in (start.router, webhooks.router, invoices.router,
+                                                 send_link.router, buyer_fields.router,
                                                  refunds.router,
                                                  language.router, accounts.router,
                                                  fallback.router)))

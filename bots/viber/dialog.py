@@ -169,15 +169,19 @@ class Dialog:
         text = (message.text or "").strip()
         if text == "/webhook" or text.startswith(("/webhook ", webhooks.PREFIX)):
             return self._webhook(user_id, seller, lang, text)
+        if text == "/buyer" or text.startswith(invoices.BUYER_FIELD_PREFIX):
+            return [self._buyer_fields(user_id, seller, lang, text)]
         if text == "/cancel":
             self.state.clear(user_id)
             return [Reply(t(lang, "dialog_cancelled"), keyboards.main_menu(lang))]
         if text.startswith("rfd:"):
             return [self.refunds.tapped(user_id, seller, lang, text[len("rfd:"):])]
         for prefix, handle in (("chk:", self._check), ("cnl:", self._cancel),
-                               ("cur:", self._currency), ("lang:", self._language)):
+                               ("cur:", self._currency), ("lang:", self._language),
+                               ("sms:", self._ask_recipient), ("eml:", self._ask_recipient)):
             if text.startswith(prefix):
-                answer = handle(user_id, seller, lang, text[len(prefix):])
+                answer = handle(user_id, seller, lang, text[len(prefix):] if prefix not in
+                                invoices.SEND_VIA else text)
                 return answer if isinstance(answer, list) else [answer]
         registered = seller is not None and bool(seller.currency)
         if text.startswith("acct:") or text in keyboards.button_texts("btn_settings"):
@@ -195,6 +199,8 @@ class Dialog:
         step = self.state.get(user_id)
         if seller is not None and registered and step.get("step") in KEY_STEPS:
             return self.accounts.key_typed(user_id, seller, lang, text, step, token)
+        if seller is not None and step.get("step") == "recipient":
+            return self._recipient(user_id, seller, lang, text, step, token)
         if seller is not None and step.get("step") in REFUND_STEPS:
             return self.refunds.step(user_id, seller, lang, text, step, token)
         if seller is not None and seller.currency and step.get("step") == "amount":
@@ -275,6 +281,37 @@ class Dialog:
             return [Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))]
         return self._then_publish(user_id, Reply(t(lang, "cancelling"), keyboards.main_menu(lang)),
                                   CancelInvoice(code=code, seller_id=seller.id))
+
+    def _buyer_fields(self, user_id: str, seller: Seller | None, lang: str, text: str) -> Reply:
+        """*Settings → Buyer details*: show the choice, or switch one field (`bf:<field>`)."""
+        if seller is None or not seller.currency:
+            return Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))
+        if text.startswith(invoices.BUYER_FIELD_PREFIX):
+            seller = self.deps.sellers.toggle_buyer_field(
+                user_id, text[len(invoices.BUYER_FIELD_PREFIX):]) or seller
+        return Reply(invoices.buyer_fields_text(seller, lang), keyboards.buyer_fields(lang))
+
+    def _ask_recipient(self, user_id: str, seller: Seller | None, lang: str,
+                       data: str) -> Reply:
+        """*Send by SMS* / *Send by e-mail* under an invoice: ask for the phone or address."""
+        if seller is None:
+            return Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))
+        via, prompt = invoices.SEND_VIA[data[:4]]
+        self.state.set(user_id, {"step": "recipient", "via": via, "code": data[4:]})
+        return Reply(t(lang, prompt))
+
+    def _recipient(self, user_id: str, seller: Seller, lang: str, text: str,
+                   step: dict[str, Any], token: str) -> list[Reply]:
+        """A wrong phone or address is explained and the step stays; a good one is sent."""
+        to, problem = invoices.read_recipient(step["via"], text, seller.country, lang)
+        if to is None:
+            return [Reply(problem)]
+        command = invoices.send_link(CHANNEL, user_id, token, seller.id, step["code"],
+                                     step["via"], to)
+        replies = self._then_publish(user_id, Reply(t(lang, "link_sending", to=to),
+                                                    keyboards.main_menu(lang)), command)
+        self.state.clear(user_id)
+        return replies
 
     def _webhook(self, user_id: str, seller: Seller | None, lang: str,
                  text: str) -> list[Reply]:

@@ -65,6 +65,12 @@ def webhook(lang: str) -> dict[str, Any]:
     return keyboard(rows + ((Button(t(lang, "btn_create"), data=t(lang, "btn_create")),),))
 
 
+def buyer_fields(lang: str) -> dict[str, Any]:
+    return keyboard(((Button(t(lang, "btn_toggle_name"), data="bf:name"),
+                      Button(t(lang, "btn_toggle_phone"), data="bf:phone")),
+                     (Button(t(lang, "btn_create"), data=t(lang, "btn_create")),)))
+
+
 def button_texts(key: str) -> set[str]:
     """The text of a menu button in every language (a seller may switch languages)."""
     return {t(lang, key) for lang in LANGUAGES}

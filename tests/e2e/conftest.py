@@ -105,14 +105,25 @@ class SellerChat:
         return results[0].text
 
 
-def buyer_pays(pay_link: str, card: str = "4242424242424242") -> httpx.Response:
-    """A buyer opens the pay page, goes on to the provider's checkout and submits a card."""
-    with httpx.Client(follow_redirects=True, timeout=15) as client:
+def to_checkout(pay_link: str, email: str = "", lang: str = "uk",
+                details: dict[str, str] | None = None) -> str:
+    """A buyer opens the pay page, fills in the form and is sent on: the checkout URL."""
+    with httpx.Client(timeout=15, headers={"Accept-Language": lang}) as client:
         page = client.get(pay_link)
         assert page.status_code == 200, page.text
-        href = re.search(r'<a class="pay" href="([^"]+)"', page.text)
-        assert href, f"no pay button on the pay page: {page.text}"
-        checkout = client.get(href.group(1).replace("&amp;", "&"))
+        form = re.search(r'<form method="post" action="([^"]+)"', page.text)
+        assert form, f"no details form on the pay page: {page.text}"
+        sent = client.post(httpx.URL(pay_link).join(form.group(1)), data={"email": email, **(details or {})})
+        assert sent.status_code == 303, sent.text
+        return sent.headers["location"]
+
+
+def buyer_pays(pay_link: str, card: str = "4242424242424242",
+               email: str = "", lang: str = "uk",
+               details: dict[str, str] | None = None) -> httpx.Response:
+    """A buyer opens the pay page, goes on to the provider's checkout and submits a card."""
+    with httpx.Client(follow_redirects=True, timeout=15) as client:
+        checkout = client.get(to_checkout(pay_link, email, lang, details))
         assert checkout.status_code == 200, checkout.text
         action = re.search(r'<form method="post" action="([^"]+)"', checkout.text)
         assert action, checkout.text

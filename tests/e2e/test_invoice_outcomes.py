@@ -75,7 +75,7 @@ def test_an_invoice_nobody_pays_expires_and_can_no_longer_be_paid(
     assert stored(uow_factory, code_of(link)).status is InvoiceStatus.EXPIRED
     page = pay_page(link)
     assert "Цей рахунок прострочено." in page
-    assert 'class="pay"' not in page
+    assert 'class="pay"' not in page and "<form" not in page
 
 
 def test_a_payment_still_at_the_bank_when_the_invoice_expires_keeps_it_open_until_paid(
@@ -169,7 +169,7 @@ def test_check_status_on_an_unpaid_invoice_says_it_is_not_paid_yet(seller: Selle
     assert pending["text"].startswith(f"⏳ Рахунок на 12,50{NBSP}₴ ще не оплачено")
     assert "очікує оплати" in pending["text"]
     buttons = [b["callback_data"] for row in pending["reply_markup"]["inline_keyboard"] for b in row]
-    assert buttons == [f"chk:{code}", f"cnl:{code}"]
+    assert buttons == [f"chk:{code}", f"cnl:{code}", f"sms:{code}", f"eml:{code}"]
 
 
 def test_i_can_cancel_an_invoice_once_and_the_buyer_then_cannot_pay_it(

@@ -6,13 +6,11 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import re
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 import redis
 
@@ -55,10 +53,8 @@ def connect(seller: SellerChat, public: str, private: str,
 def checkout(pay_link: str) -> tuple[dict[str, Any], str, str]:
     """What the buyer's browser is sent to from the pay page: LiqPay's data, decoded, and the
     data and signature as they are in the checkout URL."""
-    page = httpx.get(pay_link, timeout=15)
-    href = re.search(r'<a class="pay" href="([^"]+)"', page.text)
-    assert href, page.text
-    query = parse_qs(urlsplit(href.group(1).replace("&amp;", "&")).query)
+    from tests.e2e.conftest import to_checkout
+    query = parse_qs(urlsplit(to_checkout(pay_link)).query)
     data, signature = query["data"][0], query["signature"][0]
     return json.loads(base64.b64decode(data)), data, signature
 

@@ -10,12 +10,13 @@ def test_seller_creates_an_invoice_and_is_told_when_the_buyer_pays(seller: Selle
 
     caption = invoice_message["caption"]
     assert "12,50\u00a0₴" in caption and "Кава" in caption
+    assert " EET." in caption and "UTC" not in caption  # the expiry in Kyiv's time
     link = seller.pay_link(invoice_message)
     assert link.startswith(seller.stack.base_url + "/p/") and link in caption
     buttons = [b["callback_data"] for row in invoice_message["reply_markup"]["inline_keyboard"]
                for b in row]
     code = link.rsplit("/", 1)[1]
-    assert buttons == [f"chk:{code}", f"cnl:{code}"]
+    assert buttons == [f"chk:{code}", f"cnl:{code}", f"sms:{code}", f"eml:{code}"]
 
     buyer_pays(link)
 

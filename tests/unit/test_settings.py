@@ -168,11 +168,32 @@ def test_a_malformed_smtp_url_stops_start_up_naming_it(env, url):
 @pytest.mark.parametrize("backend", ["turbosms", "log", "LOG"])
 def test_the_sms_backend_is_turbosms_or_log(env, backend):
     env.setenv("SMS_BACKEND", backend)
+    env.setenv("TURBOSMS_TOKEN", "a-token")
     assert load_settings().sms_backend == backend.lower()
 
 
 def test_the_sms_backend_logs_by_default(env):
     assert load_settings().sms_backend == "log"
+
+
+def test_turbosms_without_its_token_stops_start_up_naming_it(env):
+    message = _refusal(env, {"SMS_BACKEND": "turbosms"})
+    assert message.startswith("Setting TURBOSMS_TOKEN ") and "\n" not in message
+
+
+@pytest.mark.parametrize("value", ["noreply", "chatpay <@example.com>", ""])
+def test_a_malformed_smtp_from_stops_start_up_naming_it(env, value):
+    assert _refusal(env, {"SMTP_FROM": value}).startswith("Setting SMTP_FROM ")
+
+
+def test_the_turbosms_api_base_is_an_http_url(env):
+    assert _refusal(env, {"TURBOSMS_API_BASE": "api.turbosms.ua"}).startswith(
+        "Setting TURBOSMS_API_BASE ")
+
+
+@pytest.mark.parametrize("value", ["", "a-sender-name-too-long"])
+def test_the_sms_sender_is_one_to_eleven_characters(env, value):
+    assert _refusal(env, {"SMS_SENDER": value}).startswith("Setting SMS_SENDER ")
 
 
 @pytest.mark.parametrize("backend", ["console", "twilio", ""])
