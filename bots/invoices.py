@@ -46,13 +46,15 @@ def open_invoices(uow_factory: Callable[[], UnitOfWork], seller_id: int) -> list
         return uow.invoices.open_for_seller(seller_id)
 
 
-def pending_text(invoices: list[Invoice], lang: str) -> str:
+def pending_text(invoices: list[Invoice], lang: str, country: str | None) -> str:
+    """The seller's pending invoices, each with its expiry in the seller's country's time."""
+    from workers.render import local_time  # presentation only: no provider or messenger client
     if not invoices:
         return t(lang, "no_pending")
     lines = [t(lang, "pending_header")] + [
         t(lang, "pending_item", amount=format_money(i.amount, lang),
           description=f" — {i.description}" if i.description else "",
-          expires=i.expires_at.strftime("%Y-%m-%d %H:%M")) for i in invoices]
+          expires=local_time(i.expires_at, country)) for i in invoices]
     return "\n".join(lines)
 
 

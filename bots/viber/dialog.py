@@ -268,7 +268,7 @@ class Dialog:
             return Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))
         found = invoices.open_invoices(self.deps.uow, seller.id)
         board = keyboards.pending(found, lang) if found else keyboards.main_menu(lang)
-        return Reply(invoices.pending_text(found, lang), board)
+        return Reply(invoices.pending_text(found, lang, seller.country), board)
 
     def _check(self, user_id: str, seller: Seller | None, lang: str, code: str) -> list[Reply]:
         if seller is None:

@@ -210,6 +210,8 @@ def test_my_invoice_list_shows_what_is_unpaid_newest_first(seller: SellerChat) -
     assert lines[0] == "Неоплачені рахунки:"
     assert lines[1].startswith(f"30,00{NBSP}₴ — Чай — до ")
     assert lines[2].startswith(f"12,00{NBSP}₴ — Кава — до ")
+    # the expiry in the seller's own time (a +380 phone: Kyiv), not UTC
+    assert re.search(r"до \d{4}-\d\d-\d\d \d\d:\d\d EES?T$", lines[1]), lines[1]
     rows = listing["reply_markup"]["inline_keyboard"]
     assert [[b["callback_data"] for b in row] for row in rows] == [
         [f"chk:{second_code}", f"cnl:{second_code}"], [f"chk:{first_code}", f"cnl:{first_code}"]]

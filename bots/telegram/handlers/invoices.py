@@ -97,9 +97,10 @@ async def pending(message: Message, seller: Seller | None, deps: BotDeps, lang: 
         return
     invoices = await deps.run(open_invoices, deps.uow, seller.id)
     if not invoices:
-        await message.answer(pending_text(invoices, lang))
+        await message.answer(pending_text(invoices, lang, seller.country))
         return
-    await message.answer(pending_text(invoices, lang), reply_markup=keyboards.pending(invoices, lang))
+    await message.answer(pending_text(invoices, lang, seller.country),
+                         reply_markup=keyboards.pending(invoices, lang))
 
 
 #: an invoice button's prefix -> the command it publishes and the toast that acknowledges it
