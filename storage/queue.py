@@ -134,11 +134,20 @@ def start_worker(broker: PollingRedisBroker, *, threads: int, poll_ms: int,
     return worker
 
 
+class _OneWorkerPerQueue(logging.Filter):
+    """Dramatiq warns when a second worker adds its own worker middleware to the broker; with
+    one worker per queue that is the design, not a mistake, so the line would only mislead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "_WorkerMiddleware" not in record.getMessage()
+
+
 class Workers:
     """One Dramatiq worker per queue in one process, each with threads of its own: background
     work can take all of its threads and the seller-facing queue still has every one of its."""
 
     def __init__(self, broker: PollingRedisBroker, threads: dict[str, int], poll_ms: int) -> None:
+        broker.logger.addFilter(_OneWorkerPerQueue())
         unknown = set(threads) - set(QUEUES)
         if unknown:
             raise ValueError(f"Unknown queue(s) {', '.join(sorted(unknown))}; "
@@ -155,7 +164,8 @@ def make_broker(redis_url: str) -> PollingRedisBroker:
     """The broker with chatpay's retry and time-limit policy, in one place."""
     middleware = [
         AgeLimit(), TimeLimit(time_limit=TIME_LIMIT), ShutdownNotifications(), Callbacks(),
-        Pipelines(), CurrentMessage(), Retries(max_retries=12, min_backoff=MIN_BACKOFF, max_backoff=MAX_BACKOFF),
+        Pipelines(), CurrentMessage(),
+        Retries(max_retries=12, min_backoff=MIN_BACKOFF, max_backoff=MAX_BACKOFF),
     ]
     client = redis.Redis.from_url(redis_url, socket_timeout=SOCKET_TIMEOUT_S,
                                   socket_connect_timeout=SOCKET_TIMEOUT_S)
