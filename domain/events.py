@@ -53,6 +53,7 @@ class InvoicePaid(Event):
     expected_amount: str | None = None
     expected_currency: str | None = None
     card_mask: str | None = None  #: as the provider shows the card, e.g. 424242*42, if it did
+    manual: str | None = None  #: paid by hand: the manual method's name (domain.manual)
     notifies_seller = True
 
 
@@ -197,3 +198,63 @@ class LinkSent(Event):
     key: str
     ok: bool
     reason: str = ""
+
+
+# -- manual payments (domain.manual): each is a line of the invoice's history ------------------
+
+@dataclass(frozen=True, slots=True)
+class ManualPaymentOpened(Event):
+    """A manual payment was declared: by the buyer on the pay page (the seller is asked to
+    approve or reject it), or recorded by the seller (approved at once, see below)."""
+
+    payment_id: str
+    method: str
+    amount: str
+    currency: str
+    paid_on: str
+    comment: str
+    by: str
+
+    @property
+    def notifies_seller(self) -> bool:  # type: ignore[override]
+        """The buyer's declaration asks the seller to decide; the seller's own record does not
+        (its paid message follows)."""
+        return self.by == "buyer"
+
+
+@dataclass(frozen=True, slots=True)
+class ManualPaymentApproved(Event):
+    """The seller confirmed a manual payment; `changed`: the fields corrected, old → new."""
+
+    payment_id: str
+    amount: str
+    currency: str
+    paid_on: str
+    by: str
+    changed: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ManualPaymentRejected(Event):
+    """The seller rejected a manual payment with a reason, or its timeout ran out."""
+
+    payment_id: str
+    by: str
+    reason: str
+    automatic: bool = False
+    notifies_seller = True
+
+
+@dataclass(frozen=True, slots=True)
+class ManualPaymentRefunded(Event):
+    """The seller gave an approved manual payment back by hand (no provider call)."""
+
+    payment_id: str
+    amount: str
+    currency: str
+    by: str
+    comment: str
+
+
+EVENT_TYPES.update({cls.__name__: cls for cls in (
+    ManualPaymentOpened, ManualPaymentApproved, ManualPaymentRejected, ManualPaymentRefunded)})

@@ -88,6 +88,7 @@ class Invoice:
     ask_name: bool = False  #: the pay page asks for the buyer's name (the seller's choice)
     ask_phone: bool = False
     refunds: list[Refund] = field(default_factory=list)
+    manual: bool = False  #: paid by a manual payment the seller approved (domain.manual)
     version: int = 0
     events: list[events.Event] = field(default_factory=list)
 
@@ -230,6 +231,30 @@ class Invoice:
             card_mask=_card_mask(fact),
         ))
         return True
+
+    def pay_manually(self, amount: Money, method: str, at: datetime) -> bool:
+        """A manual payment the seller approved pays the invoice, flagged manual (another
+        amount or currency is a mismatch, as for the provider). An invoice already paid is not
+        paid again: returns False, and the approval stays in its history."""
+        if self.status in SETTLED:
+            return False
+        self.paid_late = self.status in UNPAID_FINAL
+        self.status, self.manual, self.paid_amount, self.paid_at = (
+            InvoiceStatus.PAID, True, amount, at)
+        self.amount_mismatch = amount != self.amount
+        self.in_flight = self.settling = False
+        self.events.append(events.InvoicePaid(
+            self.id, str(amount.amount), amount.currency, self.paid_late, "manual",
+            mismatch=self.amount_mismatch, expected_amount=str(self.amount.amount),
+            expected_currency=self.amount.currency, manual=method))
+        return True
+
+    def refund_manually(self, refund_id: str, amount: Money, at: datetime) -> bool:
+        """The seller gave a manual payment back by hand: a done refund, no provider call."""
+        if not self.manual or any(r.id == refund_id for r in self.refunds):
+            return False
+        refund = self.request_refund(refund_id, amount, at)
+        return self._finish(refund, "manual")
 
     def _paid_again(self, fact: ProviderStatus) -> bool:
         """A success for an invoice already paid: the same payment changes nothing; another

@@ -25,6 +25,16 @@ def exponent(currency: str) -> int:
     return _EXPONENTS.get(currency, 2)
 
 
+#: THE rounding rule for any amount chatpay computes (fees, commissions): to the currency's
+#: minor unit, halves away from zero, as `to_minor_units` rounds
+ROUNDING = ROUND_HALF_UP
+
+
+def round_money(value: Decimal, currency: str) -> Money:
+    """A computed amount (a commission, a fee) as Money, rounded by ROUNDING, once."""
+    return Money(value.quantize(Decimal(1).scaleb(-exponent(currency)), ROUNDING), currency)
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     amount: Decimal
@@ -45,7 +55,7 @@ class Money:
         return cls(Decimal(minor).scaleb(-exponent(currency)), currency)
 
     def to_minor_units(self) -> int:
-        return int((self.amount.scaleb(exponent(self.currency))).to_integral_value(ROUND_HALF_UP))
+        return int((self.amount.scaleb(exponent(self.currency))).to_integral_value(ROUNDING))
 
     @classmethod
     def parse_provider(cls, value: object, currency: str) -> Money:
