@@ -160,3 +160,60 @@ class RefundInvoice(Command):
     code: str
     seller_id: int
     amount: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenManualPayment(Command):
+    """The seller says an invoice was paid by hand (the first of two steps for a card invoice:
+    an open manual payment, which they then approve or reject)."""
+
+    actor: ClassVar[str] = "open_manual_payment"
+    payment_id: str  #: e.g. "telegram:{chat_id}:{message_id}": one payment per tap
+    code: str
+    seller_id: int
+    method_id: int
+    paid_on: str  #: ISO date
+    comment: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DecideManualPayment(Command):
+    """The seller approved (with corrections, if any) or rejected a manual payment."""
+
+    actor: ClassVar[str] = "decide_manual_payment"
+    payment_id: str
+    seller_id: int
+    approve: bool
+    reason: str = ""  #: why it is rejected
+    amount: str | None = None  #: corrections on approval (None: as declared)
+    currency: str | None = None
+    paid_on: str | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordManualPayment(Command):
+    """*Record payment*: the seller was paid by hand; an approved manual payment and a paid
+    invoice, flagged manual, are made at once."""
+
+    actor: ClassVar[str] = "record_manual_payment"
+    idempotency_key: str  #: e.g. "telegram:{chat_id}:{message_id}": recorded once
+    seller_id: int
+    amount: str
+    currency: str
+    method_id: int
+    paid_on: str  #: ISO date
+    comment: str
+    channel: str
+    chat_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefundManualPayment(Command):
+    """*Refund* on an invoice paid by hand: its manual payment is marked refunded; no provider
+    is called."""
+
+    actor: ClassVar[str] = "refund_manual_payment"
+    code: str
+    seller_id: int
+    comment: str

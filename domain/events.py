@@ -242,6 +242,9 @@ class ManualPaymentRejected(Event):
     by: str
     reason: str
     automatic: bool = False
+    method: str = ""
+    amount: str = ""
+    currency: str = ""
     notifies_seller = True
 
 

@@ -260,7 +260,8 @@ class Invoice:
         """A success for an invoice already paid: the same payment changes nothing; another
         payment (another provider payment id) is recorded and told, so it can be refunded."""
         payment_id = fact.provider_payment_id
-        if (payment_id is None or self.provider_payment_id is None
+        # paid by hand, a card payment is always another payment (the buyer paid twice)
+        if (payment_id is None or (self.provider_payment_id is None and not self.manual)
                 or payment_id == self.provider_payment_id or payment_id in self.extra_payment_ids):
             return False
         received = fact.amount or self.amount

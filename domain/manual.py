@@ -150,7 +150,8 @@ class ManualPayment:
         self._must_be(ManualState.OPEN, "rejected")
         self.state, self.decided_at, self.decided_by = ManualState.REJECTED, at, by
         self.reason = reason
-        self.events.append(events.ManualPaymentRejected(self.invoice_id, self.id, by, reason))
+        self.events.append(events.ManualPaymentRejected(
+            self.invoice_id, self.id, by, reason, False, *self._what()))
 
     def expire(self, at: datetime) -> bool:
         """The auto-reject: an open payment nobody decided on within its timeout. Returns
@@ -160,8 +161,11 @@ class ManualPayment:
         self.state, self.decided_at, self.decided_by = ManualState.REJECTED, at, SYSTEM
         self.reason = "timeout"
         self.events.append(events.ManualPaymentRejected(
-            self.invoice_id, self.id, SYSTEM, "timeout", automatic=True))
+            self.invoice_id, self.id, SYSTEM, "timeout", True, *self._what()))
         return True
+
+    def _what(self) -> tuple[str, str, str]:
+        return self.method_name, str(self.amount.amount), self.amount.currency
 
     def refund(self, by: str, at: datetime, comment: str) -> None:
         """The seller gave the money back by hand: no provider is called."""

@@ -307,6 +307,7 @@ def _columns(invoice: Invoice) -> dict[str, Any]:
         account_id=invoice.account_id, buyer_email=invoice.buyer_email,
         buyer_language=invoice.buyer_language, buyer_name=invoice.buyer_name,
         buyer_phone=invoice.buyer_phone, ask_name=invoice.ask_name, ask_phone=invoice.ask_phone,
+        manual=invoice.manual,
     )
 
 
@@ -328,6 +329,7 @@ def _invoice(row: InvoiceRow) -> Invoice:
         account_id=row.account_id, version=row.version, buyer_email=row.buyer_email,
         buyer_language=row.buyer_language, buyer_name=row.buyer_name,
         buyer_phone=row.buyer_phone, ask_name=row.ask_name, ask_phone=row.ask_phone,
+        manual=row.manual,
     )
 
 

@@ -98,6 +98,7 @@ class InvoiceRow(SQLModel, table=True):
     #: the seller's choice when the invoice was made: its pay page asks for the name / phone
     ask_name: bool = Field(default=False)
     ask_phone: bool = Field(default=False)
+    manual: bool = Field(default=False)  #: paid by a manual payment the seller approved
 
 
 class RefundRow(SQLModel, table=True):
@@ -221,3 +222,55 @@ class WebhookAttemptRow(SQLModel, table=True):
     duration_ms: int = Field(default=0)
     response: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class ManualMethodRow(SQLModel, table=True):
+    """A seller's manual payment method (domain.manual.ManualMethod). Removing one keeps its row
+    (`removed_at`), so its payments still name it; *Cash* has a row once the seller edits it."""
+
+    __tablename__ = "manual_methods"
+    __table_args__ = (Index("ix_manual_methods_seller", "seller_id", "removed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    seller_id: int = Field(foreign_key="sellers.id")
+    name: str = Field(max_length=64)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    comment_hint: str = Field(default="", max_length=200)
+    #: a Decimal as text (e.g. "1.5"): never a float
+    commission_percent: str = Field(default="0", max_length=16)
+    fixed_fee_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    fixed_fee_currency: str | None = Field(default=None, max_length=3)
+    account_currency: str = Field(max_length=3)
+    accepted_currencies: str = Field(default="", max_length=64)  #: comma-separated
+    charge_currency: str | None = Field(default=None, max_length=3)
+    timeout_seconds: int = Field(default=30 * 86400)
+    fiscal: bool = Field(default=False)
+    builtin: bool = Field(default=False)
+    created_at: datetime = Field(sa_column=_ts())
+    removed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class ManualPaymentRow(SQLModel, table=True):
+    """A manual payment of an invoice (domain.manual.ManualPayment), version-checked: two
+    approves racing write once."""
+
+    __tablename__ = "manual_payments"
+    __table_args__ = (Index("ix_manual_payments_due", "state", "expires_at"),)
+
+    id: str = Field(primary_key=True, max_length=128)
+    invoice_id: str = Field(foreign_key="invoices.id", index=True, max_length=32)
+    seller_id: int = Field(foreign_key="sellers.id")
+    method_id: int = Field(default=0)  #: 0: the built-in *Cash* the seller never edited
+    method_name: str = Field(max_length=64)
+    amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    currency: str = Field(max_length=3)
+    paid_on: str = Field(max_length=10)  #: ISO date
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    state: str = Field(max_length=16)
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=_ts())
+    expires_at: datetime = Field(sa_column=_ts())
+    decided_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    decided_by: str | None = Field(default=None, max_length=64)
+    version: int = Field(default=0)

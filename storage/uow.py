@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from domain.invoice import Invoice, InvoiceStatus
 from domain.webhooks import SHOP_EVENTS
 from storage.db import READONLY
+from storage.manual import ManualRepository
 from storage.repository import (
     EventRepository, InvoiceRepository, MerchantAccountRepository, SellerRepository,
 )
@@ -53,6 +54,7 @@ class UnitOfWork:
         self.events = EventRepository(self.session)
         self.accounts = MerchantAccountRepository(self.session)
         self.webhooks = WebhookRepository(self.session)
+        self.manual = ManualRepository(self.session)
         self.notify_rows = []
         return self
 

@@ -13,6 +13,7 @@ from domain.messaging import Button, OutboundMessage
 from domain.money import Money
 from storage.repository import Seller
 from storage.tables import InvoiceEventRow
+from workers.manual_render import MANUAL_EVENTS, render_manual
 from workers.qr import qr_png
 
 
@@ -41,14 +42,17 @@ def invoice_buttons(invoice: Invoice, lang: str) -> tuple[tuple[Button, ...], ..
     return ((Button(t(lang, "btn_check"), data=f"chk:{invoice.code}"),
              Button(t(lang, "btn_cancel"), data=f"cnl:{invoice.code}")),
             (Button(t(lang, "btn_send_sms"), data=f"sms:{invoice.code}"),
-             Button(t(lang, "btn_send_email"), data=f"eml:{invoice.code}")))
+             Button(t(lang, "btn_send_email"), data=f"eml:{invoice.code}")),
+            (Button(t(lang, "btn_record_for_invoice"), data=f"mpo:{invoice.code}"),))
 
 
 def paid_buttons(invoice: Invoice, lang: str) -> tuple[tuple[Button, ...], ...]:
-    """Under a paid invoice's messages: *Refund*, while anything is left to refund."""
+    """Under a paid invoice's messages: *Refund*, while anything is left to refund (an invoice
+    paid by hand is refunded by hand: `mrf:`, no provider call)."""
     if invoice.refundable.amount <= 0:
         return ()
-    return ((Button(t(lang, "btn_refund"), data=f"rfd:{invoice.code}"),),)
+    return ((Button(t(lang, "btn_refund"),
+                    data=f"{'mrf' if invoice.manual else 'rfd'}:{invoice.code}"),),)
 
 
 def _described(invoice: Invoice) -> str:
@@ -69,6 +73,8 @@ def render_event(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
                                photo_png=qr_png(link) if invoice.channel == "telegram" else None,
                                photo_url=f"{base_url}/qr/{invoice.code}.png",
                                buttons=invoice_buttons(invoice, lang))
+    if event.name in MANUAL_EVENTS or (event.name == "InvoicePaid" and payload.get("manual")):
+        return render_manual(event.name, payload, invoice, seller, base)
     if event.name == "InvoicePaid":
         received = Money.parse_provider(payload["amount"], payload["currency"])
         if payload.get("mismatch"):

@@ -8,7 +8,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 from domain import commands
-from workers import deliveries
+from workers import deliveries, manual
 from workers.runtime import Deps
 
 log = logging.getLogger(__name__)
@@ -40,8 +40,11 @@ def reconcile(d: Deps, now: datetime | None = None) -> dict[str, int]:
     for event_id in unnotified:
         d.bus.publish(commands.NotifySeller(event_id))
     webhooks = deliveries.scan(d, moment)  # the shop deliveries' schedule lives in the database
+    # manual payments wait up to 30 days: found here, never by a long-delayed message
+    rejected = manual.auto_reject(d, moment)
     counts = {"polls": len(polls), "expiries": len(expiries), "created": len(created),
-              "notifications": len(unnotified), "webhooks": webhooks}
+              "notifications": len(unnotified), "webhooks": webhooks,
+              "manual_rejected": rejected}
     if any(counts.values()):
         log.info("Reconciler re-queued %s.", counts)
     return counts

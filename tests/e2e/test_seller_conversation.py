@@ -16,7 +16,7 @@ def test_seller_creates_an_invoice_and_is_told_when_the_buyer_pays(seller: Selle
     buttons = [b["callback_data"] for row in invoice_message["reply_markup"]["inline_keyboard"]
                for b in row]
     code = link.rsplit("/", 1)[1]
-    assert buttons == [f"chk:{code}", f"cnl:{code}", f"sms:{code}", f"eml:{code}"]
+    assert buttons == [f"chk:{code}", f"cnl:{code}", f"sms:{code}", f"eml:{code}", f"mpo:{code}"]
 
     buyer_pays(link)
 

@@ -273,3 +273,12 @@ def test_the_fee_is_a_whole_minor_unit_within_half_a_unit_of_the_exact_figure(
     assert abs(fee.amount - exact) <= unit / 2
     assert fee == round_money(exact, currency)  # one rule, the same wherever it is applied
     assert fee.amount >= fixed  # never less than the fixed part
+
+
+def test_a_card_payment_after_a_manual_one_is_recorded_as_a_second_payment() -> None:
+    from domain.ports import ProviderStatus
+    invoice = pending_invoice()
+    invoice.pay_manually(uah("250.00"), "Cash", AT)
+    assert invoice.apply(ProviderStatus("cp-inv1", "paid", "success", uah("250.00"), "pay-9"), AT)
+    assert invoice.extra_payment_ids == ("pay-9",) and invoice.status is InvoiceStatus.PAID
+    assert isinstance(invoice.events[-1], events.ExtraPaymentReceived)
