@@ -19,7 +19,9 @@ def refundable_invoice(uow_factory: Callable[[], UnitOfWork], seller_id: int,
     """The seller's own invoice by its code (with its refunds), or None."""
     with uow_factory().readonly() as uow:
         invoice = uow.invoices.by_code(code)
-    return invoice if invoice is not None and invoice.seller_id == seller_id else None
+    # an invoice paid by hand is refunded by hand (bots.manual), never through the provider
+    return invoice if invoice is not None and invoice.seller_id == seller_id \
+        and not invoice.manual else None
 
 
 def ask_text(left: Money, lang: str) -> str:

@@ -214,12 +214,13 @@ class ManualPaymentOpened(Event):
     paid_on: str
     comment: str
     by: str
+    asks: bool = True  #: the seller is asked to approve or reject; a record approved at once not
 
     @property
     def notifies_seller(self) -> bool:  # type: ignore[override]
-        """The buyer's declaration asks the seller to decide; the seller's own record does not
-        (its paid message follows)."""
-        return self.by == "buyer"
+        """An open payment asks the seller to decide; the seller's own record approved at once
+        does not (its paid message follows)."""
+        return self.asks
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,6 +79,8 @@ MANUAL_TEXTS: dict[str, dict[str, str]] = {
         "ru": "Какую сумму вы получили? Например: 150 или 99,90",
         "en": "How much were you paid? For example: 150 or 99.90",
     },
+    "btn_cash": {"uk": "Готівка", "ru": "Наличные", "en": "Cash"},
+    "record_opening": {"uk": "Записую оплату…", "ru": "Записываю оплату…", "en": "Recording the payment…"},
     "record_ask_method": {"uk": "Як вам заплатили?", "ru": "Как вам заплатили?", "en": "How were you paid?"},
     "record_ask_date": {
         "uk": "Коли? Натисніть «Сьогодні» або напишіть дату, наприклад 01.12.2026.",

@@ -102,18 +102,19 @@ class ManualPayment:
     events: list[events.Event] = field(default_factory=list)
 
     @classmethod
-    def open(cls, **kwargs: object) -> ManualPayment:
+    def open(cls, *, asks: bool = True, **kwargs: object) -> ManualPayment:
+        """A declared payment, open until the seller decides (`asks`: they are asked to)."""
         payment = cls(**kwargs)  # type: ignore[arg-type]
         payment.events.append(events.ManualPaymentOpened(
             payment.invoice_id, payment.id, payment.method_name, str(payment.amount.amount),
             payment.amount.currency, payment.paid_on.isoformat(), payment.comment,
-            payment.created_by))
+            payment.created_by, asks))
         return payment
 
     @classmethod
     def recorded(cls, by: str, at: datetime, **kwargs: object) -> ManualPayment:
         """A payment the seller records without the buyer: created approved ("completed")."""
-        payment = cls.open(created_by=by, created_at=at, **kwargs)
+        payment = cls.open(asks=False, created_by=by, created_at=at, **kwargs)
         payment.approve(by, at)
         return payment
 

@@ -22,13 +22,15 @@ from starlette.concurrency import run_in_threadpool
 from bots.telegram.webhook import read_capped, too_large
 from domain.i18n import format_money, normalize_language, status_word, t
 from bots.phone import read_buyer_email, read_buyer_phone
+from domain.commands import NotifySeller
+from domain.errors import ServiceUnavailable
 from domain.invoice import Invoice, InvoiceStatus
 from domain.ports import CallbackVerifier
 from storage.queue import CommandBus
 from storage.repository import Seller
 from storage.settings import Settings
 from storage.uow import UnitOfWork
-from web import metrics
+from web import manual, metrics
 from web.callbacks import accept_callback
 
 log = logging.getLogger(__name__)
@@ -71,11 +73,33 @@ def create_app(deps: WebDeps) -> FastAPI:
         with deps.uow().readonly() as uow:
             invoice = uow.invoices.by_code(code)
             seller = uow.sellers.get(invoice.seller_id) if invoice else None
+            methods, payments = manual.offered(uow, invoice) if invoice else ([], [])
         if invoice is None or seller is None:
             return HTMLResponse(t(lang, "invoice_not_found"), status_code=404)
         metrics.PAY_PAGE_VIEWS.inc()
         returning = "back" in request.query_params  # the provider sent the buyer back here
-        return _pay_page(invoice, seller, lang, returning)
+        return _pay_page(invoice, seller, lang, returning, manual_html=manual.section(
+            invoice, methods, payments, lang, error=request.query_params.get("error", "")
+            and t(lang, "pay_manual_invalid")))
+
+    @app.post("/p/{code}/manual")
+    async def manual_payment(code: str, request: Request) -> Response:
+        """*I have paid* with a manual method: an open payment, the seller asked to decide."""
+        body = await read_capped(request)
+        if body is None:
+            return too_large()
+        form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        outcome, notify = await run_in_threadpool(manual.declare, deps.uow, deps.settings,
+                                                  code, form)
+        if outcome == "not_found":
+            return HTMLResponse(t(_buyer_language(request), "invoice_not_found"), 404)
+        for event_id in notify:
+            try:
+                deps.bus.publish(NotifySeller(event_id))
+            except ServiceUnavailable:  # in the outbox: the reconciler sends it
+                log.warning("Queue down; event %d will be sent by the reconciler.", event_id)
+        error = "?error=1" if outcome in ("invalid", "no_method") else ""
+        return RedirectResponse(f"/p/{code}{error}", status_code=303)
 
     @app.post("/p/{code}", response_class=HTMLResponse)
     async def buyer_details(code: str, request: Request) -> Response:
@@ -168,7 +192,7 @@ def _field(label: str, name: str, kind: str, value: str, error: str, required: b
 
 def _pay_page(invoice: Invoice, seller: Seller, lang: str, returning: bool, *,
               status_code: int = 200, errors: dict[str, str] | None = None,
-              typed: dict[str, str] | None = None) -> HTMLResponse:
+              typed: dict[str, str] | None = None, manual_html: str = "") -> HTMLResponse:
     """An open invoice shows the details form; a closed one, its state instead."""
     errors, typed = errors or {}, typed or {}
     if invoice.status is InvoiceStatus.PENDING and returning:
@@ -195,7 +219,7 @@ def _pay_page(invoice: Invoice, seller: Seller, lang: str, returning: bool, *,
         lang=lang, title=html.escape(t(lang, "pay_title")), payee_label=t(lang, "pay_from"),
         payee=html.escape(seller.name or "chatpay"),
         amount=html.escape(format_money(invoice.amount, lang)),
-        description=html.escape(invoice.description), action=action)
+        description=html.escape(invoice.description), action=action + manual_html)
     return HTMLResponse(page, status_code=status_code)
 
 

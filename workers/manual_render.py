@@ -22,6 +22,11 @@ def decision_buttons(payment_id: str, lang: str) -> tuple[tuple[Button, ...], ..
             (Button(t(lang, "btn_manual_correct"), data=f"mpc:{payment_id}"),))
 
 
+def method_name(name: str, lang: str) -> str:
+    """A method as the seller reads it: the built-in *Cash* in their language."""
+    return t(lang, "btn_cash") if name == "Cash" else name
+
+
 def shown_date(iso: str) -> str:
     return date.fromisoformat(iso).strftime("%d.%m.%Y")
 
@@ -40,7 +45,7 @@ def render_manual(name: str, payload: dict[str, Any], invoice: Invoice, seller: 
             text = t(lang, "paid_mismatch", expected=format_money(expected, lang),
                      received=format_money(received, lang), description=described)
         else:
-            text = t(lang, "paid_manual", method=payload["manual"],
+            text = t(lang, "paid_manual", method=method_name(payload["manual"], lang),
                      amount=format_money(received, lang), description=described)
         details = invoice.buyer_details
         buyer = t(lang, "paid_buyer", details=details) if details else ""
@@ -52,12 +57,13 @@ def render_manual(name: str, payload: dict[str, Any], invoice: Invoice, seller: 
         key = "manual_opened" if payload["by"] == "buyer" else "manual_opened_by_seller"
         return OutboundMessage(
             text=t(lang, key, amount=format_money(amount, lang), description=described,
-                   method=payload["method"], date=shown_date(payload["paid_on"]),
+                   method=method_name(payload["method"], lang), date=shown_date(payload["paid_on"]),
                    comment=comment),
             buttons=decision_buttons(payload["payment_id"], lang), **base)
     # ManualPaymentRejected
     amount = Money.parse_provider(payload["amount"], payload["currency"])
     key = "manual_auto_rejected" if payload.get("automatic") else "manual_rejected"
     return OutboundMessage(text=t(lang, key, amount=format_money(amount, lang),
-                                  description=described, method=payload["method"],
+                                  description=described,
+                                  method=method_name(payload["method"], lang),
                                   reason=payload["reason"]), **base)

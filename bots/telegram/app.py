@@ -11,7 +11,7 @@ from aiogram.types import BotCommand
 
 from bots.telegram.deps import BotDeps
 from bots.telegram.handlers import (
-    accounts, buyer_fields, fallback, invoices, language, refunds, send_link, start,
+    accounts, buyer_fields, fallback, invoices, language, manual, refunds, send_link, start,
     webhooks,
 )
 from bots.telegram.middlewares import DropRepeatedUpdates, InFlight, SellerContext
@@ -57,7 +57,7 @@ def build_dispatcher(deps: BotDeps, bot_id: int) -> Dispatcher:
     # menu buttons (invoices, language) before the key dialog: a tap leaves it, never becomes a key
     dp.include_routers(*(_own_copy(r) for r in (start.router, webhooks.router, invoices.router,
                                                  send_link.router, buyer_fields.router,
-                                                 refunds.router,
+                                                 refunds.router, manual.router,
                                                  language.router, accounts.router,
                                                  fallback.router)))
     return dp

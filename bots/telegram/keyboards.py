@@ -19,7 +19,7 @@ def share_phone(lang: str) -> ReplyKeyboardMarkup:
 
 def main_menu(lang: str) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(keyboard=[
-        [KeyboardButton(text=t(lang, "btn_create"))],
+        [KeyboardButton(text=t(lang, "btn_create")), KeyboardButton(text=t(lang, "btn_record"))],
         [KeyboardButton(text=t(lang, "btn_pending")), KeyboardButton(text=t(lang, "btn_language"))],
         [KeyboardButton(text=t(lang, "btn_settings"))],
     ], resize_keyboard=True)

@@ -119,7 +119,8 @@ def test_i_switch_the_bot_to_english_and_it_speaks_english_from_then_on(seller: 
     done = seller.next("English")
     assert done["text"] == "Language set to English."
     menu = [b["text"] for row in done["reply_markup"]["keyboard"] for b in row]
-    assert menu == ["🧾 Create invoice", "⏳ Pending invoices", "🌐 Language", "⚙️ Payment account"]
+    assert menu == ["🧾 Create invoice", "💵 Record payment", "⏳ Pending invoices", "🌐 Language",
+                    "⚙️ Payment account"]
 
     seller.says("🧾 Create invoice")  # Telegram still says the phone is Ukrainian: the choice wins
     assert seller.next("amount")["text"] == "Type the amount in UAH, for example 12.50."

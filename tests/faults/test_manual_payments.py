@@ -83,7 +83,7 @@ def test_a_rejected_payment_leaves_the_invoice_payable_and_the_buyer_may_declare
     invoice = rig.pending_invoice(2)
     declare(rig, invoice)
     decide(rig, "mp-1", approve=False, reason="no such transfer")
-    assert texts(rig)[-1] == (f"❌ Оплату 100,00{NBSP}₴ — inv0002# (Cash) відхилено: "
+    assert texts(rig)[-1] == (f"❌ Оплату 100,00{NBSP}₴ — inv0002# (Готівка) відхилено: "
                               "no such transfer")
     assert rig.invoice(invoice.id).status is InvoiceStatus.PENDING
     assert payment(rig, "mp-1").state is ManualState.REJECTED
@@ -146,7 +146,7 @@ def test_a_recorded_payment_is_paid_at_once_and_refunded_by_hand(rig: Rig):
     recorded = [i for i in rig.invoices() if i.provider == "manual"]
     assert len(recorded) == 1 and recorded[0].status is InvoiceStatus.PAID and recorded[0].manual
     paid = rig.messages()[-1]
-    assert paid["text"] == f"✅ Оплачено вручну (Cash): 250,00{NBSP}₴ — Olena, lesson"
+    assert paid["text"] == f"✅ Оплачено вручну (Готівка): 250,00{NBSP}₴ — Olena, lesson"
     assert buttons(paid) == [f"mrf:{recorded[0].code}"]
     assert [n for n, _ in history(rig, recorded[0].id)] == [
         "InvoiceCreated", "ManualPaymentOpened", "ManualPaymentApproved", "InvoicePaid"]

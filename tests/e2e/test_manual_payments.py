@@ -1,0 +1,182 @@
+"""A seller paid by hand, in the whole stack (web edge, LiqPay sandbox, Telegram Bot API
+emulator, Dramatiq worker on Redis, the aiogram bot, the scheduler): the buyer says *I have
+paid* on the pay page and the seller approves or rejects, the seller records a payment from the
+main menu and refunds it by hand, and marks a card invoice paid in two steps."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import httpx
+
+from domain.invoice import InvoiceStatus
+from domain.manual import ManualState
+from storage.uow import UnitOfWork
+from tests.e2e.conftest import SellerChat
+from tests.e2e.test_invoice_outcomes import code_of, stored
+from tests.e2e.test_refunds import buttons
+
+NBSP = "\u00a0"
+
+
+def pay_page(link: str) -> str:
+    page = httpx.get(link, headers={"Accept-Language": "uk"}, timeout=15)
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+def i_have_paid(link: str, comment: str = "переказ з картки *4242",
+                paid_on: str = "") -> httpx.Response:
+    """The buyer picks the first manual method (Cash), keeps the date, and taps *I have paid*."""
+    page = pay_page(link)
+    form = re.search(r'action="(/p/[^"]+/manual)"', page)
+    assert form, page
+    method = re.search(r'<option value="(\d+)">', page)
+    assert method, page
+    today = re.search(r'name="paid_on" value="([0-9-]+)"', page)
+    assert today, page
+    return httpx.post(httpx.URL(link).join(form.group(1)), timeout=15, data={
+        "method": method.group(1), "paid_on": paid_on or today.group(1), "comment": comment})
+
+
+def manual_payments(uow_factory: Callable[[], UnitOfWork], code: str) -> list[Any]:
+    with uow_factory() as uow:
+        invoice = uow.invoices.by_code(code)
+        assert invoice is not None
+        return uow.manual.for_invoice(invoice.id)
+
+
+def test_the_buyer_says_i_have_paid_and_the_seller_approves(
+        seller: SellerChat, uow_factory: Callable[[], UnitOfWork]) -> None:
+    seller.register()
+    link = seller.pay_link(seller.create_invoice("100", "Кава"))
+    code = code_of(link)
+    page = pay_page(link)
+    assert "Або оплатіть інакше" in page and "Готівка" in page and "Я оплатив(ла)" in page
+
+    assert i_have_paid(link).status_code == 303
+    assert "Продавець перевіряє вашу оплату (Готівка)" in pay_page(link)
+    asked = seller.next("Покупець каже")
+    assert asked["text"].startswith(f"🧾 Покупець каже, що оплатив 100,00{NBSP}₴ — Кава: Готівка")
+    assert "«переказ з картки *4242»" in asked["text"]
+    payment_id = manual_payments(uow_factory, code)[0].id
+    assert buttons(asked) == [("✅ Підтвердити", f"mpa:{payment_id}"),
+                              ("❌ Відхилити", f"mpr:{payment_id}"),
+                              ("✏️ Підтвердити з виправленням", f"mpc:{payment_id}")]
+
+    seller.taps(asked, f"mpa:{payment_id}")
+    seller.next("Підтверджую")
+    paid = seller.next("Оплачено вручну")
+    assert paid["text"] == f"✅ Оплачено вручну (Готівка): 100,00{NBSP}₴ — Кава"
+    assert buttons(paid) == [("↩️ Повернути кошти", f"mrf:{code}")]
+    invoice = stored(uow_factory, code)
+    assert invoice.status is InvoiceStatus.PAID and invoice.manual
+    assert "сплачено" in pay_page(link) or "оплачено" in pay_page(link).lower()
+
+    seller.taps(asked, f"mpa:{payment_id}")  # a second tap on the same button
+    assert seller.next("Цю оплату вже")["text"] == (
+        "Цю оплату вже підтверджено, змінити її не можна.")
+
+
+def test_the_seller_rejects_with_a_reason_and_the_buyer_sees_it_and_may_pay_again(
+        seller: SellerChat, uow_factory: Callable[[], UnitOfWork]) -> None:
+    seller.register()
+    link = seller.pay_link(seller.create_invoice("40", "Чай"))
+    code = code_of(link)
+    i_have_paid(link)
+    asked = seller.next("Покупець каже")
+    payment_id = manual_payments(uow_factory, code)[0].id
+    seller.taps(asked, f"mpr:{payment_id}")
+    seller.next("Чому відхиляєте")
+    seller.says("гроші не надійшли")
+    seller.next("Відхиляю")
+    assert seller.next("відхилено")["text"] == (
+        f"❌ Оплату 40,00{NBSP}₴ — Чай (Готівка) відхилено: гроші не надійшли")
+    page = pay_page(link)
+    assert "Продавець відхилив вашу оплату (Готівка): гроші не надійшли" in page
+    assert "Оплатити карткою" in page and "Я оплатив(ла)" in page  # still payable
+    assert stored(uow_factory, code).status is InvoiceStatus.PENDING
+    assert manual_payments(uow_factory, code)[0].state is ManualState.REJECTED
+
+
+def test_a_date_after_today_is_refused_on_the_pay_page_and_nothing_is_stored(
+        seller: SellerChat, uow_factory: Callable[[], UnitOfWork]) -> None:
+    seller.register()
+    link = seller.pay_link(seller.create_invoice("40", "Чай"))
+    sent = i_have_paid(link, paid_on="2999-01-01")
+    assert sent.status_code == 303 and "error=1" in sent.headers["location"]
+    page = httpx.get(httpx.URL(link).join(sent.headers["location"]),
+                     headers={"Accept-Language": "uk"}, timeout=15).text
+    assert "Оберіть спосіб оплати і дату не пізніше сьогодні." in page
+    assert manual_payments(uow_factory, code_of(link)) == []
+
+
+def test_the_seller_records_a_cash_payment_and_refunds_it_by_hand(
+        seller: SellerChat, uow_factory: Callable[[], UnitOfWork]) -> None:
+    seller.register()
+    seller.says("💵 Записати оплату")
+    seller.next("Яку суму")
+    seller.says("сто")
+    seller.next("")  # the amount rules' own answer
+    seller.says("150")
+    ask = seller.next("Як вам заплатили")
+    assert buttons(ask) == [("Готівка", "mmt:0")]
+    seller.taps(ask, "mmt:0")
+    when = seller.next("Коли?")
+    seller.says("31.13.2026")
+    seller.next("Не розумію дату")
+    seller.taps(when, "today")
+    seller.next("Коментар")
+    seller.says("Олена, урок")
+    seller.next("Записую оплату 150,00")
+    paid = seller.next("Оплачено вручну")
+    assert paid["text"] == f"✅ Оплачено вручну (Готівка): 150,00{NBSP}₴ — Олена, урок"
+    code = buttons(paid)[0][1].split(":", 1)[1]
+    invoice = stored(uow_factory, code)
+    assert invoice.status is InvoiceStatus.PAID and invoice.manual
+    assert manual_payments(uow_factory, code)[0].paid_on == date.today()
+
+    seller.taps(paid, f"mrf:{code}")
+    seller.next("Позначити оплату 150,00")
+    seller.says("віддала готівкою")
+    seller.next("Позначаю")
+    assert seller.next("↩️ Повернено")["text"] == f"↩️ Повернено 150,00{NBSP}₴ — Олена, урок"
+    assert stored(uow_factory, code).status is InvoiceStatus.REFUNDED
+    payment = manual_payments(uow_factory, code)[0]
+    assert (payment.state, payment.reason) == (ManualState.REFUNDED, "віддала готівкою")
+
+
+def test_a_card_invoice_is_marked_paid_by_hand_only_in_two_steps(
+        seller: SellerChat, uow_factory: Callable[[], UnitOfWork]) -> None:
+    seller.register()
+    invoice_message = seller.create_invoice("100", "Кава")
+    code = code_of(seller.pay_link(invoice_message))
+    seller.taps(invoice_message, f"mpo:{code}")
+    ask = seller.next("Як вам заплатили")
+    seller.taps(ask, "mmt:0")
+    when = seller.next("Коли?")
+    seller.taps(when, "today")
+    comment = seller.next("Коментар")
+    seller.taps(comment, "skip")
+    seller.next("Записую оплату")
+    recorded = seller.next("Записано оплату")
+    assert stored(uow_factory, code).status is InvoiceStatus.PENDING  # one step is not enough
+    payment_id = manual_payments(uow_factory, code)[0].id
+
+    seller.taps(recorded, f"mpc:{payment_id}")  # approve, correcting the amount
+    seller.next("Скільки ви насправді")
+    seller.says("90")
+    when = seller.next("Коли?")
+    seller.taps(when, "today")
+    comment = seller.next("Коментар")
+    seller.says("решту віддасть завтра")
+    seller.next("Підтверджую")
+    told = seller.next("не та сума")
+    assert f"очікувалось 100,00{NBSP}₴, надійшло 90,00{NBSP}₴" in told["text"]
+    invoice = stored(uow_factory, code)
+    assert invoice.status is InvoiceStatus.PAID and invoice.manual
+    assert str(invoice.paid_amount) == "90.00 UAH"
+    payment = manual_payments(uow_factory, code)[0]
+    assert payment.comment == "решту віддасть завтра" and payment.decided_by.startswith("seller:")

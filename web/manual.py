@@ -1,0 +1,83 @@
+"""The pay page's manual payments: the seller's methods beside the card (name, description,
+fee, the hint for the comment), *I have paid* with a date and a comment, and what became of the
+buyer's last declaration (waiting for the seller, or rejected and why)."""
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+from domain.i18n import format_money, t
+from domain.invoice import Invoice, InvoiceStatus
+from domain.manual import SYSTEM, ManualMethod, ManualPayment, ManualState
+from storage.repository import new_id
+from storage.settings import Settings
+from storage.uow import UnitOfWork
+
+COMMENT_LIMIT = 200  #: characters
+
+
+def offered(uow: UnitOfWork, invoice: Invoice) -> tuple[list[ManualMethod], list[ManualPayment]]:
+    """The methods that take the invoice's currency, and the invoice's manual payments."""
+    methods = [m for m in uow.manual.methods(invoice.seller_id, invoice.amount.currency)
+               if m.accepts(invoice.amount.currency)]
+    return methods, uow.manual.for_invoice(invoice.id)
+
+
+def section(invoice: Invoice, methods: list[ManualMethod], payments: list[ManualPayment],
+            lang: str, error: str = "") -> str:
+    """What the pay page shows of manual payments, under the card's form."""
+    from workers.manual_render import method_name
+    last = payments[-1] if payments else None
+    notice = ""
+    if last is not None and last.state is ManualState.REJECTED:
+        reason = t(lang, "pay_manual_timeout") if last.decided_by == SYSTEM else last.reason
+        notice = ('<p class="closed">' + html.escape(t(
+            lang, "pay_manual_rejected", method=method_name(last.method_name, lang),
+            reason=reason or "")) + "</p>")
+    if last is not None and last.is_open:
+        return notice + '<p class="waiting">' + html.escape(t(
+            lang, "pay_manual_waiting", method=method_name(last.method_name, lang))) + "</p>"
+    if invoice.status is not InvoiceStatus.PENDING or not methods:
+        return notice
+    options = []
+    for method in methods:
+        fee = method.fee(invoice.amount)
+        label = method_name(method.name, lang) + (
+            f" — {method.description}" if method.description else "") + (
+            f" ({t(lang, 'pay_manual_fee', fee=format_money(fee, lang))})"
+            if fee is not None and fee.amount > 0 else "")
+        options.append(f'<option value="{method.id}">{html.escape(label)}</option>')
+    hints = "; ".join(m.comment_hint for m in methods if m.comment_hint)
+    problem = f'<p class="error">{html.escape(error)}</p>' if error else ""
+    today = date.today().isoformat()
+    return (notice + f'<h3>{html.escape(t(lang, "pay_manual_title"))}</h3>'
+            f'<form method="post" action="/p/{html.escape(invoice.code)}/manual">'
+            f'<label>{html.escape(t(lang, "pay_manual_method"))}<select name="method">'
+            + "".join(options) + "</select></label>"
+            f'<label>{html.escape(t(lang, "pay_manual_date"))}<input type="date" name="paid_on"'
+            f' value="{today}" max="{today}" required></label>'
+            f'<label>{html.escape(t(lang, "pay_manual_comment"))}<input type="text" '
+            f'name="comment" maxlength="{COMMENT_LIMIT}" placeholder="{html.escape(hints)}">'
+            f"</label>{problem}"
+            f'<button class="pay" type="submit">{html.escape(t(lang, "pay_manual_button"))}'
+            "</button></form>")
+
+
+def declare(uow_factory: Callable[[], UnitOfWork], settings: Settings, code: str,
+            form: dict[str, str]) -> tuple[str, list[int]]:
+    """The buyer's *I have paid*: checked, then an open manual payment (one at a time per
+    invoice). Returns the outcome ("invalid", or see workers.manual.open_payment) and the
+    events to notify."""
+    from workers.manual import BUYER, open_payment  # the service; no provider client inside
+    try:
+        method_id = int(form.get("method", ""))
+        paid_on = date.fromisoformat(form.get("paid_on", "").strip())
+    except ValueError:
+        return "invalid", []
+    if paid_on > datetime.now(UTC).date():
+        return "invalid", []
+    comment = " ".join(form.get("comment", "").split())[:COMMENT_LIMIT]
+    return open_payment(uow_factory, settings.manual_payment_timeout, code=code,
+                        method_id=method_id, paid_on=paid_on, comment=comment, by=BUYER,
+                        payment_id=new_id())
