@@ -25,6 +25,9 @@ from bots.accounts import can_invoice
 from bots.deps import ChannelDeps
 from bots.viber import keyboards
 from bots.viber.accounts import KEY_STEPS, AccountDialog
+from bots.viber.manual import PREFIXES as MANUAL_PREFIXES
+from bots.viber.manual import STEPS as MANUAL_STEPS
+from bots.viber.manual import ManualDialog
 from bots.viber.refunds import STEPS as REFUND_STEPS
 from bots.viber.refunds import RefundDialog
 from bots.viber.reply import Reply
@@ -85,6 +88,7 @@ class Dialog:
         self.state = DialogState(deps.redis)
         self.accounts = AccountDialog(deps, self.state, self._then_publish)
         self.refunds = RefundDialog(deps, self.state, self._then_publish)
+        self.manual = ManualDialog(deps, self.state, self._then_publish)
         #: sends replies at once; used for the ones a worker's message must follow
         self.say = say
 
@@ -176,6 +180,8 @@ class Dialog:
             return [Reply(t(lang, "dialog_cancelled"), keyboards.main_menu(lang))]
         if text.startswith("rfd:"):
             return [self.refunds.tapped(user_id, seller, lang, text[len("rfd:"):])]
+        if text.startswith(MANUAL_PREFIXES) or text in keyboards.button_texts("btn_record"):
+            return self.manual.tapped(user_id, seller, lang, text)
         for prefix, handle in (("chk:", self._check), ("cnl:", self._cancel),
                                ("cur:", self._currency), ("lang:", self._language),
                                ("sms:", self._ask_recipient), ("eml:", self._ask_recipient)):
@@ -203,6 +209,8 @@ class Dialog:
             return self._recipient(user_id, seller, lang, text, step, token)
         if seller is not None and step.get("step") in REFUND_STEPS:
             return self.refunds.step(user_id, seller, lang, text, step, token)
+        if seller is not None and step.get("step") in MANUAL_STEPS:
+            return self.manual.step(user_id, seller, lang, text, step, token)
         if seller is not None and seller.currency and step.get("step") == "amount":
             return [self._amount(user_id, seller, lang, text)]
         if seller is not None and step.get("step") == "description":

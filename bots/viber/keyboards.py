@@ -18,7 +18,8 @@ def share_phone(lang: str) -> dict[str, Any]:
 
 def main_menu(lang: str) -> dict[str, Any]:
     return keyboard((
-        (Button(t(lang, "btn_create"), data=t(lang, "btn_create")),),
+        (Button(t(lang, "btn_create"), data=t(lang, "btn_create")),
+         Button(t(lang, "btn_record"), data=t(lang, "btn_record"))),
         (Button(t(lang, "btn_pending"), data=t(lang, "btn_pending")),
          Button(t(lang, "btn_language"), data=t(lang, "btn_language"))),
         (Button(t(lang, "btn_settings"), data=t(lang, "btn_settings")),),

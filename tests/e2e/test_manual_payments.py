@@ -180,3 +180,63 @@ def test_a_card_invoice_is_marked_paid_by_hand_only_in_two_steps(
     assert str(invoice.paid_amount) == "90.00 UAH"
     payment = manual_payments(uow_factory, code)[0]
     assert payment.comment == "решту віддасть завтра" and payment.decided_by.startswith("seller:")
+
+
+# -- Viber ---------------------------------------------------------------------------------------
+
+def viber_buttons(message: dict[str, Any]) -> list[str]:
+    return [b["ActionBody"] for b in (message.get("keyboard") or {}).get("Buttons", [])]
+
+
+def test_a_viber_seller_approves_a_buyers_payment_and_rejects_the_next_one(
+        stack: Any, uow_factory: Callable[[], UnitOfWork]) -> None:
+    from tests.e2e.test_viber_conversation import ViberSeller
+    from tests.e2e.test_viber_conversation import pay_link as viber_link
+    seller = ViberSeller(stack)
+    seller.register()
+    link = viber_link(seller.create_invoice("12,50", "Кава"))
+    code = code_of(link)
+    i_have_paid(link, comment="")
+    asked = seller.next("Покупець каже")
+    payment_id = manual_payments(uow_factory, code)[0].id
+    assert viber_buttons(asked)[:3] == [f"mpa:{payment_id}", f"mpr:{payment_id}",
+                                        f"mpc:{payment_id}"]
+    seller.taps(f"mpa:{payment_id}")
+    paid = seller.next("Оплачено вручну")
+    assert paid["text"] == f"✅ Оплачено вручну (Готівка): 12,50{NBSP}₴ — Кава"
+    assert f"mrf:{code}" in viber_buttons(paid)
+    assert stored(uow_factory, code).manual
+
+    link = viber_link(seller.create_invoice("20", "Чай"))
+    i_have_paid(link)
+    seller.next("Покупець каже")
+    second = manual_payments(uow_factory, code_of(link))[0].id
+    seller.taps(f"mpr:{second}")
+    seller.next("Чому відхиляєте")
+    seller.says("не бачу переказу")
+    assert seller.next("відхилено")["text"] == (
+        f"❌ Оплату 20,00{NBSP}₴ — Чай (Готівка) відхилено: не бачу переказу")
+    assert "не бачу переказу" in pay_page(link)
+
+
+def test_a_viber_seller_records_a_payment_from_the_main_menu(
+        stack: Any, uow_factory: Callable[[], UnitOfWork]) -> None:
+    from tests.e2e.test_viber_conversation import ViberSeller
+    seller = ViberSeller(stack)
+    seller.register()
+    seller.taps("💵 Записати оплату")
+    seller.next("Яку суму")
+    seller.says("75,5")
+    assert viber_buttons(seller.next("Як вам заплатили")) == ["mmt:0"]
+    seller.taps("mmt:0")
+    seller.next("Коли?")
+    seller.says("вчора")
+    seller.next("Не розумію дату")
+    seller.taps("today")
+    seller.next("Коментар")
+    seller.taps("skip")
+    seller.next("Записую оплату 75,50")
+    paid = seller.next("Оплачено вручну")
+    assert paid["text"] == f"✅ Оплачено вручну (Готівка): 75,50{NBSP}₴"
+    code = next(b for b in viber_buttons(paid) if b.startswith("mrf:"))[4:]
+    assert stored(uow_factory, code).status is InvoiceStatus.PAID
