@@ -31,6 +31,8 @@ def account(lang: str, connected: bool) -> InlineKeyboardMarkup:
     if connected:
         rows.append([InlineKeyboardButton(text=t(lang, "btn_disconnect"),
                                           callback_data="acct:disconnect")])
+    rows.append([InlineKeyboardButton(text=t(lang, "btn_manual_methods"),
+                                      callback_data="mm:list")])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

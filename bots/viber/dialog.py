@@ -28,6 +28,8 @@ from bots.viber.accounts import KEY_STEPS, AccountDialog
 from bots.viber.manual import PREFIXES as MANUAL_PREFIXES
 from bots.viber.manual import STEPS as MANUAL_STEPS
 from bots.viber.manual import ManualDialog
+from bots.viber.manual_methods import STEP as METHOD_STEP
+from bots.viber.manual_methods import MethodsDialog
 from bots.viber.refunds import STEPS as REFUND_STEPS
 from bots.viber.refunds import RefundDialog
 from bots.viber.reply import Reply
@@ -89,6 +91,7 @@ class Dialog:
         self.accounts = AccountDialog(deps, self.state, self._then_publish)
         self.refunds = RefundDialog(deps, self.state, self._then_publish)
         self.manual = ManualDialog(deps, self.state, self._then_publish)
+        self.methods = MethodsDialog(deps, self.state)
         #: sends replies at once; used for the ones a worker's message must follow
         self.say = say
 
@@ -182,6 +185,9 @@ class Dialog:
             return [self.refunds.tapped(user_id, seller, lang, text[len("rfd:"):])]
         if text.startswith(MANUAL_PREFIXES) or text in keyboards.button_texts("btn_record"):
             return self.manual.tapped(user_id, seller, lang, text)
+        if text == "/manual" or text.startswith("mm:"):
+            return self.methods.tapped(user_id, seller, lang, text if text != "/manual"
+                                       else "mm:list")
         for prefix, handle in (("chk:", self._check), ("cnl:", self._cancel),
                                ("cur:", self._currency), ("lang:", self._language),
                                ("sms:", self._ask_recipient), ("eml:", self._ask_recipient)):
@@ -211,6 +217,8 @@ class Dialog:
             return self.refunds.step(user_id, seller, lang, text, step, token)
         if seller is not None and step.get("step") in MANUAL_STEPS:
             return self.manual.step(user_id, seller, lang, text, step, token)
+        if seller is not None and step.get("step") == METHOD_STEP:
+            return self.methods.step(user_id, seller, lang, text, step)
         if seller is not None and seller.currency and step.get("step") == "amount":
             return [self._amount(user_id, seller, lang, text)]
         if seller is not None and step.get("step") == "description":

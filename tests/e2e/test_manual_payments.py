@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -240,3 +240,77 @@ def test_a_viber_seller_records_a_payment_from_the_main_menu(
     assert paid["text"] == f"✅ Оплачено вручну (Готівка): 75,50{NBSP}₴"
     code = next(b for b in viber_buttons(paid) if b.startswith("mrf:"))[4:]
     assert stored(uow_factory, code).status is InvoiceStatus.PAID
+
+
+# -- Settings → Manual payments ------------------------------------------------------------------
+
+def test_i_add_a_card_transfer_method_the_buyer_uses_it_and_i_remove_it(
+        seller: SellerChat, uow_factory: Callable[[], UnitOfWork]) -> None:
+    seller.register()
+    seller.says("/manual")
+    listing = seller.next("Способи ручної оплати")
+    assert "• Готівка: комісія 0% + 0,00" in listing["text"]
+    assert buttons(listing) == [("✏️ Готівка", "mm:edit:0"), ("➕ Додати спосіб", "mm:add")]
+    seller.taps(listing, "mm:add")
+    ask = seller.next("Назва способу")
+    seller.taps(ask, "skip")
+    seller.next("Без назви не можна")
+    for typed, expect in (("Переказ на картку", "Опис для покупця"),
+                          ("Monobank 5375 0000 0000 0000", "Підказка"),
+                          ("останні 4 цифри картки", "Комісія у відсотках"),
+                          ("1,5", "Фіксована плата"), ("п'ять", "Напишіть суму"),
+                          ("5", "Які валюти"), ("UAH, доляри", "коди валют"),
+                          ("UAH, USD", "У якій валюті"), ("UAH", "Скільки днів"),
+                          ("7", "Збережено")):
+        seller.says(typed)
+        seller.next(expect)
+    listing = seller.next("Способи ручної оплати")
+    assert "• Переказ на картку: комісія 1.5% + 5,00" in listing["text"]
+    assert "приймає UAH, USD, інакше UAH; чекає 7 дн." in listing["text"]
+    with uow_factory() as uow:
+        seller_id = uow.sellers.by_external("telegram", str(seller.chat_id)).id  # type: ignore[union-attr]
+        method = uow.manual.methods(seller_id, "UAH")[1]
+    assert method.timeout.days == 7 and str(method.commission_percent) == "1.5"
+
+    link = seller.pay_link(seller.create_invoice("100", "Кава"))
+    page = pay_page(link)
+    assert "Переказ на картку — Monobank 5375 0000 0000 0000 (комісія 6,50" in page
+    assert 'placeholder="останні 4 цифри картки"' in page
+    sent = httpx.post(link + "/manual", timeout=15, data={
+        "method": str(method.id), "paid_on": date.today().isoformat(), "comment": "1234"})
+    assert sent.status_code == 303
+    assert "Готівка" not in seller.next("Покупець каже")["text"]
+    opened = manual_payments(uow_factory, code_of(link))[0]
+    assert opened.method_name == "Переказ на картку"
+    assert opened.expires_at - opened.created_at == timedelta(days=7)  # the method's own timeout
+
+    seller.says("/manual")
+    listing = seller.next("Способи ручної оплати")
+    assert "mm:del:0" not in [data for _, data in buttons(listing)]  # Cash stays
+    seller.taps(listing, f"mm:del:{method.id}")
+    seller.next("Спосіб видалено")
+    assert "Переказ на картку" not in seller.next("Способи ручної оплати")["text"]
+    assert "Переказ на картку" not in pay_page(seller.pay_link(seller.create_invoice("5")))
+
+
+def test_a_viber_seller_adds_a_method_in_settings(
+        stack: Any, uow_factory: Callable[[], UnitOfWork]) -> None:
+    from tests.e2e.test_viber_conversation import ViberSeller
+    seller = ViberSeller(stack)
+    seller.register()
+    seller.taps("⚙️ Платіжний рахунок")
+    assert "mm:list" in viber_buttons(seller.next(""))
+    seller.taps("mm:list")
+    assert "mm:add" in viber_buttons(seller.next("Способи ручної оплати"))
+    seller.taps("mm:add")
+    seller.next("Назва способу")
+    seller.says("Privat24")
+    for _ in range(6):
+        seller.next("")
+        seller.taps("skip")
+    seller.next("Скільки днів")
+    seller.says("400")
+    seller.next("від 1 до 365")
+    seller.taps("skip")
+    seller.next("Збережено")
+    assert "• Privat24: комісія 0% + 0,00" in seller.next("Способи ручної оплати")["text"]
