@@ -40,6 +40,7 @@ def invoice_state(invoice: Invoice) -> dict[str, Any]:
         "paid_currency": paid.currency if paid else None,
         "paid_at": invoice.paid_at.isoformat() if invoice.paid_at else None,
         "paid_late": invoice.paid_late, "amount_mismatch": invoice.amount_mismatch,
+        "manual": invoice.manual,  #: paid by a manual payment the seller approved
         "refunded_amount": str(refunded.amount) if refunded else None,
         "description": invoice.description,
         "buyer": None,  # chatpay asks the buyer for nothing yet

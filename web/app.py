@@ -90,7 +90,7 @@ def create_app(deps: WebDeps) -> FastAPI:
             return too_large()
         form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         outcome, notify = await run_in_threadpool(manual.declare, deps.uow, deps.settings,
-                                                  code, form)
+                                                  code, form, _buyer_language(request))
         if outcome == "not_found":
             return HTMLResponse(t(_buyer_language(request), "invoice_not_found"), 404)
         for event_id in notify:

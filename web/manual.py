@@ -7,6 +7,7 @@ import html
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
+from bots.phone import read_buyer_email
 from domain.i18n import format_money, t
 from domain.invoice import Invoice, InvoiceStatus
 from domain.manual import SYSTEM, ManualMethod, ManualPayment, ManualState
@@ -59,13 +60,15 @@ def section(invoice: Invoice, methods: list[ManualMethod], payments: list[Manual
             f' value="{today}" max="{today}" required></label>'
             f'<label>{html.escape(t(lang, "pay_manual_comment"))}<input type="text" '
             f'name="comment" maxlength="{COMMENT_LIMIT}" placeholder="{html.escape(hints)}">'
-            f"</label>{problem}"
+            f'</label><label>{html.escape(t(lang, "pay_email_label"))}<input type="email" '
+            f'name="email" autocomplete="email" maxlength="254" '
+            f'value="{html.escape(invoice.buyer_email or "")}"></label>{problem}'
             f'<button class="pay" type="submit">{html.escape(t(lang, "pay_manual_button"))}'
             "</button></form>")
 
 
 def declare(uow_factory: Callable[[], UnitOfWork], settings: Settings, code: str,
-            form: dict[str, str]) -> tuple[str, list[int]]:
+            form: dict[str, str], lang: str) -> tuple[str, list[int]]:
     """The buyer's *I have paid*: checked, then an open manual payment (one at a time per
     invoice). Returns the outcome ("invalid", or see workers.manual.open_payment) and the
     events to notify."""
@@ -77,7 +80,11 @@ def declare(uow_factory: Callable[[], UnitOfWork], settings: Settings, code: str
         return "invalid", []
     if paid_on > datetime.now(UTC).date():
         return "invalid", []
+    typed_email = form.get("email", "").strip()[:254]
+    email = read_buyer_email(typed_email) if typed_email else None
+    if typed_email and email is None:
+        return "invalid", []
     comment = " ".join(form.get("comment", "").split())[:COMMENT_LIMIT]
     return open_payment(uow_factory, settings.manual_payment_timeout, code=code,
                         method_id=method_id, paid_on=paid_on, comment=comment, by=BUYER,
-                        payment_id=new_id())
+                        payment_id=new_id(), email=email, language=lang)

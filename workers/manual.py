@@ -52,11 +52,13 @@ def _timeout(method: ManualMethod, default: timedelta) -> timedelta:
 
 def open_payment(uow_factory: Callable[[], UnitOfWork], default_timeout: timedelta, *,
                  code: str, method_id: int, paid_on: date, comment: str, by: str,
-                 payment_id: str, seller_id: int | None = None) -> tuple[str, list[int]]:
+                 payment_id: str, seller_id: int | None = None, email: str | None = None,
+                 language: str = "uk") -> tuple[str, list[int]]:
     """Open a manual payment on an invoice. `seller_id`: the seller's own step (their invoice
     only, payable or closed unpaid); else the buyer's, on a payable invoice. One open payment
-    per invoice at a time. Returns the outcome ("opened", "exists", "not_found", "not_payable",
-    "no_method") and the events to notify."""
+    per invoice at a time; a buyer's `email` gets the receipt once it is approved. Returns the
+    outcome ("opened", "exists", "not_found", "not_payable", "no_method") and the events to
+    notify."""
     def attempt() -> tuple[str, list[int]]:
         with uow_factory() as uow:
             invoice = uow.invoices.by_code(code, for_update=True)
@@ -79,6 +81,9 @@ def open_payment(uow_factory: Callable[[], UnitOfWork], default_timeout: timedel
                 method_id=method.id, method_name=method.name, amount=invoice.amount,
                 paid_on=paid_on, comment=comment, created_at=at,
                 expires_at=at + _timeout(method, default_timeout), created_by=by)
+            if email:  # the receipt follows the approval, as it follows a card payment
+                invoice.give_buyer_details(email, language, invoice.buyer_name,
+                                           invoice.buyer_phone)
             _history(invoice, payment)
             uow.manual.add(payment)
             uow.invoices.save(invoice)

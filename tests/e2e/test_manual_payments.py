@@ -17,6 +17,8 @@ from storage.uow import UnitOfWork
 from tests.e2e.conftest import SellerChat
 from tests.e2e.test_invoice_outcomes import code_of, stored
 from tests.e2e.test_refunds import buttons
+from tests.e2e.test_send_link import smtp_server  # noqa: F401 (fixture)
+from tests.e2e.test_shop_webhooks import shop  # noqa: F401 (fixture)
 
 NBSP = "\u00a0"
 
@@ -314,3 +316,50 @@ def test_a_viber_seller_adds_a_method_in_settings(
     seller.taps("skip")
     seller.next("Збережено")
     assert "• Privat24: комісія 0% + 0,00" in seller.next("Способи ручної оплати")["text"]
+
+
+# -- what follows an approval: the shop's webhook and the buyer's receipt ------------------------
+
+def test_an_approved_payment_tells_the_shop_and_sends_the_buyer_a_receipt(
+        stack_factory: Any, smtp_server: Any, shop: Any,  # noqa: F811
+        uow_factory: Callable[[], UnitOfWork]) -> None:
+    import time
+
+    from standardwebhooks import Webhook
+
+    from tests.e2e.test_send_link import _wait
+    from tests.e2e.test_shop_webhooks import SECRET
+    box, url = smtp_server
+    seller = SellerChat(stack_factory(smtp_url=url))
+    seller.register()
+    seller.says(f"/webhook {shop.url('mp')}")
+    secret = SECRET.search(seller.next("whsec_")["text"])
+    assert secret is not None
+    seller.next("Магазин відповів ok")
+    link = seller.pay_link(seller.create_invoice("80", "Торт"))
+    page = pay_page(link)
+    form = re.search(r'<option value="(\d+)">', page)
+    assert form is not None
+    sent = httpx.post(link + "/manual", timeout=15, headers={"Accept-Language": "en"}, data={
+        "method": form.group(1), "paid_on": date.today().isoformat(), "comment": "cash",
+        "email": "buyer@example.com"})
+    assert sent.status_code == 303
+    asked = seller.next("Покупець каже")
+    payment_id = manual_payments(uow_factory, code_of(link))[0].id
+    seller.taps(asked, f"mpa:{payment_id}")
+    seller.next("Оплачено вручну")
+
+    hook = shop.hook("mp")
+    deadline = time.monotonic() + 15
+    while len(hook.received) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    paid = Webhook(secret.group(0)).verify(hook.received[1].body, hook.received[1].headers)
+    assert paid["type"] == "invoice.paid" and paid["data"]["paid_amount"] == "80.00"
+    assert paid["data"]["status"] == "paid" and paid["data"]["manual"] is True
+
+    _wait(lambda: box.mails)
+    receipt = box.mails[0]
+    assert receipt["To"] == "buyer@example.com"
+    text = receipt.get_body(("plain",)).get_content()
+    assert "You paid" in text and "80.00" in text and "Торт" in text  # the page was in English
+    assert "Card:" not in text and "Transaction id" not in text
