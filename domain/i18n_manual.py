@@ -147,6 +147,11 @@ MANUAL_TEXTS: dict[str, dict[str, str]] = {
     "pay_manual_date": {"uk": "Дата оплати", "ru": "Дата оплаты", "en": "Date of payment"},
     "pay_manual_comment": {"uk": "Коментар", "ru": "Комментарий", "en": "Comment"},
     "pay_manual_button": {"uk": "Я оплатив(ла)", "ru": "Я оплатил(а)", "en": "I have paid"},
+    "pay_manual_charge_in": {
+        "uk": "оплата в {currency}, суму підтвердить продавець",
+        "ru": "оплата в {currency}, сумму подтвердит продавец",
+        "en": "paid in {currency}; the seller confirms the amount",
+    },
     "pay_manual_fee": {"uk": "комісія {fee}", "ru": "комиссия {fee}", "en": "fee {fee}"},
     "pay_manual_waiting": {
         "uk": "Продавець перевіряє вашу оплату ({method}). Щойно він її підтвердить, рахунок буде оплачено.",

@@ -19,10 +19,9 @@ COMMENT_LIMIT = 200  #: characters
 
 
 def offered(uow: UnitOfWork, invoice: Invoice) -> tuple[list[ManualMethod], list[ManualPayment]]:
-    """The methods that take the invoice's currency, and the invoice's manual payments."""
-    methods = [m for m in uow.manual.methods(invoice.seller_id, invoice.amount.currency)
-               if m.accepts(invoice.amount.currency)]
-    return methods, uow.manual.for_invoice(invoice.id)
+    """The seller's methods, and the invoice's manual payments."""
+    return (uow.manual.methods(invoice.seller_id, invoice.amount.currency),
+            uow.manual.for_invoice(invoice.id))
 
 
 def section(invoice: Invoice, methods: list[ManualMethod], payments: list[ManualPayment],
@@ -44,10 +43,14 @@ def section(invoice: Invoice, methods: list[ManualMethod], payments: list[Manual
     options = []
     for method in methods:
         fee = method.fee(invoice.amount)
+        charged = method.charge_in(invoice.amount.currency)
         label = method_name(method.name, lang) + (
             f" — {method.description}" if method.description else "") + (
             f" ({t(lang, 'pay_manual_fee', fee=format_money(fee, lang))})"
-            if fee is not None and fee.amount > 0 else "")
+            if fee is not None and fee.amount > 0 and charged == invoice.amount.currency
+            else "") + (
+            f" ({t(lang, 'pay_manual_charge_in', currency=charged)})"
+            if charged != invoice.amount.currency else "")
         options.append(f'<option value="{method.id}">{html.escape(label)}</option>')
     hints = "; ".join(m.comment_hint for m in methods if m.comment_hint)
     problem = f'<p class="error">{html.escape(error)}</p>' if error else ""

@@ -72,14 +72,18 @@ def open_payment(uow_factory: Callable[[], UnitOfWork], default_timeout: timedel
             if not payable:
                 return "not_payable", []
             method = uow.manual.method(invoice.seller_id, method_id, invoice.amount.currency)
-            if method is None or (seller_id is None and not method.accepts(
-                    invoice.amount.currency)):
+            if method is None:
                 return "no_method", []
             at = datetime.now(UTC)
+            # paid in the method's charge currency when it does not take the invoice's: the
+            # declaration names the invoice's amount, and the seller corrects it on approval
+            charged = method.charge_in(invoice.amount.currency)
+            said = comment if charged == invoice.amount.currency \
+                else f"[{charged}] {comment}".strip()
             payment = ManualPayment.open(
                 id=payment_id, invoice_id=invoice.id, seller_id=invoice.seller_id,
                 method_id=method.id, method_name=method.name, amount=invoice.amount,
-                paid_on=paid_on, comment=comment, created_at=at,
+                paid_on=paid_on, comment=said, created_at=at,
                 expires_at=at + _timeout(method, default_timeout), created_by=by)
             if email:  # the receipt follows the approval, as it follows a card payment
                 invoice.give_buyer_details(email, language, invoice.buyer_name,

@@ -171,3 +171,28 @@ def test_a_card_payment_after_an_approved_manual_one_is_kept_as_a_second_payment
     rig.sandbox.pay(invoice.pay_url)  # type: ignore[arg-type]
     wait_until(lambda: rig.invoice(invoice.id).extra_payment_ids, what="the second payment")
     assert rig.invoice(invoice.id).status is InvoiceStatus.PAID
+
+
+def test_a_method_not_taking_the_invoices_currency_charges_in_its_own_and_the_seller_corrects(
+        rig: Rig):
+    from decimal import Decimal
+
+    from domain.manual import ManualMethod
+    with rig.uow() as uow:
+        method = uow.manual.save_method(ManualMethod(
+            id=0, seller_id=rig.seller_id, name="Wise", account_currency="UAH",
+            accepted_currencies=("USD", "EUR"), charge_currency="USD"))
+        uow.session.commit()
+    invoice = rig.pending_invoice(7, "100.00")
+    outcome, _ = manual.open_payment(
+        rig.deps.uow, rig.settings.manual_payment_timeout, code=invoice.code,  # type: ignore[union-attr]
+        method_id=method.id, paid_on=TODAY, comment="from John", by="buyer", payment_id="mp-7")
+    assert outcome == "opened"
+    assert payment(rig, "mp-7").comment == "[USD] from John"  # the seller sees what came
+    decide(rig, "mp-7", amount="2.50", currency="USD")
+    paid = rig.invoice(invoice.id)
+    assert paid.status is InvoiceStatus.PAID and paid.amount_mismatch
+    assert paid.paid_amount is not None and paid.paid_amount.currency == "USD"
+    assert paid.paid_amount.amount == Decimal("2.50")
+    assert dict(history(rig, invoice.id))["ManualPaymentApproved"]["changed"]["amount"] == \
+        "100.00 UAH → 2.50 USD"
