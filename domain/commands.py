@@ -160,3 +160,22 @@ class RefundInvoice(Command):
     code: str
     seller_id: int
     amount: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SupportAct(Command):
+    """A support agent's action, already written `started` in the audit log: the worker performs
+    it only then, and writes `done` or `failed` (domain.support)."""
+
+    actor: ClassVar[str] = "support_act"
+    action_id: str  #: the audit log's key for the tap
+    action: str  #: domain.support.Action
+    agent: str  #: `telegram:123456`: who asked
+    channel: str  #: where the agent is answered
+    chat_id: str
+    language: str
+    invoice_id: str | None = None
+    seller_id: int | None = None
+    via: str = ""  #: resend_link: "sms" or "email"
+    to: str = ""  #: resend_link: E.164 or address
+    since_days: int = 0  #: redeliver_failed

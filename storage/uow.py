@@ -19,6 +19,7 @@ from storage.db import READONLY
 from storage.repository import (
     EventRepository, InvoiceRepository, MerchantAccountRepository, SellerRepository,
 )
+from storage.support import AuditLog, SupportAgents, SupportQueries
 from storage.tables import InvoiceEventRow
 from storage.webhooks import WebhookRepository, invoice_state
 
@@ -53,6 +54,9 @@ class UnitOfWork:
         self.events = EventRepository(self.session)
         self.accounts = MerchantAccountRepository(self.session)
         self.webhooks = WebhookRepository(self.session)
+        self.agents = SupportAgents(self.session)
+        self.audit = AuditLog(self.session)
+        self.support = SupportQueries(self.session)
         self.notify_rows = []
         return self
 

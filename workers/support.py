@@ -1,0 +1,122 @@
+"""Support agents' actions, performed by a worker: resend the link or the status, redeliver a
+shop webhook, re-check with the provider.
+
+An action is performed only if its `started` line is in the audit log (the bot writes it before
+publishing), and its `done`/`failed` line follows. A worker killed mid-action leaves the action
+recorded as started; Dramatiq gives the message to another worker, which finishes it once (each
+action is idempotent by its tap: links by LinkSent's key, webhooks by their delivery's state).
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import UTC, datetime, timedelta
+
+from domain import commands
+from domain.errors import ProviderRejected, ProviderUnavailable
+from domain.i18n import status_word, t
+from domain.invoice import Invoice
+from domain.support import AuditEntry, Phase
+from storage.support import AlreadyRecorded
+from workers import deliveries, handlers, links
+from workers.render import render_event
+from workers.runtime import Deps
+
+log = logging.getLogger(__name__)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def support_act(cmd: commands.SupportAct, d: Deps) -> None:
+    with d.uow().readonly() as uow:
+        phases = {e.phase for e in uow.audit.for_action(cmd.action_id)}
+        invoice = uow.invoices.get(cmd.invoice_id) if cmd.invoice_id else None
+    if Phase.STARTED not in phases:
+        log.error("Support action %s has no started line in the audit log; not performed.",
+                  cmd.action_id)
+        return
+    if phases & {Phase.DONE, Phase.FAILED}:
+        return  # finished already: a redelivered message
+    lang = cmd.language
+    try:
+        ok, result = _perform(cmd, invoice, d)
+    except (ProviderUnavailable, ProviderRejected) as exc:
+        ok, result = False, t(lang, "sup_unavailable", reason=str(exc))
+    with d.uow() as uow:
+        try:
+            uow.audit.append(AuditEntry(
+                action_id=cmd.action_id, agent=cmd.agent, action=cmd.action,
+                phase=Phase.DONE if ok else Phase.FAILED, at=now(), invoice_id=cmd.invoice_id,
+                seller_id=cmd.seller_id, detail={"result": result}))
+            uow.commit()
+        except AlreadyRecorded:
+            return
+    code = invoice.code if invoice else ""
+    action = t(lang, f"sup_act_{cmd.action}")
+    text = (t(lang, "sup_done", action=action, code=code, result=result) if ok
+            else t(lang, "sup_failed", action=action, code=code, reason=result))
+    handlers.tell(d, cmd.channel, cmd.chat_id, text)
+
+
+def _perform(cmd: commands.SupportAct, invoice: Invoice | None,
+             d: Deps) -> tuple[bool, str]:
+    """Do it; (whether it worked, what to tell the agent in their language)."""
+    lang = cmd.language
+    if cmd.action == "redeliver_failed":
+        assert cmd.seller_id is not None
+        since = now() - timedelta(days=cmd.since_days)
+        queued = deliveries.redeliver(cmd.seller_id, d, since=since)
+        return True, t(lang, "sup_failed_queued", count=len(queued))
+    assert invoice is not None
+    if cmd.action == "resend_link":
+        sent = links.deliver_link(commands.SendLink(
+            idempotency_key=cmd.action_id, code=invoice.code, seller_id=invoice.seller_id,
+            via=cmd.via, to=cmd.to), d)
+        if sent is None:  # this tap's link was sent already (another worker, before a kill)
+            return True, t(lang, "sup_sent_to", to=cmd.to)
+        reason = sent[2]
+        return not reason, reason or t(lang, "sup_sent_to", to=cmd.to)
+    if cmd.action == "resend_status":
+        return _resend_status(invoice, d, lang)
+    if cmd.action == "redeliver_webhook":
+        with d.uow().readonly() as uow:
+            delivery = uow.support.latest_delivery(invoice.id)
+        queued = deliveries.redeliver(invoice.seller_id, d, delivery_id=delivery) \
+            if delivery is not None else []
+        if not queued:
+            return False, t(lang, "sup_no_webhook")
+        return True, t(lang, "sup_webhook_queued", event=queued[0])
+    if cmd.action == "recheck":
+        return _recheck(invoice, d, lang)
+    raise ValueError(f"Unknown support action {cmd.action!r}.")
+
+
+def _resend_status(invoice: Invoice, d: Deps, lang: str) -> tuple[bool, str]:
+    """The latest message the seller got about the invoice, again, marked as support's."""
+    with d.uow().readonly() as uow:
+        notice = uow.support.latest_notice(invoice.id)
+        seller = uow.sellers.get(invoice.seller_id)
+        message = (render_event(notice, invoice, seller, d.settings.public_base_url)
+                   if notice is not None and seller is not None else None)
+    if message is None or seller is None:
+        return False, t(lang, "sup_no_status")
+    marked = dataclasses.replace(
+        message, text=f"{t(seller.language, 'sup_resent_mark')}\n{message.text}", reply_to=None)
+    d.senders[invoice.channel].send(marked)
+    return True, t(lang, "sup_status_sent")
+
+
+def _recheck(invoice: Invoice, d: Deps, lang: str) -> tuple[bool, str]:
+    """The worker's own path: the provider's answer applied under the money-safety rules, the
+    seller told whatever changed."""
+    window = d.settings.provider_settle_window
+    if not invoice.checkable(now(), window):
+        return True, t(lang, "sup_not_checkable", status=status_word(invoice.status, lang))
+    fact = d.accounts.for_invoice(invoice).fetch_status(invoice.order_id)
+    handlers.deliver(handlers.apply_fact(fact, d.uow, window), d)
+    with d.uow().readonly() as uow:
+        current = uow.invoices.get(invoice.id)
+    assert current is not None
+    return True, t(lang, "sup_rechecked", status=status_word(current.status, lang))
