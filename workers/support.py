@@ -9,11 +9,12 @@ action is idempotent by its tap: links by LinkSent's key, webhooks by their deli
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from datetime import UTC, datetime, timedelta
 
 from domain import commands
-from domain.errors import ProviderRejected, ProviderUnavailable
+from domain.errors import ProviderRejected, ProviderUnavailable, ServiceUnavailable
 from domain.i18n import status_word, t
 from domain.invoice import Invoice
 from domain.support import AuditEntry, Phase
@@ -74,9 +75,7 @@ def _perform(cmd: commands.SupportAct, invoice: Invoice | None,
         sent = links.deliver_link(commands.SendLink(
             idempotency_key=cmd.action_id, code=invoice.code, seller_id=invoice.seller_id,
             via=cmd.via, to=cmd.to), d)
-        if sent is None:  # this tap's link was sent already (another worker, before a kill)
-            return True, t(lang, "sup_sent_to", to=cmd.to)
-        reason = sent[2]
+        reason = sent[2] if sent is not None else _link_outcome(cmd.action_id, invoice.id, d)
         return not reason, reason or t(lang, "sup_sent_to", to=cmd.to)
     if cmd.action == "resend_status":
         return _resend_status(invoice, d, lang)
@@ -91,6 +90,17 @@ def _perform(cmd: commands.SupportAct, invoice: Invoice | None,
     if cmd.action == "recheck":
         return _recheck(invoice, d, lang)
     raise ValueError(f"Unknown support action {cmd.action!r}.")
+
+
+def _link_outcome(key: str, invoice_id: str, d: Deps) -> str:
+    """Why this tap's link was not sent ("" if it was), read from the invoice's history; while
+    another worker still holds the tap, ServiceUnavailable (the message is retried)."""
+    with d.uow().readonly() as uow:
+        for row in uow.events.for_invoice(invoice_id):
+            payload = json.loads(row.payload)
+            if row.name == "LinkSent" and payload.get("key") == key:
+                return "" if payload.get("ok") else str(payload.get("reason") or "?")
+    raise ServiceUnavailable("The link is being sent by another worker.")
 
 
 def _resend_status(invoice: Invoice, d: Deps, lang: str) -> tuple[bool, str]:
