@@ -188,3 +188,54 @@ def test_resends_stop_at_the_hourly_limit_with_a_clear_message(stack_factory: An
     agent.taps(card, data(card, "Resend status"))
     assert "2 resends within the last hour" in agent.next("⛔")["text"]
     assert (f"telegram:{AGENT}", "resend_status", "refused") in audit(code)
+
+
+def test_a_recheck_finds_a_payment_whose_callback_was_lost_and_the_seller_is_told(
+        stack_factory: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+
+    from tests.e2e.conftest import buyer_pays
+    stack = stack_factory(support_ids=f"telegram:{AGENT}")
+    stack.sandbox.callbacks = False  # LiqPay's callback never comes
+    seller = SellerChat(stack)
+    seller.register("+380501234567")
+    link = seller.pay_link(seller.create_invoice("12,50", "Кава"))
+    code = link.rsplit("/", 1)[1]
+    with runtime.deps().uow() as uow:  # no scheduled poll may find it before the agent does
+        uow.session.execute(text("UPDATE invoices SET next_poll_at = :t WHERE code = :c"),
+                            {"t": datetime.now(UTC) + timedelta(hours=1), "c": code})
+        uow.session.commit()
+    buyer_pays(link)
+    agent = SellerChat(stack, chat_id=AGENT, language="en")
+    card = open_card(agent, code)
+    assert "State: awaiting payment" in card["text"]
+    agent.taps(card, data(card, "Re-check"))
+    assert "state is paid" in agent.next("✅ re-check with the provider")["text"]
+    assert seller.next("Оплачено")["text"].startswith("✅ Оплачено 12,50")
+    with runtime.deps().uow() as uow:
+        assert uow.invoices.by_code(code).status == "paid"  # type: ignore[union-attr]
+
+
+def test_an_agent_redelivers_a_sellers_failed_webhooks_from_seller(
+        stack_factory: Any, shop: Shop) -> None:  # noqa: F811
+    from tests.e2e.conftest import buyer_pays
+    stack = stack_factory(support_ids=f"telegram:{AGENT}", webhook_retry_schedule="0")
+    seller = SellerChat(stack)
+    seller.register("+380501234567")
+    seller.says(f"/webhook {shop.url('s')}")
+    seller.next("Магазин відповів ok")
+    hook = shop.hook("s").fail(1)  # the shop is down for the paid event's only attempt
+    message = seller.create_invoice("150")
+    buyer_pays(seller.pay_link(message))
+    seller.next("Оплачено")
+    wait(lambda: len(hook.received) == 2)
+    agent = SellerChat(stack, chat_id=AGENT, language="en")
+    agent.says("/seller +380501234567")
+    shown = agent.next("Seller +380501234567")
+    assert f"{shop.url('s')} — active" in shown["text"]
+    agent.taps(shown, data(shown, "since 1 d"))
+    assert "queued again: 1" in agent.next("✅ failed webhooks")["text"]
+    wait(lambda: len(hook.received) == 3)
+    assert hook.received[2].headers["webhook-id"] == hook.received[1].headers["webhook-id"]

@@ -31,3 +31,18 @@ def test_an_audit_entry_cannot_be_changed() -> None:
 
 def test_the_resend_limit_allows_up_to_the_limit() -> None:
     assert not over_resend_limit(4, 5) and over_resend_limit(5, 5)
+
+
+def test_every_support_text_speaks_uk_ru_and_en_with_the_same_blanks() -> None:
+    import string
+
+    from domain.i18n_support import SUPPORT_TEXTS
+    from domain.support import Action, Phase
+
+    for key, texts in SUPPORT_TEXTS.items():
+        assert set(texts) == {"uk", "ru", "en"}, key
+        blanks = {lang: {f for _, f, _, _ in string.Formatter().parse(text) if f}
+                  for lang, text in texts.items()}
+        assert blanks["uk"] == blanks["ru"] == blanks["en"], key
+    assert {f"sup_act_{a}" for a in Action} <= set(SUPPORT_TEXTS)
+    assert {f"sup_phase_{p}" for p in Phase} <= set(SUPPORT_TEXTS)
