@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from bots import support_views as views
 from bots.invoices import read_recipient
 from bots.support_views import PREFIX, Screen
-from domain.commands import SupportAct
+from domain.commands import command_of
 from domain.errors import ServiceUnavailable
 from domain.i18n import t
 from domain.support import (
@@ -197,10 +197,13 @@ class Desk:
         action_id = f"{agent}:{action}:{invoice_id or seller_id}:{tap}"
         limit = self.settings.support_resend_limit
 
+        reply = {"channel": self.channel, "chat_id": chat_id, "language": lang}
+
         def entry(phase: Phase, **more: object) -> AuditEntry:
+            """`reply` lets the scheduler queue a started action again if its message is lost."""
             return AuditEntry(action_id=action_id, agent=agent, action=action, phase=phase,
                               at=now(), invoice_id=invoice_id, seller_id=seller_id,
-                              detail={**detail, **more})
+                              detail={**detail, **more, "reply": reply})
         with self.uow() as uow:
             try:
                 if invoice_id and action in RESENDS and over_resend_limit(uow.audit.count(
@@ -212,13 +215,8 @@ class Desk:
             except AlreadyRecorded:
                 return Screen(t(lang, "sup_already"))
             uow.commit()
-        command = SupportAct(action_id=action_id, action=str(action), agent=agent,
-                             channel=self.channel, chat_id=chat_id, language=lang,
-                             invoice_id=invoice_id, seller_id=seller_id,
-                             via=str(detail.get("via", "")), to=str(detail.get("to", "")),
-                             since_days=int(detail.get("since_days", 0)))  # type: ignore[call-overload]
         try:
-            self.bus.publish(command)
+            self.bus.publish(command_of(entry(Phase.STARTED)))
         except ServiceUnavailable:
             with self.uow() as uow:  # recorded as not performed: nothing will perform it
                 uow.audit.append(entry(Phase.FAILED, reason="queue unavailable"))

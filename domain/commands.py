@@ -179,3 +179,14 @@ class SupportAct(Command):
     via: str = ""  #: resend_link: "sms" or "email"
     to: str = ""  #: resend_link: E.164 or address
     since_days: int = 0  #: redeliver_failed
+
+
+def command_of(entry: Any) -> SupportAct:
+    """The command that performs a support action, from its `started` audit entry
+    (domain.support.AuditEntry, whose detail holds where to answer the agent)."""
+    detail, reply = entry.detail, entry.detail["reply"]
+    return SupportAct(action_id=entry.action_id, action=str(entry.action), agent=entry.agent,
+                      channel=reply["channel"], chat_id=reply["chat_id"],
+                      language=reply["language"], invoice_id=entry.invoice_id,
+                      seller_id=entry.seller_id, via=str(detail.get("via", "")),
+                      to=str(detail.get("to", "")), since_days=int(detail.get("since_days", 0)))

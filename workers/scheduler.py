@@ -8,7 +8,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 from domain import commands
-from workers import deliveries
+from workers import deliveries, support
 from workers.runtime import Deps
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,8 @@ def reconcile(d: Deps, now: datetime | None = None) -> dict[str, int]:
         d.bus.publish(commands.NotifySeller(event_id))
     webhooks = deliveries.scan(d, moment)  # the shop deliveries' schedule lives in the database
     counts = {"polls": len(polls), "expiries": len(expiries), "created": len(created),
-              "notifications": len(unnotified), "webhooks": webhooks}
+              "notifications": len(unnotified), "webhooks": webhooks,
+              "support": support.requeue(d, moment)}
     if any(counts.values()):
         log.info("Reconciler re-queued %s.", counts)
     return counts

@@ -25,6 +25,10 @@ from workers.runtime import Deps
 
 log = logging.getLogger(__name__)
 
+REQUEUE_AFTER = timedelta(minutes=2)  #: a started action unfinished this long is queued again
+REQUEUE_WITHIN = timedelta(days=1)  #: older unfinished actions stay as they are, recorded
+CLAIM_TTL = 70  #: seconds a worker holds a status resend: longer than an actor may run (60 s)
+
 
 def now() -> datetime:
     return datetime.now(UTC)
@@ -78,7 +82,7 @@ def _perform(cmd: commands.SupportAct, invoice: Invoice | None,
         reason = sent[2] if sent is not None else _link_outcome(cmd.action_id, invoice.id, d)
         return not reason, reason or t(lang, "sup_sent_to", to=cmd.to)
     if cmd.action == "resend_status":
-        return _resend_status(invoice, d, lang)
+        return _resend_status(invoice, d, lang, cmd.action_id)
     if cmd.action == "redeliver_webhook":
         with d.uow().readonly() as uow:
             delivery = uow.support.latest_delivery(invoice.id)
@@ -103,8 +107,36 @@ def _link_outcome(key: str, invoice_id: str, d: Deps) -> str:
     raise ServiceUnavailable("The link is being sent by another worker.")
 
 
-def _resend_status(invoice: Invoice, d: Deps, lang: str) -> tuple[bool, str]:
-    """The latest message the seller got about the invoice, again, marked as support's."""
+def requeue(d: Deps, moment: datetime) -> int:
+    """Queue again the actions written `started` whose message was lost (Redis restarted
+    empty): the database decides, as for every other kind of work. Each at most every
+    REQUEUE_AFTER; the worker performs each once whatever the number of messages."""
+    with d.uow().readonly() as uow:
+        lost = [e for e in uow.audit.unfinished(moment - REQUEUE_AFTER)
+                if e.at > moment - REQUEUE_WITHIN and "reply" in e.detail]
+    queued = 0
+    for entry in lost:
+        if d.redis.set(f"chatpay:support:requeued:{entry.action_id}", 1, nx=True,
+                       ex=int(REQUEUE_AFTER.total_seconds())):
+            d.bus.publish(commands.command_of(entry))
+            queued += 1
+    return queued
+
+
+def _resend_status(invoice: Invoice, d: Deps, lang: str, key: str) -> tuple[bool, str]:
+    """The latest message the seller got about the invoice, again, marked as support's. Held in
+    Redis while sending: a second message for the same tap waits (retried), never sends twice."""
+    claim = f"chatpay:support:claim:{key}"
+    if not d.redis.set(claim, 1, nx=True, ex=CLAIM_TTL):
+        raise ServiceUnavailable("This resend is being made by another worker.")
+    try:
+        return _send_status(invoice, d, lang)
+    except BaseException:
+        d.redis.delete(claim)
+        raise
+
+
+def _send_status(invoice: Invoice, d: Deps, lang: str) -> tuple[bool, str]:
     with d.uow().readonly() as uow:
         notice = uow.support.latest_notice(invoice.id)
         seller = uow.sellers.get(invoice.seller_id)

@@ -74,3 +74,25 @@ def test_an_action_with_no_started_line_is_never_performed(rig: Rig) -> None:
     time.sleep(3)
     assert resent(rig, 0) == 0
     assert phases(rig, invoice.id) == []
+
+
+def test_a_started_action_whose_message_redis_lost_is_queued_again_and_performed_once(
+        rig: Rig) -> None:
+    import redis
+    invoice = rig.pending_invoice(0)
+    assert rig.telegram is not None and rig.deps is not None
+    rig.telegram.user_sends_text(AGENT, "/start")
+    with rig.uow() as uow:
+        uow.agents.add("telegram", str(AGENT), datetime.now(UTC))
+        uow.commit()
+    desk = Desk(rig.deps.uow, rig.deps.bus, rig.settings, "telegram")
+    assert "On it" in desk.handle(str(AGENT), str(AGENT), "en", f"sup:rs:{invoice.id}:k1").text
+    redis.Redis.from_url(rig.redis_url).flushdb()  # Redis restarted empty: the message is gone
+    rig.start_inprocess_worker()
+    time.sleep(1.0)
+    assert resent(rig, 0) == 0 and phases(rig, invoice.id) == ["started"]
+    assert rig.reconcile_later()["support"] == 1
+    wait_until(lambda: phases(rig, invoice.id) == ["started", "done"], 30, "the requeued action")
+    assert rig.reconcile_later(600)["support"] == 0  # done: nothing more to queue
+    time.sleep(1.0)
+    assert resent(rig, 0) == 1
