@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 REQUEUE_AFTER = timedelta(minutes=2)  #: a started action unfinished this long is queued again
 REQUEUE_WITHIN = timedelta(days=1)  #: older unfinished actions stay as they are, recorded
-CLAIM_TTL = 70  #: seconds a worker holds a status resend: longer than an actor may run (60 s)
+CLAIM_TTL = 30  #: seconds a worker holds a status resend (a send times out well before)
 
 
 def now() -> datetime:

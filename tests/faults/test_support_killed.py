@@ -48,7 +48,7 @@ def test_a_worker_killed_mid_action_leaves_every_performed_action_recorded(rig: 
 
     rig.send_delay = 0.0
     rig.start_worker(threads=2)
-    wait_until(lambda: all("done" in phases(rig, i.id) for i in invoices), 90,
+    wait_until(lambda: all("done" in phases(rig, i.id) for i in invoices), 150,
                "every action done after the restart")
     time.sleep(1.0)
     for n, invoice in enumerate(invoices):
