@@ -8,7 +8,7 @@ from typing import Any
 
 from sandbox.shop import Shop
 from tests.e2e.conftest import SellerChat
-from tests.e2e.test_send_link import Mailbox, smtp_server  # noqa: F401 (fixture)
+from tests.e2e.test_send_link import Mailbox, smtp_server, turbosms  # noqa: F401 (fixtures)
 from tests.e2e.test_shop_webhooks import shop  # noqa: F401 (fixture)
 from web.stack import Stack
 from workers import runtime
@@ -239,3 +239,28 @@ def test_an_agent_redelivers_a_sellers_failed_webhooks_from_seller(
     assert "queued again: 1" in agent.next("✅ failed webhooks")["text"]
     wait(lambda: len(hook.received) == 3)
     assert hook.received[2].headers["webhook-id"] == hook.received[1].headers["webhook-id"]
+
+
+def test_a_russian_speaking_agent_texts_the_link_to_a_corrected_number(
+        stack_factory: Any, turbosms: Any) -> None:  # noqa: F811
+    stack = stack_factory(support_ids=f"telegram:{AGENT}", sms_backend="turbosms",
+                          turbosms_api_base=turbosms.base_url, turbosms_token=turbosms.token)
+    seller = SellerChat(stack)
+    seller.register("+380501234567")
+    link = seller.pay_link(seller.create_invoice("40"))
+    agent = SellerChat(stack, chat_id=AGENT, language="ru")
+    agent.says(f"/find {link.rsplit('/', 1)[1]}")
+    found = agent.next("страница 1")
+    agent.taps(found, buttons(found)[0][1])
+    card = agent.next("Счёт ")
+    agent.taps(card, data(card, "Ссылку покупателю"))
+    menu = agent.next("Куда отправить")
+    agent.taps(menu, data(menu, "SMS на другой номер"))
+    agent.next("номер телефона покупателя")
+    agent.says("067 123")
+    agent.next("номер")  # explained in Russian, asked again
+    agent.says("067 123 45 67")
+    agent.next("Выполняю")
+    agent.next("✅ ссылка покупателю")
+    wait(lambda: turbosms.sent)
+    assert [s.phone for s in turbosms.sent] == ["380671234567"] and link in turbosms.sent[0].text

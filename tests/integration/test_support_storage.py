@@ -90,3 +90,30 @@ def test_chatpay_support_adds_lists_and_removes_agents(database_url: str, redis_
     assert code == 2 and "neither telegram:<digits> nor viber:<id>" in said
     code, said = run("list", SUPPORT_IDS="nobody")
     assert code == 2 and said.startswith("chatpay: Setting SUPPORT_IDS is invalid")
+
+
+def test_find_matches_codes_ids_phones_and_addresses_newest_first(uow_factory) -> None:
+    from domain.events import LinkSent
+    from tests.integration.test_storage import T0, an_invoice
+    with uow_factory() as uow:
+        olena = uow.sellers.upsert("telegram", "1", phone="+380501234567", currency="UAH").id
+        petro = uow.sellers.upsert("viber", "v1", phone="+380671112233", currency="UAH").id
+        first = an_invoice(olena, created_at=T0, buyer_email="Buyer@Example.com")
+        second = an_invoice(olena, created_at=T0 + timedelta(hours=1), buyer_phone="+380931234567")
+        third = an_invoice(petro, created_at=T0 + timedelta(hours=2))
+        for invoice in (first, second, third):
+            uow.invoices.add(invoice)
+        uow.events.record(LinkSent(third.id, "email", "told@example.com", "k", ok=True),
+                          "pending", "pending", T0)
+        uow.commit()
+    with uow_factory() as uow:
+        find = uow.support.find
+        assert find(first.code, 0, 5) == [first.id]
+        assert find(second.id, 0, 5) == [second.id]
+        assert find("050 123 45 67", 0, 5) == [second.id, first.id]  # national, newest first
+        assert find("+380501234567", 1, 5) == [first.id]  # the second page
+        assert find("+380 93 123 45 67", 0, 5) == [second.id]  # the buyer's phone
+        assert find("buyer@example.com", 0, 5) == [first.id]
+        assert find("told@example.com", 0, 5) == [third.id]  # the link was sent there
+        assert find("nobody@example.com", 0, 5) == [] and find("hello", 0, 5) == []
+        assert uow.support.sellers_by_phone("0671112233") == [petro]
