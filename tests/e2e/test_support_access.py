@@ -94,3 +94,30 @@ def test_an_agent_removed_mid_dialog_is_refused_at_the_next_message_and_tap(
     assert "I didn't understand" in agent.next()["text"]
     assert audit_lines() == before
     assert [label for label, _ in buttons(card)]  # the old card is still on screen, inert
+
+
+def test_a_seller_forging_invoice_buttons_with_another_sellers_code_learns_and_changes_nothing(
+        stack_factory: Any) -> None:
+    stack: Stack = stack_factory()
+    other = SellerChat(stack, chat_id=380_777)
+    other.register("+380671112233")
+    others = other.pay_link(other.create_invoice("99")).rsplit("/", 1)[1]
+    seller = SellerChat(stack)
+    seller.register("+380501234567")
+    message = seller.create_invoice("40")
+    other_before = len(other.tg.sent(other.chat_id))
+
+    def outcome(payload: str) -> tuple[Any, list[str]]:
+        answer, count = forged(seller, message, payload)
+        time.sleep(1.0)  # a worker's answer, if any
+        said = [m.get("text") or "" for m in seller.tg.sent(seller.chat_id)[-count:]] \
+            if count else []
+        seller.says("/cancel")  # leave any dialog the tap opened
+        seller.next("Скасовано")
+        return answer, said
+
+    for prefix in ("chk:", "cnl:", "sms:", "eml:", "rfd:"):
+        assert outcome(prefix + others) == outcome(prefix + "zzzzzzzzzz"), prefix
+    assert len(other.tg.sent(other.chat_id)) == other_before
+    with runtime.deps().uow() as uow:
+        assert uow.invoices.by_code(others).status == "pending"  # type: ignore[union-attr]
