@@ -27,6 +27,8 @@ def handle(dialog: Any, user_id: str, lang: str, text: str, token: str) -> list[
         if not desk.is_agent(user_id):
             return None
         return answer(dialog.state, user_id, lang, desk.handle(user_id, user_id, lang, text))
+    if text == "/cancel":
+        return None  # the dialog's own /cancel clears the step
     step = dialog.state.get(user_id)
     if step.get("step") != STEP or not desk.is_agent(user_id):
         return None

@@ -36,6 +36,10 @@ def test_a_viber_agent_finds_an_invoice_and_resends_its_link_to_a_corrected_addr
     menu = agent.next("Куди надіслати")
     agent.taps(body(menu, "E-mail на іншу адресу"))
     agent.next("e-mail покупця")
+    agent.says("/cancel")  # changed their mind: nothing is sent
+    agent.next("Скасовано")
+    agent.taps(body(menu, "E-mail на іншу адресу"))
+    agent.next("e-mail покупця")
     agent.says("buyer@example.com")
     agent.next("Виконую")
     assert "buyer@example.com" in agent.next("✅")["text"]
