@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from domain.i18n import format_money, status_word, t
+from domain.i18n import TEXTS, format_money, status_word, t
 from domain.invoice import Invoice
 from domain.messaging import Button
 from storage.repository import Seller, utc
@@ -101,18 +101,19 @@ def history(uow: UnitOfWork, invoice: Invoice, lang: str) -> str:
             lines.append((at, t(lang, "sup_h_link", via=payload.get("via"), to=payload.get("to"),
                                 outcome=outcome)))
             continue
-        lines.append((at, t(lang, "sup_h_transition", event=row.name,
+        lines.append((at, t(lang, "sup_h_transition", event=event_word(row.name, lang),
                             before=status_word(row.status_from or "—", lang),
                             after=status_word(row.status_to, lang))))
         if row.notify:
             if row.notified_at is not None:
-                lines.append((utc(row.notified_at) or at, t(lang, "sup_h_message", event=row.name,
+                lines.append((utc(row.notified_at) or at, t(lang, "sup_h_message",
+                                                            event=event_word(row.name, lang),
                                                             outcome=t(lang, "sup_h_sent"))))
             else:
                 outcome = (t(lang, "sup_h_not_sent", reason=row.notify_error or "")
                            if row.notify_failed_at else t(lang, "sup_h_waiting"))
-                lines.append((utc(row.notify_failed_at) or at,
-                               t(lang, "sup_h_message", event=row.name, outcome=outcome)))
+                lines.append((utc(row.notify_failed_at) or at, t(
+                    lang, "sup_h_message", event=event_word(row.name, lang), outcome=outcome)))
     for delivery in uow.support.deliveries(invoice.id):
         for attempt in uow.webhooks.attempts(delivery.id or 0):
             outcome = f"{attempt.status_code or ''} {attempt.error or ''}".strip()
@@ -127,6 +128,12 @@ def history(uow: UnitOfWork, invoice: Invoice, lang: str) -> str:
     lines.sort(key=lambda pair: pair[0])
     shown = [f"{at:%Y-%m-%d %H:%M:%S} {text}" for at, text in lines[-HISTORY_LINES:]]
     return "\n".join([t(lang, "sup_history", code=invoice.code), *shown])
+
+
+def event_word(name: str, lang: str) -> str:
+    """An event's name as the agent reads it (a name chatpay has no words for yet, as it is)."""
+    key = f"sup_ev_{name}"
+    return t(lang, key) if key in TEXTS else name
 
 
 def seller_text(uow: UnitOfWork, seller: Seller, lang: str) -> str:

@@ -106,7 +106,7 @@ def test_an_agent_finds_an_invoice_and_resends_the_link_stored_and_corrected(
     history = agent.next("History of")["text"]
     assert "link (email) to buyer@example.com: sent" in history
     assert f"support telegram:{AGENT}: link to the buyer — started (right@example.com)" in history
-    assert "state — → being created (InvoiceCreated)" in history
+    assert "state — → being created (created)" in history
     assert (f"telegram:{AGENT}", "resend_link", "done") in audit(code)
     with runtime.deps().uow() as uow:
         invoice = uow.invoices.by_code(code)

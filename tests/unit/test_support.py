@@ -46,3 +46,13 @@ def test_every_support_text_speaks_uk_ru_and_en_with_the_same_blanks() -> None:
         assert blanks["uk"] == blanks["ru"] == blanks["en"], key
     assert {f"sup_act_{a}" for a in Action} <= set(SUPPORT_TEXTS)
     assert {f"sup_phase_{p}" for p in Phase} <= set(SUPPORT_TEXTS)
+
+
+def test_every_invoice_event_has_words_in_the_history() -> None:
+    import inspect as inspect_
+
+    from domain import events
+    from domain.i18n_support import SUPPORT_TEXTS
+    names = {name for name, cls in inspect_.getmembers(events, inspect_.isclass)
+             if issubclass(cls, events.Event) and cls is not events.Event}
+    assert {f"sup_ev_{n}" for n in names - {"LinkSent"}} <= set(SUPPORT_TEXTS)
