@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from bots.sellers import SellerBook
+from bots.support import Desk
 from storage.queue import CommandBus
 from storage.secrets import SecretBox
 from storage.settings import Settings
@@ -23,7 +24,9 @@ class ChannelDeps:
     sellers: SellerBook = field(init=False, repr=False)
     #: encrypts the keys a seller types before they reach Redis (dialog state, queue)
     box: SecretBox = field(init=False, repr=False)
+    support: Desk = field(init=False, repr=False)  #: support agents' commands and buttons
 
     def __post_init__(self) -> None:
         self.sellers = SellerBook(self.uow, self.channel, self.currencies)
         self.box = SecretBox.from_settings(self.settings)
+        self.support = Desk(self.uow, self.bus, self.settings, self.channel)

@@ -217,3 +217,33 @@ class RefundManualPayment(Command):
     code: str
     seller_id: int
     comment: str
+
+
+@dataclass(frozen=True, slots=True)
+class SupportAct(Command):
+    """A support agent's action, already written `started` in the audit log: the worker performs
+    it only then, and writes `done` or `failed` (domain.support)."""
+
+    actor: ClassVar[str] = "support_act"
+    action_id: str  #: the audit log's key for the tap
+    action: str  #: domain.support.Action
+    agent: str  #: `telegram:123456`: who asked
+    channel: str  #: where the agent is answered
+    chat_id: str
+    language: str
+    invoice_id: str | None = None
+    seller_id: int | None = None
+    via: str = ""  #: resend_link: "sms" or "email"
+    to: str = ""  #: resend_link: E.164 or address
+    since_days: int = 0  #: redeliver_failed
+
+
+def command_of(entry: Any) -> SupportAct:
+    """The command that performs a support action, from its `started` audit entry
+    (domain.support.AuditEntry, whose detail holds where to answer the agent)."""
+    detail, reply = entry.detail, entry.detail["reply"]
+    return SupportAct(action_id=entry.action_id, action=str(entry.action), agent=entry.agent,
+                      channel=reply["channel"], chat_id=reply["chat_id"],
+                      language=reply["language"], invoice_id=entry.invoice_id,
+                      seller_id=entry.seller_id, via=str(detail.get("via", "")),
+                      to=str(detail.get("to", "")), since_days=int(detail.get("since_days", 0)))

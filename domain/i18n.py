@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from domain.i18n_manual import MANUAL_TEXTS
 from domain.i18n_refunds import REFUND_TEXTS
+from domain.i18n_support import SUPPORT_TEXTS
 from domain.i18n_webhooks import WEBHOOK_TEXTS
 from domain.money import SYMBOLS, Money
 
@@ -381,6 +382,7 @@ def normalize_language(code: str | None) -> str:
 TEXTS.update(WEBHOOK_TEXTS)
 TEXTS.update(REFUND_TEXTS)
 TEXTS.update(MANUAL_TEXTS)
+TEXTS.update(SUPPORT_TEXTS)
 
 
 def t(lang: str, key: str, **params: object) -> str:

@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     turbosms_token: str = ""  #: required when SMS_BACKEND=turbosms
     sms_sender: str = Field(default="chatpay", min_length=1, max_length=11)  #: TurboSMS's alpha name
     support_ids: str = ""  #: comma-separated telegram:<digits> / viber:<id>
+    #: resends (link to the buyer, status to the seller) support may make per invoice an hour
+    support_resend_limit: int = Field(default=5, ge=1, le=1000)
     metrics_token: str = ""  #: GET /metrics needs `Authorization: Bearer <it>` when set
     metrics_public: bool = False  #: production serves /metrics without a token only if set
 
@@ -351,6 +353,12 @@ class Settings(BaseSettings):
     def support_user_ids(self) -> frozenset[str]:
         """`telegram:<id>` / `viber:<id>` of the people who answer support chats."""
         return frozenset(x for x in self.support_ids.split(",") if x)
+
+    @property
+    def support_agents(self) -> list[tuple[str, str]]:
+        """SUPPORT_IDS as (channel, id): they seed the support agents table."""
+        from domain.support import parse_agent
+        return [parse_agent(x) for x in sorted(self.support_user_ids)]
 
 
 @contextmanager

@@ -274,3 +274,38 @@ class ManualPaymentRow(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     decided_by: str | None = Field(default=None, max_length=64)
     version: int = Field(default=0)
+
+
+class SupportAgentRow(SQLModel, table=True):
+    """A support agent. Removing one stamps `removed_at` (the row stays), so SUPPORT_IDS, which
+    only seeds ids never seen, does not bring a removed agent back at the next start."""
+
+    __tablename__ = "support_agents"
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_support_agents"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    external_id: str = Field(max_length=64)
+    source: str = Field(default="cli", max_length=16)  #: "setting" (SUPPORT_IDS) or "cli"
+    added_at: datetime = Field(sa_column=_ts())
+    removed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class SupportAuditRow(SQLModel, table=True):
+    """The support audit log (domain.support.AuditEntry): only ever inserted."""
+
+    __tablename__ = "support_audit"
+    __table_args__ = (
+        UniqueConstraint("action_id", "phase", name="uq_support_audit_action_phase"),
+        Index("ix_support_audit_invoice", "invoice_id", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: str = Field(max_length=200)
+    agent: str = Field(max_length=80)
+    action: str = Field(max_length=32)
+    phase: str = Field(max_length=16)
+    invoice_id: str | None = Field(default=None, max_length=32)
+    seller_id: int | None = Field(default=None)
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    at: datetime = Field(sa_column=_ts(index=True))

@@ -20,6 +20,7 @@ from storage.manual import ManualRepository
 from storage.repository import (
     EventRepository, InvoiceRepository, MerchantAccountRepository, SellerRepository,
 )
+from storage.support import AuditLog, SupportAgents, SupportQueries
 from storage.tables import InvoiceEventRow
 from storage.webhooks import WebhookRepository, invoice_state
 
@@ -55,6 +56,9 @@ class UnitOfWork:
         self.accounts = MerchantAccountRepository(self.session)
         self.webhooks = WebhookRepository(self.session)
         self.manual = ManualRepository(self.session)
+        self.agents = SupportAgents(self.session)
+        self.audit = AuditLog(self.session)
+        self.support = SupportQueries(self.session)
         self.notify_rows = []
         return self
 

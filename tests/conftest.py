@@ -57,7 +57,7 @@ def database_url(_postgres_database: str | None, tmp_path: Path) -> Iterator[str
         return
     engine = create_engine(_postgres_database)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE webhook_attempts, webhook_deliveries, webhook_endpoints, invoice_events, invoices, merchant_accounts, sellers RESTART IDENTITY CASCADE"))
+        conn.execute(text("TRUNCATE support_audit, support_agents, webhook_attempts, webhook_deliveries, webhook_endpoints, invoice_events, invoices, merchant_accounts, sellers RESTART IDENTITY CASCADE"))
     engine.dispose()
     yield _postgres_database
 

@@ -12,6 +12,7 @@ import typer
 
 from domain.errors import ChatpayError
 from storage.queue import POLL_MS
+from web.support_cli import support_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="chatpay: card payments from inside Telegram and Viber.")
@@ -20,6 +21,7 @@ app.add_typer(viber_app, name="viber")
 webhook_app = typer.Typer(help="A seller's shop webhook (support and operators).",
                           no_args_is_help=True)
 app.add_typer(webhook_app, name="webhook")
+app.add_typer(support_app, name="support")
 
 
 def _logging(level: str = "INFO") -> None:

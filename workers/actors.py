@@ -24,7 +24,7 @@ from domain.errors import (
 )
 from domain.i18n import t
 from storage.queue import queue_of
-from workers import connect, deliveries, handlers, links, manual, receipts, refunds
+from workers import connect, deliveries, handlers, links, manual, receipts, refunds, support
 from workers.runtime import deps
 
 log = logging.getLogger(__name__)
@@ -151,6 +151,8 @@ def record_manual_payment(payload: dict[str, Any]) -> None:
 
 def refund_manual_payment(payload: dict[str, Any]) -> None:
     manual.refund(commands.RefundManualPayment.from_dict(payload), deps())  # type: ignore[arg-type]
+def support_act(payload: dict[str, Any]) -> None:
+    support.support_act(commands.SupportAct.from_dict(payload), deps())  # type: ignore[arg-type]
 
 
 def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[str, Any]) -> None:
@@ -173,7 +175,7 @@ def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[s
 ACTORS = (create_invoice, issue_link, poll_invoice, expire_invoice, check_status, cancel_invoice,
           notify_seller, tell_seller, cancel_at_provider, connect_account, deliver_webhook,
           manage_webhook, send_link, send_receipt, refund_invoice, open_manual_payment,
-          decide_manual_payment, record_manual_payment, refund_manual_payment)
+          decide_manual_payment, record_manual_payment, refund_manual_payment, support_act)
 
 
 def declare(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor]:  # type: ignore[type-arg]

@@ -46,19 +46,33 @@ def shown_phone(e164: str) -> str:
 
 
 def send_link(cmd: commands.SendLink, d: Deps) -> None:
+    sent = deliver_link(cmd, d)
+    if sent is None:
+        return
+    invoice, seller, reason = sent
+    lang = seller.language
+    to = shown_phone(cmd.to) if cmd.via == "sms" else cmd.to
+    amount = format_money(invoice.amount, lang)
+    text = (t(lang, "link_not_sent", to=to, reason=reason) if reason
+            else t(lang, "link_sent", amount=amount, to=to))
+    tell(d, invoice.channel, invoice.chat_id, text)
+
+
+def deliver_link(cmd: commands.SendLink, d: Deps) -> tuple[Invoice, Seller, str] | None:
+    """Send the link once per key and record it in the invoice's history; returns the invoice,
+    its seller and why it was not sent ("" when it went), or None if this key was handled."""
     with d.uow().readonly() as uow:
         invoice = uow.invoices.by_code(cmd.code)
         if invoice is None or invoice.seller_id != cmd.seller_id:
-            return
+            return None
         seller = uow.sellers.get(invoice.seller_id)
         done = any(row.name == "LinkSent" and json.loads(row.payload).get("key") == cmd.idempotency_key
                    for row in uow.events.for_invoice(invoice.id))
     if done or seller is None:
-        return
+        return None
     if not d.redis.set(f"chatpay:send-link:{cmd.idempotency_key}", 1, nx=True, ex=CLAIM_TTL):
-        return  # the same tap is being sent by another worker
+        return None  # the same tap is being sent by another worker
     lang = seller.language
-    to = shown_phone(cmd.to) if cmd.via == "sms" else cmd.to
     reason = ""
     if not invoice.is_open:
         reason = t(lang, "link_reason_closed", status=status_word(invoice.status, lang))
@@ -69,10 +83,7 @@ def send_link(cmd: commands.SendLink, d: Deps) -> None:
                                    ok=not reason, reason=reason),
                           invoice.status.value, invoice.status.value, datetime.now(UTC))
         uow.commit()
-    amount = format_money(invoice.amount, lang)
-    text = (t(lang, "link_not_sent", to=to, reason=reason) if reason
-            else t(lang, "link_sent", amount=amount, to=to))
-    tell(d, invoice.channel, invoice.chat_id, text)
+    return invoice, seller, reason
 
 
 def _send(cmd: commands.SendLink, invoice: Invoice, seller: Seller, d: Deps) -> str:

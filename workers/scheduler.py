@@ -8,7 +8,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 from domain import commands
-from workers import deliveries, manual
+from workers import deliveries, manual, support
 from workers.runtime import Deps
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def reconcile(d: Deps, now: datetime | None = None) -> dict[str, int]:
     rejected = manual.auto_reject(d, moment)
     counts = {"polls": len(polls), "expiries": len(expiries), "created": len(created),
               "notifications": len(unnotified), "webhooks": webhooks,
-              "manual_rejected": rejected}
+              "manual_rejected": rejected, "support": support.requeue(d, moment)}
     if any(counts.values()):
         log.info("Reconciler re-queued %s.", counts)
     return counts

@@ -12,7 +12,7 @@ from aiogram.types import BotCommand
 from bots.telegram.deps import BotDeps
 from bots.telegram.handlers import (
     accounts, buyer_fields, fallback, invoices, language, manual, manual_methods, refunds,
-    send_link, start, webhooks,
+    send_link, start, support, webhooks,
 )
 from bots.telegram.middlewares import DropRepeatedUpdates, InFlight, SellerContext
 from bots.telegram.session import build_session
@@ -58,7 +58,9 @@ def build_dispatcher(deps: BotDeps, bot_id: int) -> Dispatcher:
     dp.errors.register(fallback.unavailable, fallback.FILTER)
     # the cancel/start router first: /cancel works in every state; /webhook too
     # menu buttons (invoices, language) before the key dialog: a tap leaves it, never becomes a key
-    dp.include_routers(*(_own_copy(r) for r in (start.router, webhooks.router, invoices.router,
+    # support: agents only (checked in the database at each update); anyone else falls through
+    dp.include_routers(*(_own_copy(r) for r in (start.router, webhooks.router, support.router,
+                                                 invoices.router,
                                                  send_link.router, buyer_fields.router,
                                                  refunds.router, manual.router,
                                                  manual_methods.router,

@@ -24,6 +24,7 @@ from bots import invoices, webhooks
 from bots.accounts import can_invoice
 from bots.deps import ChannelDeps
 from bots.viber import keyboards
+from bots.viber import support as support_desk
 from bots.viber.accounts import KEY_STEPS, AccountDialog
 from bots.viber.manual import PREFIXES as MANUAL_PREFIXES
 from bots.viber.manual import STEPS as MANUAL_STEPS
@@ -174,6 +175,8 @@ class Dialog:
         if not isinstance(message, TextMessage):
             return [self._unknown(seller, lang)]
         text = (message.text or "").strip()
+        if (answered := support_desk.handle(self, user_id, lang, text, token)) is not None:
+            return answered
         if text == "/webhook" or text.startswith(("/webhook ", webhooks.PREFIX)):
             return self._webhook(user_id, seller, lang, text)
         if text == "/buyer" or text.startswith(invoices.BUYER_FIELD_PREFIX):

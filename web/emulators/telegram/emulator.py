@@ -209,20 +209,34 @@ class TelegramEmulator(BotApi, MessageMethods, WebChat):
                 raise ValueError(
                     f"Message {message_id} has no button with callback_data {data!r}: {buttons}."
                 )
-            query_id = str(next(self._ids) * 7919 + 10**15)
-            self._queries[query_id] = {"chat": (bot.token, chat_id), "answer": None}
-            return self._enqueue(
-                bot,
-                {
-                    "callback_query": {
-                        "id": query_id,
-                        "from": dict(chat.user),
-                        "message": self._public(message),
-                        "chat_instance": str(-chat_id * 31),
-                        "data": data,
-                    }
-                },
-            )
+            return self._callback(bot, chat, message, data)
+
+    def user_forges_tap(
+        self, chat_id: int, message_id: int, data: str, *, token: str | None = None
+    ) -> dict[str, Any]:
+        """A tap carrying any callback data under any bot message in the chat, as a modified
+        client can send it: Telegram does not check the data against the buttons."""
+        with self._cond:
+            bot, chat = self._user_chat(token, chat_id)
+            message = self._find(chat, message_id, "message to tap not found", own=True)
+            return self._callback(bot, chat, message, data)
+
+    def _callback(self, bot: Any, chat: Any, message: dict[str, Any], data: str) -> dict[str, Any]:
+        chat_id = chat.user["id"]
+        query_id = str(next(self._ids) * 7919 + 10**15)
+        self._queries[query_id] = {"chat": (bot.token, chat_id), "answer": None}
+        return self._enqueue(
+            bot,
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": dict(chat.user),
+                    "message": self._public(message),
+                    "chat_instance": str(-chat_id * 31),
+                    "data": data,
+                }
+            },
+        )
 
     def push_update(self, update: dict[str, Any], *, token: str | None = None) -> None:
         """Deliver a raw update as is (one whose update_id getUpdates already handed out gets a fresh one)."""
