@@ -1,7 +1,7 @@
 """support: agents, and the append-only audit log of what they did
 
 Revision ID: 0008_support
-Revises: 0006
+Revises: 0007_manual_payments
 Create Date: 2026-12-02 15:00:00
 """
 from __future__ import annotations
