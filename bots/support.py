@@ -11,6 +11,8 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from bots import support_views as views
 from bots.invoices import read_recipient
 from bots.support_views import PREFIX, Screen
@@ -57,9 +59,12 @@ class Desk:
 
     def is_agent(self, external_id: str) -> bool:
         if not self._seeded:  # SUPPORT_IDS seed the table once per process
-            with self.uow() as uow:
-                uow.agents.seed(self.settings.support_agents, now())
-                uow.commit()
+            try:
+                with self.uow() as uow:
+                    uow.agents.seed(self.settings.support_agents, now())
+                    uow.commit()
+            except IntegrityError:  # another process seeded the same ids at this moment
+                pass
             self._seeded = True
         with self.uow().readonly() as uow:
             return uow.agents.is_agent(self.channel, external_id)

@@ -175,7 +175,7 @@ class Dialog:
         if not isinstance(message, TextMessage):
             return [self._unknown(seller, lang)]
         text = (message.text or "").strip()
-        if (answered := support_desk.handle(self, user_id, lang, text, token)) is not None:
+        if (answered := support_desk.handle(self, user_id, lang, text)) is not None:
             return answered
         if text == "/webhook" or text.startswith(("/webhook ", webhooks.PREFIX)):
             return self._webhook(user_id, seller, lang, text)
@@ -212,6 +212,8 @@ class Dialog:
         if text in keyboards.button_texts("btn_language"):
             return [Reply(t(lang, "choose_language"), keyboards.languages())]
         step = self.state.get(user_id)
+        if (answered := support_desk.typed(self, user_id, lang, step, text, token)) is not None:
+            return answered
         if seller is not None and registered and step.get("step") in KEY_STEPS:
             return self.accounts.key_typed(user_id, seller, lang, text, step, token)
         if seller is not None and step.get("step") == "recipient":

@@ -20,18 +20,21 @@ def answer(state: Any, user_id: str, lang: str, screen: Screen) -> list[Reply]:
     return [Reply(screen.text, board)]
 
 
-def handle(dialog: Any, user_id: str, lang: str, text: str, token: str) -> list[Reply] | None:
-    """The answer if an agent wrote to support; None for anyone else (the dialog goes on)."""
+def handle(dialog: Any, user_id: str, lang: str, text: str) -> list[Reply] | None:
+    """The answer if an agent wrote a support command or tapped a support button; None for
+    anyone else, and for everything else (the dialog goes on)."""
     desk = dialog.deps.support
-    if wants(text):
-        if not desk.is_agent(user_id):
-            return None
-        return answer(dialog.state, user_id, lang, desk.handle(user_id, user_id, lang, text))
-    if text == "/cancel":
-        return None  # the dialog's own /cancel clears the step
-    step = dialog.state.get(user_id)
-    if step.get("step") != STEP or not desk.is_agent(user_id):
+    if not wants(text) or not desk.is_agent(user_id):
+        return None
+    return answer(dialog.state, user_id, lang, desk.handle(user_id, user_id, lang, text))
+
+
+def typed(dialog: Any, user_id: str, lang: str, step: dict[str, Any], text: str,
+          token: str) -> list[Reply] | None:
+    """The corrected address an agent typed at the support step; None if they are no longer
+    support (they are then answered as anyone typing something unexpected)."""
+    if step.get("step") != STEP or not dialog.deps.support.is_agent(user_id):
         return None
     dialog.state.clear(user_id)
-    screen = desk.typed(user_id, user_id, lang, step["ask"], text, f"v{token}")
+    screen = dialog.deps.support.typed(user_id, user_id, lang, step["ask"], text, f"v{token}")
     return answer(dialog.state, user_id, lang, screen)
