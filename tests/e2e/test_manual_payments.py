@@ -245,6 +245,38 @@ def test_a_viber_seller_records_a_payment_from_the_main_menu(
     assert stored(uow_factory, code).status is InvoiceStatus.PAID
 
 
+def test_a_viber_seller_marks_a_card_invoice_paid_in_two_steps_correcting_the_amount(
+        stack: Any, uow_factory: Callable[[], UnitOfWork]) -> None:
+    from tests.e2e.test_viber_conversation import ViberSeller
+    from tests.e2e.test_viber_conversation import pay_link as viber_link
+    seller = ViberSeller(stack)
+    seller.register()
+    code = code_of(viber_link(seller.create_invoice("100", "Кава")))
+    seller.taps(f"mpo:{code}")
+    seller.next("Як вам заплатили")
+    seller.taps("mmt:0")
+    seller.next("Коли?")
+    seller.taps("today")
+    seller.next("Коментар")
+    seller.says("готівкою на точці")
+    seller.next("Записую оплату")
+    recorded = seller.next("Записано оплату")
+    assert stored(uow_factory, code).status is InvoiceStatus.PENDING  # one step is not enough
+    payment_id = manual_payments(uow_factory, code)[0].id
+    assert f"mpc:{payment_id}" in viber_buttons(recorded)
+    seller.taps(f"mpc:{payment_id}")
+    seller.next("Скільки ви насправді")
+    seller.says("95")
+    seller.next("Коли?")
+    seller.taps("today")
+    seller.next("Коментар")
+    seller.taps("skip")
+    told = seller.next("не та сума")
+    assert f"очікувалось 100,00{NBSP}₴, надійшло 95,00{NBSP}₴" in told["text"]
+    invoice = stored(uow_factory, code)
+    assert invoice.manual and str(invoice.paid_amount) == "95.00 UAH"
+
+
 # -- Settings → Manual payments ------------------------------------------------------------------
 
 def test_i_add_a_card_transfer_method_the_buyer_uses_it_and_i_remove_it(
