@@ -302,9 +302,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "I didn't understand that. Tap “Create invoice” or /help.",
     },
     "help": {
-        "uk": "/start — початок\n/invoices — неоплачені рахунки\n/settings — платіжний рахунок\n/buyer — дані покупця на сторінці оплати\n/language — мова\n/cancel — скасувати введення",
-        "ru": "/start — начало\n/invoices — неоплаченные счета\n/settings — платёжный счёт\n/buyer — данные покупателя на странице оплаты\n/language — язык\n/cancel — отменить ввод",
-        "en": "/start — start\n/invoices — pending invoices\n/settings — payment account\n/buyer — buyer details on the pay page\n/language — language\n/cancel — cancel what you are typing",
+        "uk": "/start — початок\n/invoices — неоплачені рахунки\n/settings — платіжний рахунок\n/buyer — дані покупця на сторінці оплати\n/manual — ручні оплати (готівка, переказ)\n/language — мова\n/cancel — скасувати введення",
+        "ru": "/start — начало\n/invoices — неоплаченные счета\n/settings — платёжный счёт\n/buyer — данные покупателя на странице оплаты\n/manual — ручные оплаты (наличные, перевод)\n/language — язык\n/cancel — отменить ввод",
+        "en": "/start — start\n/invoices — pending invoices\n/settings — payment account\n/buyer — buyer details on the pay page\n/manual — manual payments (cash, transfers)\n/language — language\n/cancel — cancel what you are typing",
     },
     "status_created": {"uk": "створюється", "ru": "создаётся", "en": "being created"},
     "status_pending": {"uk": "очікує оплати", "ru": "ожидает оплаты", "en": "awaiting payment"},

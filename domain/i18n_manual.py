@@ -62,6 +62,11 @@ MANUAL_TEXTS: dict[str, dict[str, str]] = {
         "ru": "Этот счёт уже оплачен, поэтому записать ещё одну оплату нельзя.",
         "en": "This invoice is paid already, so no other payment can be recorded on it.",
     },
+    "manual_exists": {
+        "uk": "Одна оплата цього рахунку вже чекає на ваше рішення: підтвердіть або відхиліть її спершу.",
+        "ru": "Одна оплата этого счёта уже ждёт вашего решения: подтвердите или отклоните её сначала.",
+        "en": "A payment of this invoice already waits for your decision: approve or reject it first.",
+    },
     "manual_no_method": {
         "uk": "Такого способу оплати вже немає. Оберіть інший.",
         "ru": "Такого способа оплаты уже нет. Выберите другой.",

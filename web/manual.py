@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from bots.phone import read_buyer_email
 from domain.i18n import format_money, t
@@ -16,6 +16,7 @@ from storage.settings import Settings
 from storage.uow import UnitOfWork
 
 COMMENT_LIMIT = 200  #: characters
+LATEST_ZONE = timedelta(hours=14)  #: UTC+14: the first place where a new day begins
 
 
 def offered(uow: UnitOfWork, invoice: Invoice) -> tuple[list[ManualMethod], list[ManualPayment]]:
@@ -81,7 +82,7 @@ def declare(uow_factory: Callable[[], UnitOfWork], settings: Settings, code: str
         paid_on = date.fromisoformat(form.get("paid_on", "").strip())
     except ValueError:
         return "invalid", []
-    if paid_on > datetime.now(UTC).date():
+    if paid_on > (datetime.now(UTC) + LATEST_ZONE).date():  # "today" wherever the buyer is
         return "invalid", []
     typed_email = form.get("email", "").strip()[:254]
     email = read_buyer_email(typed_email) if typed_email else None

@@ -57,8 +57,8 @@ def open_payment(uow_factory: Callable[[], UnitOfWork], default_timeout: timedel
     """Open a manual payment on an invoice. `seller_id`: the seller's own step (their invoice
     only, payable or closed unpaid); else the buyer's, on a payable invoice. One open payment
     per invoice at a time; a buyer's `email` gets the receipt once it is approved. Returns the
-    outcome ("opened", "exists", "not_found", "not_payable", "no_method") and the events to
-    notify."""
+    outcome ("opened", "duplicate", "exists": another is open, "not_found", "not_payable",
+    "no_method") and the events to notify."""
     def attempt() -> tuple[str, list[int]]:
         with uow_factory() as uow:
             invoice = uow.invoices.by_code(code, for_update=True)
@@ -66,8 +66,9 @@ def open_payment(uow_factory: Callable[[], UnitOfWork], default_timeout: timedel
                 return "not_found", []
             payable = invoice.status is InvoiceStatus.PENDING if seller_id is None \
                 else invoice.status not in SETTLED
-            if uow.manual.get(payment_id) is not None or any(
-                    p.is_open for p in uow.manual.for_invoice(invoice.id)):
+            if uow.manual.get(payment_id) is not None:
+                return "duplicate", []  # a redelivered command, a double submit
+            if any(p.is_open for p in uow.manual.for_invoice(invoice.id)):
                 return "exists", []
             if not payable:
                 return "not_payable", []
@@ -101,19 +102,20 @@ def open_by_seller(cmd: commands.OpenManualPayment, d: Deps) -> None:
         d.uow, d.settings.manual_payment_timeout, code=cmd.code, method_id=cmd.method_id,
         paid_on=date.fromisoformat(cmd.paid_on), comment=cmd.comment,
         by=seller_by(cmd.seller_id), payment_id=cmd.payment_id, seller_id=cmd.seller_id)
-    # the seller's own step asks them to approve, as a buyer's would
-    notify = notify or _ask_again(d, cmd.payment_id, cmd.seller_id, outcome)
+    # the seller's own step asks them to approve, as a buyer's would; else they hear why not
     deliver(notify, d)
+    if outcome in ("not_payable", "no_method", "exists"):
+        _tell(d, cmd.seller_id, f"manual_{outcome}")
 
 
-def _ask_again(d: Deps, payment_id: str, seller_id: int, outcome: str) -> list[int]:
-    if outcome != "not_payable" and outcome != "no_method":
-        return []
+def _tell(d: Deps, seller_id: int, key: str, state: str | None = None) -> None:
+    """Tell the seller, in their language, why nothing happened (`state`: the payment's)."""
     with d.uow().readonly() as uow:
         seller = uow.sellers.get(seller_id)
     if seller is not None:
-        tell(d, seller.channel, seller.external_id, t(seller.language, f"manual_{outcome}"))
-    return []
+        lang = seller.language
+        tell(d, seller.channel, seller.external_id, t(
+            lang, key, state=t(lang, f"manual_state_{state}") if state else ""))
 
 
 def decide(cmd: commands.DecideManualPayment, d: Deps) -> None:
@@ -121,12 +123,7 @@ def decide(cmd: commands.DecideManualPayment, d: Deps) -> None:
     outcome, notify, payment = _retrying(lambda: _decide(d.uow, cmd))
     deliver(notify, d)
     if outcome in ("decided", "already_paid") and payment is not None:
-        with d.uow().readonly() as uow:
-            seller = uow.sellers.get(cmd.seller_id)
-        if seller is not None:
-            lang = seller.language
-            tell(d, seller.channel, seller.external_id, t(
-                lang, f"manual_{outcome}", state=t(lang, f"manual_state_{payment.state}")))
+        _tell(d, cmd.seller_id, f"manual_{outcome}", str(payment.state))
 
 
 def _decide(uow_factory: Callable[[], UnitOfWork], cmd: commands.DecideManualPayment,
@@ -255,8 +252,4 @@ def refund(cmd: commands.RefundManualPayment, d: Deps) -> None:
     done, notify, _ = _retrying(attempt)
     deliver(notify, d)
     if not done:
-        with d.uow().readonly() as uow:
-            seller = uow.sellers.get(cmd.seller_id)
-        if seller is not None:
-            tell(d, seller.channel, seller.external_id, t(seller.language,
-                                                          "refund_nothing_left"))
+        _tell(d, cmd.seller_id, "refund_nothing_left")

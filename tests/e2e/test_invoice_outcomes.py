@@ -174,7 +174,7 @@ def test_check_status_on_an_unpaid_invoice_says_it_is_not_paid_yet(seller: Selle
     assert pending["text"].startswith(f"⏳ Рахунок на 12,50{NBSP}₴ ще не оплачено")
     assert "очікує оплати" in pending["text"]
     buttons = [b["callback_data"] for row in pending["reply_markup"]["inline_keyboard"] for b in row]
-    assert buttons == [f"chk:{code}", f"cnl:{code}", f"sms:{code}", f"eml:{code}"]
+    assert buttons == [f"chk:{code}", f"cnl:{code}", f"sms:{code}", f"eml:{code}", f"mpo:{code}"]
 
 
 def test_i_can_cancel_an_invoice_once_and_the_buyer_then_cannot_pay_it(

@@ -75,7 +75,8 @@ def test_the_buyer_says_i_have_paid_and_the_seller_approves(
     assert buttons(paid) == [("↩️ Повернути кошти", f"mrf:{code}")]
     invoice = stored(uow_factory, code)
     assert invoice.status is InvoiceStatus.PAID and invoice.manual
-    assert "сплачено" in pay_page(link) or "оплачено" in pay_page(link).lower()
+    page = pay_page(link)
+    assert "Цей рахунок оплачено." in page and "Я оплатив(ла)" not in page
 
     seller.taps(asked, f"mpa:{payment_id}")  # a second tap on the same button
     assert seller.next("Цю оплату вже")["text"] == (
@@ -242,6 +243,38 @@ def test_a_viber_seller_records_a_payment_from_the_main_menu(
     assert paid["text"] == f"✅ Оплачено вручну (Готівка): 75,50{NBSP}₴"
     code = next(b for b in viber_buttons(paid) if b.startswith("mrf:"))[4:]
     assert stored(uow_factory, code).status is InvoiceStatus.PAID
+
+
+def test_a_viber_seller_marks_a_card_invoice_paid_in_two_steps_correcting_the_amount(
+        stack: Any, uow_factory: Callable[[], UnitOfWork]) -> None:
+    from tests.e2e.test_viber_conversation import ViberSeller
+    from tests.e2e.test_viber_conversation import pay_link as viber_link
+    seller = ViberSeller(stack)
+    seller.register()
+    code = code_of(viber_link(seller.create_invoice("100", "Кава")))
+    seller.taps(f"mpo:{code}")
+    seller.next("Як вам заплатили")
+    seller.taps("mmt:0")
+    seller.next("Коли?")
+    seller.taps("today")
+    seller.next("Коментар")
+    seller.says("готівкою на точці")
+    seller.next("Записую оплату")
+    recorded = seller.next("Записано оплату")
+    assert stored(uow_factory, code).status is InvoiceStatus.PENDING  # one step is not enough
+    payment_id = manual_payments(uow_factory, code)[0].id
+    assert f"mpc:{payment_id}" in viber_buttons(recorded)
+    seller.taps(f"mpc:{payment_id}")
+    seller.next("Скільки ви насправді")
+    seller.says("95")
+    seller.next("Коли?")
+    seller.taps("today")
+    seller.next("Коментар")
+    seller.taps("skip")
+    told = seller.next("не та сума")
+    assert f"очікувалось 100,00{NBSP}₴, надійшло 95,00{NBSP}₴" in told["text"]
+    invoice = stored(uow_factory, code)
+    assert invoice.manual and str(invoice.paid_amount) == "95.00 UAH"
 
 
 # -- Settings → Manual payments ------------------------------------------------------------------

@@ -158,7 +158,7 @@ def test_a_recorded_payment_is_paid_at_once_and_refunded_by_hand(rig: Rig):
     assert refunded.status is InvoiceStatus.REFUNDED and str(refunded.refunded_amount) == \
         "250.00 UAH"
     assert len(rig.api_hits) == hits  # no provider call
-    assert "Повернено" in texts(rig)[-1] or "повернено" in texts(rig)[-1].lower()
+    assert texts(rig)[-1] == f"↩️ Повернено 250,00{NBSP}₴ — Olena, lesson"
     assert dict(history(rig, recorded[0].id))["ManualPaymentRefunded"]["comment"] == \
         "gave it back"
 
@@ -196,3 +196,21 @@ def test_a_method_not_taking_the_invoices_currency_charges_in_its_own_and_the_se
     assert paid.paid_amount.amount == Decimal("2.50")
     assert dict(history(rig, invoice.id))["ManualPaymentApproved"]["changed"]["amount"] == \
         "100.00 UAH → 2.50 USD"
+
+
+def test_the_sellers_first_step_is_refused_with_a_reason_when_it_cannot_open(rig: Rig):
+    from domain.commands import OpenManualPayment
+    invoice = rig.pending_invoice(8)
+
+    def first_step(key: str) -> None:
+        manual.open_by_seller(OpenManualPayment(key, invoice.code, rig.seller_id, 0,
+                                                TODAY.isoformat()), rig.deps)  # type: ignore[arg-type]
+    first_step("telegram:1:a")
+    assert texts(rig)[-1].startswith(f"🧾 Записано оплату 100,00{NBSP}₴")
+    first_step("telegram:1:a")  # redelivered: nothing new, nothing said
+    assert len(texts(rig)) == len(set(texts(rig)))
+    first_step("telegram:1:b")  # another while one waits
+    assert texts(rig)[-1].startswith("Одна оплата цього рахунку вже чекає")
+    decide(rig, "telegram:1:a")
+    first_step("telegram:1:c")  # paid now
+    assert texts(rig)[-1] == "Цей рахунок уже оплачено, тож записати ще одну оплату не можна."
