@@ -103,7 +103,7 @@ def history(uow: UnitOfWork, invoice: Invoice, lang: str) -> str:
             continue
         lines.append((at, t(lang, "sup_h_transition", event=event_word(row.name, lang),
                             before=status_word(row.status_from or "—", lang),
-                            after=status_word(row.status_to, lang))))
+                            after=status_word(row.status_to, lang)) + _why(payload, lang)))
         if row.notify:
             if row.notified_at is not None:
                 lines.append((utc(row.notified_at) or at, t(lang, "sup_h_message",
@@ -130,6 +130,18 @@ def history(uow: UnitOfWork, invoice: Invoice, lang: str) -> str:
     return "\n".join([t(lang, "sup_history", code=invoice.code), *shown])
 
 
+def _why(payload: dict[str, object], lang: str) -> str:
+    """Who did a hand-made transition and why (a reason, a comment, the corrected fields)."""
+    by = payload.get("by")
+    if not by:
+        return ""
+    changed = payload.get("changed") or {}
+    why = payload.get("reason") or payload.get("comment") or ""
+    if isinstance(changed, dict) and changed:
+        why = "; ".join([*(f"{k}: {v}" for k, v in changed.items()), *([str(why)] if why else [])])
+    return " — " + t(lang, "sup_h_why", by=by, why=why).rstrip(": ")
+
+
 def event_word(name: str, lang: str) -> str:
     """An event's name as the agent reads it (a name chatpay has no words for yet, as it is)."""
     key = f"sup_ev_{name}"
@@ -139,6 +151,9 @@ def event_word(name: str, lang: str) -> str:
 def seller_text(uow: UnitOfWork, seller: Seller, lang: str) -> str:
     endpoint = uow.webhooks.endpoint(seller.id)
     shown = f"{endpoint.url} — {endpoint.state}" if endpoint else t(lang, "sup_none")
-    return t(lang, "sup_seller", phone=seller.phone or "—", channel=seller.channel,
+    methods = ", ".join(m.name for m in uow.manual.methods(seller.id, seller.currency or "UAH"))
+    head = t(lang, "sup_seller", phone=seller.phone or "—", channel=seller.channel,
              external_id=seller.external_id, language=seller.language,
              currency=seller.currency or "—", endpoint=shown)
+    first, _, rest = head.rpartition("\n")
+    return "\n".join([first, t(lang, "sup_seller_methods", methods=methods), rest])

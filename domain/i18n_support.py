@@ -107,4 +107,10 @@ SUPPORT_TEXTS: dict[str, dict[str, str]] = {
     "sup_ev_StatusUnchanged": {"uk": "перевірка статусу", "ru": "проверка статуса", "en": "status checked"},
     "sup_ev_BuyerDetailsGiven": {"uk": "покупець залишив дані", "ru": "покупатель оставил данные", "en": "buyer left details"},
     "sup_ev_ReceiptSent": {"uk": "квитанцію надіслано", "ru": "квитанция отправлена", "en": "receipt sent"},
+    "sup_ev_ManualPaymentOpened": {"uk": "заявлено оплату вручну", "ru": "заявлена оплата вручную", "en": "manual payment declared"},
+    "sup_ev_ManualPaymentApproved": {"uk": "оплату вручну підтверджено", "ru": "оплата вручную подтверждена", "en": "manual payment approved"},
+    "sup_ev_ManualPaymentRejected": {"uk": "оплату вручну відхилено", "ru": "оплата вручную отклонена", "en": "manual payment rejected"},
+    "sup_ev_ManualPaymentRefunded": {"uk": "оплату вручну повернено", "ru": "оплата вручную возвращена", "en": "manual payment refunded"},
+    "sup_h_why": {"uk": "{by}: {why}", "ru": "{by}: {why}", "en": "{by}: {why}"},
+    "sup_seller_methods": {"uk": "Оплата вручну: {methods}", "ru": "Оплата вручную: {methods}", "en": "Manual payments: {methods}"},
 }

@@ -264,3 +264,31 @@ def test_a_russian_speaking_agent_texts_the_link_to_a_corrected_number(
     agent.next("✅ ссылка покупателю")
     wait(lambda: turbosms.sent)
     assert [s.phone for s in turbosms.sent] == ["380671234567"] and link in turbosms.sent[0].text
+
+
+def test_an_agent_reads_who_rejected_a_manual_payment_and_why_and_the_sellers_methods(
+        stack_factory: Any) -> None:
+    from tests.e2e.test_manual_payments import i_have_paid, manual_payments
+
+    stack = stack_factory(support_ids=f"telegram:{AGENT}")
+    seller = SellerChat(stack)
+    seller.register("+380501234567")
+    link = seller.pay_link(seller.create_invoice("40", "Чай"))
+    code = link.rsplit("/", 1)[1]
+    i_have_paid(link)
+    asked = seller.next("Покупець каже")
+    payment_id = manual_payments(runtime.deps().uow, code)[0].id
+    seller.taps(asked, f"mpr:{payment_id}")
+    seller.next("Чому відхиляєте")
+    seller.says("гроші не надійшли")
+    seller.next("відхилено")
+
+    agent = SellerChat(stack, chat_id=AGENT, language="en")
+    card = open_card(agent, code)
+    agent.taps(card, data(card, "History"))
+    history = agent.next("History of")["text"]
+    assert "manual payment declared" in history
+    assert "manual payment rejected" in history and "гроші не надійшли" in history
+
+    agent.says("/seller +380501234567")
+    assert "Manual payments: Cash" in agent.next("Seller +380501234567")["text"]
