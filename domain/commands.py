@@ -160,3 +160,34 @@ class RefundInvoice(Command):
     code: str
     seller_id: int
     amount: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterFiscalReceipt(Command):
+    """Register (or finish registering) one fiscal receipt with the seller's PRRO."""
+
+    actor: ClassVar[str] = "register_fiscal_receipt"
+    receipt_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CloseFiscalShift(Command):
+    """The seller's day is over: close their PRRO shift (the Z-report)."""
+
+    actor: ClassVar[str] = "close_fiscal_shift"
+    seller_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectFiscal(Command):
+    """The seller entered their Checkbox licence key and cashier PIN: check them with a sign-in,
+    store them (encrypted) if they pass, and tell the seller either way. Both travel encrypted."""
+
+    actor: ClassVar[str] = "connect_fiscal"
+    idempotency_key: str
+    seller_id: int
+    license_key_encrypted: str
+    pin_encrypted: str
+    channel: str
+    chat_id: str
+    language: str = "uk"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from domain.i18n_fiscal import FISCAL_TEXTS
 from domain.i18n_refunds import REFUND_TEXTS
 from domain.i18n_webhooks import WEBHOOK_TEXTS
 from domain.money import SYMBOLS, Money
@@ -379,6 +380,7 @@ def normalize_language(code: str | None) -> str:
 
 TEXTS.update(WEBHOOK_TEXTS)
 TEXTS.update(REFUND_TEXTS)
+TEXTS.update(FISCAL_TEXTS)
 
 
 def t(lang: str, key: str, **params: object) -> str:

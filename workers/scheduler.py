@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from domain import commands
 from workers import deliveries
+from workers.fiscal import receipts as fiscal_receipts
+from workers.fiscal import shifts as fiscal_shifts
 from workers.runtime import Deps
 
 log = logging.getLogger(__name__)
@@ -41,7 +43,9 @@ def reconcile(d: Deps, now: datetime | None = None) -> dict[str, int]:
         d.bus.publish(commands.NotifySeller(event_id))
     webhooks = deliveries.scan(d, moment)  # the shop deliveries' schedule lives in the database
     counts = {"polls": len(polls), "expiries": len(expiries), "created": len(created),
-              "notifications": len(unnotified), "webhooks": webhooks}
+              "notifications": len(unnotified), "webhooks": webhooks,
+              "fiscal_receipts": fiscal_receipts.scan(d, moment),
+              "fiscal_shifts": fiscal_shifts.scan(d, moment)}
     if any(counts.values()):
         log.info("Reconciler re-queued %s.", counts)
     return counts

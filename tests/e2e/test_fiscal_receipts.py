@@ -1,0 +1,136 @@
+"""Fiscal receipts through the seller's Checkbox, on the whole stack: web edge, LiqPay sandbox,
+Telegram Bot API emulator, Dramatiq worker on Redis, the bot, the scheduler, and the Checkbox
+stand-in over real HTTP."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from sandbox.checkbox import LICENSE_KEY, PIN, Checkbox
+from storage.secrets import SecretBox
+from storage.uow import UnitOfWork
+from tests.e2e.conftest import SellerChat, buyer_pays
+from tests.e2e.test_invoice_outcomes import code_of, stored
+
+NBSP = "\u00a0"
+
+
+@pytest.fixture
+def checkbox() -> Iterator[Checkbox]:
+    stand_in = Checkbox().start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def fiscal_stack(stack_factory: Any, checkbox: Checkbox) -> Any:
+    return stack_factory(checkbox_api_base=f"{checkbox.base_url}/api/v1",
+                         checkbox_receipt_base=checkbox.base_url)
+
+
+@pytest.fixture
+def seller(fiscal_stack: Any) -> SellerChat:
+    return SellerChat(fiscal_stack)
+
+
+def connect_in_storage(seller: SellerChat, uow_factory: Callable[[], UnitOfWork],
+                       license_key: str = LICENSE_KEY, pin: str = PIN) -> int:
+    """Checkbox connected as the bot's flow leaves it (that flow has its own test)."""
+    box = SecretBox.from_settings(seller.stack.settings)
+    with uow_factory() as uow:
+        found = uow.sellers.by_external("telegram", str(seller.chat_id))
+        assert found is not None
+        uow.fiscal.connect(found.id, box.encrypt(license_key), box.encrypt(pin), datetime.now(UTC))
+        uow.commit()
+    return found.id
+
+
+def history(uow_factory: Callable[[], UnitOfWork], invoice_id: str) -> list[str]:
+    with uow_factory() as uow:
+        return [r.name for r in uow.events.for_invoice(invoice_id)]
+
+
+def paid_invoice(seller: SellerChat, amount: str = "12,50",
+                 description: str | None = "Кава") -> tuple[str, dict[str, Any]]:
+    link = seller.pay_link(seller.create_invoice(amount, description))
+    buyer_pays(link)
+    return code_of(link), seller.next("Оплачено")
+
+
+def test_a_paid_invoice_gets_a_fiscal_receipt_and_a_refund_a_return_receipt(
+        seller: SellerChat, checkbox: Checkbox, uow_factory: Callable[[], UnitOfWork]) -> None:
+    seller.register()
+    connect_in_storage(seller, uow_factory)
+    code, paid = paid_invoice(seller)
+    issued = seller.next("Фіскальний чек №")
+    [sale] = checkbox.issued(returns=False)
+    assert issued["text"] == (f"🧾 Фіскальний чек № {sale.fiscal_code} на 12,50{NBSP}₴ — Кава\n"
+                              f"{checkbox.base_url}/{sale.id}")
+    assert issued.get("reply_to_message_id") is not None
+    assert sale.goods == [{"good": {"code": code, "name": "Кава", "price": 1250},
+                           "quantity": 1000, "is_return": False}]
+    assert sale.payments[0]["type"] == "CASHLESS" and sale.payments[0]["value"] == 1250
+    page = httpx.get(f"{checkbox.base_url}/{sale.id}")
+    assert page.status_code == 200 and sale.fiscal_code in page.text  # type: ignore[operator]
+
+    seller.taps(paid, f"rfd:{code}")
+    seller.next("Скільки повернути")
+    seller.says("2,50")
+    seller.taps(seller.next("Повернути покупцю"), "rfc")
+    seller.next("↩️ Повернено")
+    back = seller.next("Чек повернення №")
+    [ret] = checkbox.issued(returns=True)
+    assert ret.related_receipt_id == sale.id and ret.total == 250
+    assert ret.goods[0]["is_return"] is True
+    assert f"{checkbox.base_url}/{ret.id}" in back["text"]
+    invoice = stored(uow_factory, code)
+    steps = [n for n in history(uow_factory, invoice.id) if n.startswith("FiscalReceipt")]
+    assert steps == ["FiscalReceiptQueued", "FiscalReceiptIssued",
+                     "FiscalReceiptQueued", "FiscalReceiptIssued"]
+
+
+def test_checkbox_down_for_a_while_then_the_receipt_is_issued_later(
+        seller: SellerChat, checkbox: Checkbox, uow_factory: Callable[[], UnitOfWork]) -> None:
+    seller.register()
+    connect_in_storage(seller, uow_factory)
+    checkbox.stop()
+    code, _ = paid_invoice(seller, "40", "Чай")
+    pending = seller.next("очікує")
+    assert pending["text"].startswith(f"⏳ Фіскальний чек на 40,00{NBSP}₴ — Чай очікує")
+    assert checkbox.receipts == {}
+    checkbox.start()  # back on the same port
+    issued = seller.next("Фіскальний чек №", timeout=40)
+    [sale] = checkbox.issued()
+    assert sale.fiscal_code in issued["text"]  # type: ignore[operator]
+    time.sleep(1.0)
+    assert len(checkbox.receipts) == 1
+    assert sum("очікує" in (m.get("text") or "") for m in seller.tg.sent(seller.chat_id)) == 1
+    names = history(uow_factory, stored(uow_factory, code).id)
+    assert "FiscalReceiptPending" in names and names[-1] == "FiscalReceiptIssued"
+
+
+def test_a_refusal_is_told_once_with_checkboxs_reason_and_is_retried_after_the_fix(
+        seller: SellerChat, checkbox: Checkbox, uow_factory: Callable[[], UnitOfWork]) -> None:
+    from workers.fiscal.receipts import retry_refused
+    from workers.runtime import deps
+    seller.register()
+    connect_in_storage(seller, uow_factory)
+    checkbox.registers[LICENSE_KEY].expired = True
+    code, _ = paid_invoice(seller)
+    refused = seller.next("не зареєстровано")
+    assert "Термін дії ліцензії каси закінчився" in refused["text"]
+    time.sleep(1.0)
+    assert [m for m in seller.tg.sent(seller.chat_id)
+            if "не зареєстровано" in (m.get("text") or "")] == [refused]  # told once
+    checkbox.registers[LICENSE_KEY].expired = False  # the seller renewed the licence
+    assert len(retry_refused(deps(), "support:test", invoice_ref=code)) == 1
+    issued = seller.next("Фіскальний чек №")
+    [sale] = checkbox.issued()
+    assert sale.fiscal_code in issued["text"]  # type: ignore[operator]
+    names = history(uow_factory, stored(uow_factory, code).id)
+    assert names[-3:] == ["FiscalReceiptRefused", "FiscalReceiptRetried", "FiscalReceiptIssued"]
