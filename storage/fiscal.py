@@ -3,6 +3,7 @@ workers/fiscal decrypts them) and the receipts, which the scheduler finds due he
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -76,6 +77,15 @@ class FiscalRepository:
                                            FiscalSettingsRow.shift_opened_at).where(
             FiscalSettingsRow.shift_opened_at.is_not(None))).all()
         return [(seller_id, utc(at)) for seller_id, at in rows]  # type: ignore[misc]
+
+    def rotate_secrets(self, rotate: Callable[[str], str]) -> int:
+        """The same licence keys and PINs under another encryption (SECRET_KEY rotation)."""
+        rows = list(self.session.scalars(select(FiscalSettingsRow).where(
+            FiscalSettingsRow.license_key_encrypted.is_not(None))))
+        for row in rows:
+            row.license_key_encrypted = rotate(row.license_key_encrypted or "")
+            row.pin_encrypted = rotate(row.pin_encrypted or "")
+        return len(rows)
 
     def _row(self, seller_id: int) -> FiscalSettingsRow:
         row = self.session.get(FiscalSettingsRow, seller_id)

@@ -11,7 +11,7 @@ from aiogram.types import BotCommand
 
 from bots.telegram.deps import BotDeps
 from bots.telegram.handlers import (
-    accounts, buyer_fields, fallback, invoices, language, refunds, send_link, start,
+    accounts, buyer_fields, fallback, fiscal, invoices, language, refunds, send_link, start,
     webhooks,
 )
 from bots.telegram.middlewares import DropRepeatedUpdates, InFlight, SellerContext
@@ -25,13 +25,16 @@ DRAIN_TIMEOUT = 30
 
 COMMANDS = {
     "uk": [("new", "Створити рахунок"), ("invoices", "Неоплачені рахунки"),
-           ("settings", "Платіжний рахунок"), ("buyer", "Дані покупця"), ("language", "Мова"),
+           ("settings", "Платіжний рахунок"), ("buyer", "Дані покупця"), ("fiscal", "Фіскальні чеки"),
+           ("language", "Мова"),
            ("cancel", "Скасувати введення"), ("help", "Допомога")],
     "ru": [("new", "Создать счёт"), ("invoices", "Неоплаченные счета"),
-           ("settings", "Платёжный счёт"), ("buyer", "Данные покупателя"), ("language", "Язык"),
+           ("settings", "Платёжный счёт"), ("buyer", "Данные покупателя"),
+           ("fiscal", "Фискальные чеки"), ("language", "Язык"),
            ("cancel", "Отменить ввод"), ("help", "Помощь")],
     "en": [("new", "Create invoice"), ("invoices", "Pending invoices"),
-           ("settings", "Payment account"), ("buyer", "Buyer details"), ("language", "Language"),
+           ("settings", "Payment account"), ("buyer", "Buyer details"), ("fiscal", "Fiscal receipts"),
+           ("language", "Language"),
            ("cancel", "Cancel what you are typing"), ("help", "Help")],
 }
 
@@ -57,7 +60,7 @@ def build_dispatcher(deps: BotDeps, bot_id: int) -> Dispatcher:
     # menu buttons (invoices, language) before the key dialog: a tap leaves it, never becomes a key
     dp.include_routers(*(_own_copy(r) for r in (start.router, webhooks.router, invoices.router,
                                                  send_link.router, buyer_fields.router,
-                                                 refunds.router,
+                                                 refunds.router, fiscal.router,
                                                  language.router, accounts.router,
                                                  fallback.router)))
     return dp

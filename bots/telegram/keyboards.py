@@ -31,6 +31,7 @@ def account(lang: str, connected: bool) -> InlineKeyboardMarkup:
     if connected:
         rows.append([InlineKeyboardButton(text=t(lang, "btn_disconnect"),
                                           callback_data="acct:disconnect")])
+    rows.append([InlineKeyboardButton(text=t(lang, "btn_fiscal"), callback_data="fisc:show")])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

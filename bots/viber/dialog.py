@@ -25,6 +25,7 @@ from bots.accounts import can_invoice
 from bots.deps import ChannelDeps
 from bots.viber import keyboards
 from bots.viber.accounts import KEY_STEPS, AccountDialog
+from bots.viber import fiscal as viber_fiscal
 from bots.viber.refunds import STEPS as REFUND_STEPS
 from bots.viber.refunds import RefundDialog
 from bots.viber.reply import Reply
@@ -85,6 +86,7 @@ class Dialog:
         self.state = DialogState(deps.redis)
         self.accounts = AccountDialog(deps, self.state, self._then_publish)
         self.refunds = RefundDialog(deps, self.state, self._then_publish)
+        self.fiscal = viber_fiscal.FiscalDialog(deps, self.state, self._then_publish)
         #: sends replies at once; used for the ones a worker's message must follow
         self.say = say
 
@@ -184,6 +186,10 @@ class Dialog:
                                 invoices.SEND_VIA else text)
                 return answer if isinstance(answer, list) else [answer]
         registered = seller is not None and bool(seller.currency)
+        if viber_fiscal.handles(text):
+            if seller is None or not registered:
+                return [Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))]
+            return [self.fiscal.tapped(user_id, seller, lang, text)]
         if text.startswith("acct:") or text in keyboards.button_texts("btn_settings"):
             if seller is None or not registered:
                 return [Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))]
@@ -201,6 +207,8 @@ class Dialog:
             return self.accounts.key_typed(user_id, seller, lang, text, step, token)
         if seller is not None and step.get("step") == "recipient":
             return self._recipient(user_id, seller, lang, text, step, token)
+        if seller is not None and registered and step.get("step") in viber_fiscal.STEPS:
+            return self.fiscal.step(user_id, seller, lang, text, step, token)
         if seller is not None and step.get("step") in REFUND_STEPS:
             return self.refunds.step(user_id, seller, lang, text, step, token)
         if seller is not None and seller.currency and step.get("step") == "amount":

@@ -30,6 +30,7 @@ def account(lang: str, connected: bool) -> dict[str, Any]:
     rows: tuple[tuple[Button, ...], ...] = ((Button(t(lang, "btn_connect"), data="acct:connect"),),)
     if connected:
         rows += ((Button(t(lang, "btn_disconnect"), data="acct:disconnect"),),)
+    rows += ((Button(t(lang, "btn_fiscal"), data="fisc:show"),),)
     return keyboard(rows + ((Button(t(lang, "btn_create"), data=t(lang, "btn_create")),),))
 
 

@@ -3,9 +3,13 @@ Telegram Bot API emulator, Dramatiq worker on Redis, the bot, the scheduler, and
 stand-in over real HTTP."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,6 +22,7 @@ from tests.e2e.conftest import SellerChat, buyer_pays
 from tests.e2e.test_invoice_outcomes import code_of, stored
 
 NBSP = "\u00a0"
+CHATPAY = str(Path(sys.executable).with_name("chatpay"))
 
 
 @pytest.fixture
@@ -114,10 +119,18 @@ def test_checkbox_down_for_a_while_then_the_receipt_is_issued_later(
     assert "FiscalReceiptPending" in names and names[-1] == "FiscalReceiptIssued"
 
 
+def retry_cli(settings: Any, redis_url: str, code: str) -> subprocess.CompletedProcess[str]:
+    """`chatpay fiscal retry CODE`, as support runs it, on the stack's database and Redis."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_"))}
+    env.update(DATABASE_URL=settings.database, REDIS_URL=redis_url,
+               VAR_DIR=str(settings.var_dir), PUBLIC_BASE_URL=settings.public_base_url)
+    return subprocess.run([CHATPAY, "fiscal", "retry", code, "--by", "support:test"], env=env,
+                          cwd=settings.var_dir, capture_output=True, text=True, timeout=60)
+
+
 def test_a_refusal_is_told_once_with_checkboxs_reason_and_is_retried_after_the_fix(
-        seller: SellerChat, checkbox: Checkbox, uow_factory: Callable[[], UnitOfWork]) -> None:
-    from workers.fiscal.receipts import retry_refused
-    from workers.runtime import deps
+        seller: SellerChat, checkbox: Checkbox, uow_factory: Callable[[], UnitOfWork],
+        redis_url: str) -> None:
     seller.register()
     connect_in_storage(seller, uow_factory)
     checkbox.registers[LICENSE_KEY].expired = True
@@ -128,9 +141,24 @@ def test_a_refusal_is_told_once_with_checkboxs_reason_and_is_retried_after_the_f
     assert [m for m in seller.tg.sent(seller.chat_id)
             if "не зареєстровано" in (m.get("text") or "")] == [refused]  # told once
     checkbox.registers[LICENSE_KEY].expired = False  # the seller renewed the licence
-    assert len(retry_refused(deps(), "support:test", invoice_ref=code)) == 1
+    done = retry_cli(seller.stack.settings, redis_url, code)
+    assert done.returncode == 0 and "Queued again" in done.stdout, done.stdout + done.stderr
     issued = seller.next("Фіскальний чек №")
     [sale] = checkbox.issued()
     assert sale.fiscal_code in issued["text"]  # type: ignore[operator]
     names = history(uow_factory, stored(uow_factory, code).id)
     assert names[-3:] == ["FiscalReceiptRefused", "FiscalReceiptRetried", "FiscalReceiptIssued"]
+
+
+def test_chatpay_up_serves_the_checkbox_stand_in_sellers_receipts_go_to_by_default(
+        stack_factory: Any, uow_factory: Callable[[], UnitOfWork]) -> None:
+    stack = stack_factory()  # CHECKBOX_API_BASE unset: development's stand-in at /sandbox/checkbox
+    seller = SellerChat(stack)
+    seller.register()
+    connect_in_storage(seller, uow_factory)
+    paid_invoice(seller)
+    issued = seller.next("Фіскальний чек №")
+    link = issued["text"].rsplit("\n", 1)[1]
+    assert link.startswith(f"{stack.base_url}/sandbox/checkbox/")
+    page = httpx.get(link)
+    assert page.status_code == 200 and "Фіскальний чек" in page.text
