@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,8 @@ from storage.secrets import SecretBox
 from storage.uow import UnitOfWork
 from tests.e2e.conftest import SellerChat, buyer_pays
 from tests.e2e.test_invoice_outcomes import code_of, stored
+from tests.e2e.test_send_link import Mailbox, _wait, smtp_server  # noqa: F401 (fixture)
+from tests.faults.conftest import wait_until
 
 NBSP = "\u00a0"
 CHATPAY = str(Path(sys.executable).with_name("chatpay"))
@@ -162,3 +164,58 @@ def test_chatpay_up_serves_the_checkbox_stand_in_sellers_receipts_go_to_by_defau
     assert link.startswith(f"{stack.base_url}/sandbox/checkbox/")
     page = httpx.get(link)
     assert page.status_code == 200 and "Фіскальний чек" in page.text
+
+
+def test_the_buyers_receipt_e_mail_carries_the_fiscal_receipts_link(
+        stack_factory: Any, checkbox: Checkbox, uow_factory: Callable[[], UnitOfWork],
+        smtp_server: tuple[Mailbox, str]) -> None:  # noqa: F811
+    mailbox, url = smtp_server
+    checkbox.delay = 0.5  # the receipt takes a while: the e-mail waits for it, once
+    stack = stack_factory(smtp_url=url, checkbox_api_base=f"{checkbox.base_url}/api/v1",
+                          checkbox_receipt_base=checkbox.base_url)
+    seller = SellerChat(stack)
+    seller.register()
+    connect_in_storage(seller, uow_factory)
+    link = seller.pay_link(seller.create_invoice("12,50", "Кава"))
+    buyer_pays(link, email="buyer@example.com")
+    seller.next("Фіскальний чек №", timeout=30)
+    _wait(lambda: mailbox.mails)
+    [sale] = checkbox.issued()
+    text = mailbox.mails[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert f"Фіскальний чек: {checkbox.base_url}/{sale.id}" in text
+    time.sleep(2)
+    assert len(mailbox.mails) == 1
+
+
+def test_the_sellers_open_shift_is_closed_at_the_end_of_their_day(
+        seller: SellerChat, checkbox: Checkbox, uow_factory: Callable[[], UnitOfWork]) -> None:
+    from workers.render import zone_of
+    from workers.runtime import deps
+    from workers.scheduler import reconcile
+    seller.register()
+    seller_id = connect_in_storage(seller, uow_factory)
+    paid_invoice(seller)
+    seller.next("Фіскальний чек №")
+    register = checkbox.registers[LICENSE_KEY]
+    assert register.shift is not None and register.shift.status == "OPENED"
+    with uow_factory() as uow:
+        settings = uow.fiscal.settings(seller_id)
+    assert settings is not None and settings.shift_opened_at is not None
+    opened = settings.shift_opened_at.astimezone(zone_of("UA"))  # the seller's zone: Kyiv
+
+    assert reconcile(deps(), now=opened + timedelta(seconds=1))["fiscal_shifts"] == 0
+    evening = opened.replace(hour=23, minute=55)  # 23:55 in Kyiv, that day
+    assert reconcile(deps(), now=evening)["fiscal_shifts"] == 1
+    wait_until(lambda: register.shift is None, 15)
+    [shift] = register.shifts
+    assert shift.status == "CLOSED" and shift.z_report and shift.z_report[
+        "sell_receipts_count"] == 1
+    with uow_factory() as uow:
+        settings = uow.fiscal.settings(seller_id)
+    assert settings is not None and settings.shift_opened_at is None
+    assert reconcile(deps(), now=evening)["fiscal_shifts"] == 0  # nothing left open
+
+    # the next sale opens a new shift on demand
+    paid_invoice(seller, "5", "Чай")
+    seller.next("Фіскальний чек №")
+    assert len(register.shifts) == 2 and register.shift is not None
