@@ -53,6 +53,7 @@ class InvoicePaid(Event):
     expected_amount: str | None = None
     expected_currency: str | None = None
     card_mask: str | None = None  #: as the provider shows the card, e.g. 424242*42, if it did
+    auth_code: str | None = None  #: the bank's authorisation code (LiqPay: `authcode_debit`)
     notifies_seller = True
 
 

@@ -59,6 +59,7 @@ class FiscalReceipt:
     told_pending: bool = False
     related_id: str | None = None  #: a return's sale receipt
     card_mask: str | None = None
+    auth_code: str | None = None
     refund_key: str = ""
 
     @property

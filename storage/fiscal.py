@@ -111,14 +111,16 @@ class FiscalRepository:
             payload = event.payload()
             if event.name == "InvoicePaid" and not self._exists(invoice.id, SALE, ""):
                 made.append(self._add(invoice, SALE, "", payload, now,
-                                      card_mask=payload.get("card_mask")))
+                                      card_mask=payload.get("card_mask"),
+                                      auth_code=payload.get("auth_code")))
             elif event.name == "InvoiceRefunded":
                 sale = self.sale_of(invoice.id)
                 key = str(payload.get("refund_id")
                           or f"refund-{payload.get('refunded_total') or payload['amount']}")
                 if sale is not None and not self._exists(invoice.id, RETURN, key):
                     made.append(self._add(invoice, RETURN, key, payload, now,
-                                          related_id=sale.id, card_mask=sale.card_mask))
+                                          related_id=sale.id, card_mask=sale.card_mask,
+                                          auth_code=sale.auth_code))
         for receipt in made:
             self.events.record(FiscalReceiptQueued(invoice.id, receipt.id, receipt.kind,
                                                    receipt.amount_minor, receipt.currency),

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,19 +25,6 @@ from tests.faults.conftest import wait_until
 
 NBSP = "\u00a0"
 CHATPAY = str(Path(sys.executable).with_name("chatpay"))
-
-
-@pytest.fixture
-def checkbox() -> Iterator[Checkbox]:
-    stand_in = Checkbox().start()
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture
-def fiscal_stack(stack_factory: Any, checkbox: Checkbox) -> Any:
-    return stack_factory(checkbox_api_base=f"{checkbox.base_url}/api/v1",
-                         checkbox_receipt_base=checkbox.base_url)
 
 
 @pytest.fixture
@@ -82,6 +69,8 @@ def test_a_paid_invoice_gets_a_fiscal_receipt_and_a_refund_a_return_receipt(
     assert sale.goods == [{"good": {"code": code, "name": "Кава", "price": 1250},
                            "quantity": 1000, "is_return": False}]
     assert sale.payments[0]["type"] == "CASHLESS" and sale.payments[0]["value"] == 1250
+    assert sale.payments[0]["card_mask"] == "424242*42"  # as LiqPay gave them
+    assert len(sale.payments[0]["auth_code"]) == 6
     page = httpx.get(f"{checkbox.base_url}/{sale.id}")
     assert page.status_code == 200 and sale.fiscal_code in page.text  # type: ignore[operator]
 

@@ -6,13 +6,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from sandbox.checkbox import LICENSE_KEY, PIN, Checkbox
 from storage.uow import UnitOfWork
 from tests.e2e.conftest import SellerChat, buyer_pays
-from tests.e2e.test_fiscal_receipts import checkbox, fiscal_stack, seller  # noqa: F401
 from tests.e2e.test_payment_account import redis_values
 
 NBSP = "\u00a0"
+
+
+@pytest.fixture
+def seller(fiscal_stack: Any) -> SellerChat:
+    return SellerChat(fiscal_stack)
 
 
 def connect(seller: SellerChat, license_key: str = LICENSE_KEY,

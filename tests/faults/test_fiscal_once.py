@@ -3,7 +3,6 @@ receipt, and a worker SIGKILLed after Checkbox accepted the sale, both end in on
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,13 +13,6 @@ from sandbox.checkbox import LICENSE_KEY, PIN, Checkbox
 from storage.secrets import SecretBox
 from tests.faults.conftest import Rig, wait_until
 from workers.fiscal.receipts import register_receipt
-
-
-@pytest.fixture
-def checkbox() -> Iterator[Checkbox]:
-    stand_in = Checkbox().start()
-    yield stand_in
-    stand_in.stop()
 
 
 @pytest.fixture

@@ -122,6 +122,8 @@ def _body(receipt: FiscalReceipt, invoice: Invoice, settings: FiscalSettings,
                                "label": "Платіжна картка"}
     if receipt.card_mask:
         payment["card_mask"] = receipt.card_mask
+    if receipt.auth_code:
+        payment["auth_code"] = receipt.auth_code
     body: dict[str, Any] = {
         "id": receipt.id,
         "goods": [{"good": {"code": invoice.code, "name": name.strip()[:256],

@@ -19,6 +19,7 @@ from bots.accounts import (
 )
 from bots.telegram import keyboards
 from bots.telegram.deps import BotDeps
+from domain.commands import Command as QueuedCommand
 from domain.i18n import mask_key, t
 from storage.repository import Seller
 
@@ -86,9 +87,15 @@ async def private_key_typed(message: Message, state: FSMContext, seller: Seller 
     command = connect_command(deps.box, channel="telegram", chat_id=str(message.chat.id),
                               key=str(message.message_id), seller_id=seller.id,
                               public_key=public_key, private_key=key, lang=lang)
-    # answered first: the worker's verdict must come after "checking", never before it
-    await message.answer(f"{deleted}\n\n{t(lang, 'checking_keys')}",
-                         reply_markup=keyboards.main_menu(lang))
+    await answer_then_publish(message, state, deps, f"{deleted}\n\n{t(lang, 'checking_keys')}",
+                              command, lang)
+
+
+async def answer_then_publish(message: Message, state: FSMContext, deps: BotDeps, text: str,
+                              command: QueuedCommand, lang: str) -> None:
+    """Say "checking…", then hand the check to a worker and end the dialog. Answered first:
+    the worker's verdict must come after "checking", never before it."""
+    await message.answer(text, reply_markup=keyboards.main_menu(lang))
     await deps.run(deps.bus.publish, command)  # Redis down → ServiceUnavailable → "try again"
     await state.clear()
 

@@ -12,7 +12,7 @@ from bots import fiscal
 from bots.accounts import remembered_key
 from bots.telegram import keyboards
 from bots.telegram.deps import BotDeps
-from bots.telegram.handlers.accounts import _delete
+from bots.telegram.handlers.accounts import _delete, answer_then_publish
 from domain.i18n import t
 from storage.repository import Seller
 
@@ -95,11 +95,8 @@ async def pin_typed(message: Message, state: FSMContext, seller: Seller | None, 
     command = fiscal.connect_command(deps.box, channel="telegram", chat_id=str(message.chat.id),
                                      key=str(message.message_id), seller_id=seller.id,
                                      license_key=license_key, pin=pin, lang=lang)
-    # answered first: the worker's verdict must come after "checking", never before it
-    await message.answer(f"{deleted}\n\n{t(lang, 'fiscal_checking')}",
-                         reply_markup=keyboards.main_menu(lang))
-    await deps.run(deps.bus.publish, command)
-    await state.clear()
+    await answer_then_publish(message, state, deps, f"{deleted}\n\n{t(lang, 'fiscal_checking')}",
+                              command, lang)
 
 
 @router.message(FiscalDialog.goods, F.text)
