@@ -85,9 +85,9 @@ FISCAL_TEXTS: dict[str, dict[str, str]] = {
         "en": "⏳ The fiscal receipt for {amount}{description} is pending: Checkbox is not answering. I will register it as soon as the cash register answers (within 36 hours) and send the link.",
     },
     "fiscal_refused": {
-        "uk": "❌ Фіскальний чек на {amount}{description} не зареєстровано. Причина від Checkbox: {reason}\nВиправте її (наприклад, у кабінеті Checkbox або підключивши касу знову) — і чек буде зареєстровано повторно.",
-        "ru": "❌ Фискальный чек на {amount}{description} не зарегистрирован. Причина от Checkbox: {reason}\nИсправьте её (например, в кабинете Checkbox или подключив кассу заново) — и чек будет зарегистрирован повторно.",
-        "en": "❌ The fiscal receipt for {amount}{description} was not registered. Checkbox's reason: {reason}\nFix it (in your Checkbox cabinet, or by connecting the register again) and the receipt will be registered again.",
+        "uk": "❌ Фіскальний чек на {amount}{description} не зареєстровано. Причина від Checkbox: {reason}\nВиправте її (наприклад, у кабінеті Checkbox), потім підключіть Checkbox знову (Фіскальні чеки → Підключити Checkbox) — і чек буде зареєстровано повторно.",
+        "ru": "❌ Фискальный чек на {amount}{description} не зарегистрирован. Причина от Checkbox: {reason}\nИсправьте её (например, в кабинете Checkbox), затем подключите Checkbox снова (Фискальные чеки → Подключить Checkbox) — и чек будет зарегистрирован повторно.",
+        "en": "❌ The fiscal receipt for {amount}{description} was not registered. Checkbox's reason: {reason}\nFix it (in your Checkbox cabinet, say), then connect Checkbox again (Fiscal receipts → Connect Checkbox): the receipt will be registered again.",
     },
     "fiscal_reason_currency": {
         "uk": "Checkbox реєструє чеки лише в гривнях, а цю оплату отримано в {currency}.",

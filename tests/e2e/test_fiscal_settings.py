@@ -21,8 +21,8 @@ def seller(fiscal_stack: Any) -> SellerChat:
     return SellerChat(fiscal_stack)
 
 
-def connect(seller: SellerChat, license_key: str = LICENSE_KEY,
-            pin: str = PIN) -> list[dict[str, Any]]:
+def connect(seller: SellerChat, license_key: str = LICENSE_KEY, pin: str = PIN,
+            shows: str = "Каса: не підключено") -> list[dict[str, Any]]:
     """Settings → Fiscal receipts → Connect Checkbox → key → PIN; returns the two messages."""
     seller.says("⚙️ Платіжний рахунок")
     board = seller.next("Платіжний рахунок")
@@ -31,7 +31,7 @@ def connect(seller: SellerChat, license_key: str = LICENSE_KEY,
         for b in row]
     seller.taps(board, "fisc:show")
     settings = seller.next("Фіскальні чеки (ПРРО Checkbox)")
-    assert "Каса: не підключено" in settings["text"]
+    assert shows in settings["text"]
     seller.taps(settings, "fisc:connect")
     seller.next("ключ ліцензії")
     sent = [seller.says(license_key)]
@@ -128,3 +128,22 @@ def test_a_viber_seller_connects_checkbox_and_reads_the_fiscal_receipt(
     [sale] = checkbox.issued()
     assert issued["text"] == (f"🧾 Фіскальний чек № {sale.fiscal_code} на 12,50{NBSP}₴ — Кава\n"
                               f"{checkbox.base_url}/{sale.id}")
+
+
+def test_connecting_again_after_the_fix_registers_the_refused_receipt(
+        seller: SellerChat, checkbox: Checkbox) -> None:
+    seller.register()
+    connect(seller)
+    seller.next("Checkbox підключено")
+    checkbox.registers[LICENSE_KEY].expired = True
+    buyer_pays(seller.pay_link(seller.create_invoice("20", "Кава")))
+    seller.next("Оплачено")
+    refused = seller.next("не зареєстровано")
+    assert "Термін дії ліцензії" in refused["text"] and "підключіть Checkbox знову" in refused[
+        "text"]
+    checkbox.registers[LICENSE_KEY].expired = False  # renewed in Checkbox's cabinet
+    connect(seller, shows="Каса: підключено")
+    seller.next("Checkbox підключено")
+    issued = seller.next("Фіскальний чек №")
+    [sale] = checkbox.issued()
+    assert sale.fiscal_code in issued["text"]  # type: ignore[operator]

@@ -154,8 +154,11 @@ def _record(receipt: FiscalReceipt, event: Event | None, invoice: Invoice, d: De
         if receipt.is_open and receipt.next_try_at is not None:
             delay = max(0, int((receipt.next_try_at - moment).total_seconds() * 1000))
             d.bus.publish(commands.RegisterFiscalReceipt(receipt.id), delay_ms=delay)
-        if receipt.kind != RETURN and invoice.buyer_email and not receipt.is_open:
-            d.bus.publish(commands.SendReceipt(invoice.id, "paid"))  # now with the link
+        if receipt.kind != RETURN and invoice.buyer_email \
+                and (not receipt.is_open or receipt.told_pending):
+            # with the link now; or without it, when Checkbox is away (the buyer is not kept
+            # waiting for hours); sent once either way (workers/receipts.py)
+            d.bus.publish(commands.SendReceipt(invoice.id, "paid"))
     except ServiceUnavailable:
         pass  # the scheduler's scans find the row, the event and the receipt anyway
 
