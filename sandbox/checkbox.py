@@ -228,6 +228,8 @@ class Checkbox(LoopbackServer):
         receipt.fiscal_code = f"TEST-{secrets.token_hex(4).upper()}"
 
     def _page(self, receipt_id: str) -> Answer:
+        if not receipt_id:
+            return self._list()
         with self._lock:
             receipt = self.receipts.get(receipt_id)
         if receipt is None or receipt.status != "DONE":
@@ -238,6 +240,18 @@ class Checkbox(LoopbackServer):
         page = (f'<!doctype html><html lang="uk"><meta charset="utf-8"><title>{kind}</title>'
                 f"<h1>{kind} № {html.escape(receipt.fiscal_code or '')}</h1><ul>{rows}</ul>"
                 f"<p>Сума: {receipt.total / 100:.2f} грн</p><p>ТЕСТОВИЙ ЧЕК (stand-in)</p>")
+        return 200, {"content-type": "text/html; charset=utf-8"}, page.encode()
+
+    def _list(self) -> Answer:
+        """Every receipt registered, newest first, each linking to its public page."""
+        with self._lock:
+            receipts = list(reversed(self.receipts.values()))
+        rows = "".join(
+            f'<li><a href="{html.escape(r.id)}">{"Повернення" if r.is_return else "Продаж"} '
+            f"№ {html.escape(r.fiscal_code or '—')}</a>: {r.total / 100:.2f} грн, {r.status}</li>"
+            for r in receipts) or "<li>Чеків ще немає.</li>"
+        page = ('<!doctype html><html lang="uk"><meta charset="utf-8"><title>Checkbox (stand-in)'
+                f"</title><h1>Зареєстровані чеки</h1><ul>{rows}</ul>")
         return 200, {"content-type": "text/html; charset=utf-8"}, page.encode()
 
     # -- served inside chatpay's web edge in development ----------------------------------------

@@ -153,6 +153,8 @@ def test_chatpay_up_serves_the_checkbox_stand_in_sellers_receipts_go_to_by_defau
     assert link.startswith(f"{stack.base_url}/sandbox/checkbox/")
     page = httpx.get(link)
     assert page.status_code == 200 and "Фіскальний чек" in page.text
+    listed = httpx.get(f"{stack.base_url}/sandbox/checkbox/")  # what the stand-in registered
+    assert listed.status_code == 200 and link.rsplit("/", 1)[1] in listed.text
 
 
 def test_the_buyers_receipt_e_mail_carries_the_fiscal_receipts_link(
