@@ -145,13 +145,19 @@ class FiscalReceiptAccepted(Event):
 
 @dataclass(frozen=True, slots=True)
 class FiscalReceiptIssued(Event):
+    """Registered. The seller reads the number and link in a message of its own, unless the
+    paid message itself gained them (`in_paid_message`: Telegram lets a bot edit it)."""
     receipt_id: str
     kind: str
     fiscal_code: str
     link: str
     amount_minor: int
     currency: str
-    notifies_seller = True
+    in_paid_message: bool = False
+
+    @property
+    def notifies_seller(self) -> bool:  # type: ignore[override]
+        return not self.in_paid_message
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,6 +74,10 @@ FISCAL_TEXTS: dict[str, dict[str, str]] = {
         "ru": "🧾 Фискальный чек № {code} на {amount}{description}\n{link}",
         "en": "🧾 Fiscal receipt No. {code} for {amount}{description}\n{link}",
     },
+    "fiscal_paid_line": {
+        "uk": "🧾 Фіскальний чек № {code}: {link}", "ru": "🧾 Фискальный чек № {code}: {link}",
+        "en": "🧾 Fiscal receipt No. {code}: {link}",
+    },
     "fiscal_return_issued": {
         "uk": "🧾 Чек повернення № {code} на {amount}{description}\n{link}",
         "ru": "🧾 Чек возврата № {code} на {amount}{description}\n{link}",

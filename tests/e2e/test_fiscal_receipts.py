@@ -49,6 +49,13 @@ def history(uow_factory: Callable[[], UnitOfWork], invoice_id: str) -> list[str]
         return [r.name for r in uow.events.for_invoice(invoice_id)]
 
 
+def with_receipt(seller: SellerChat, paid: dict[str, Any], timeout: float = 15) -> dict[str, Any]:
+    """The paid message, once it gained the fiscal receipt's line (Telegram: edited)."""
+    return seller.tg.wait_for(  # type: ignore[no-any-return]
+        seller.chat_id, lambda m: m["message_id"] == paid["message_id"]
+        and "🧾 Фіскальний чек №" in (m.get("text") or ""), timeout=timeout)
+
+
 def paid_invoice(seller: SellerChat, amount: str = "12,50",
                  description: str | None = "Кава") -> tuple[str, dict[str, Any]]:
     link = seller.pay_link(seller.create_invoice(amount, description))
@@ -61,11 +68,11 @@ def test_a_paid_invoice_gets_a_fiscal_receipt_and_a_refund_a_return_receipt(
     seller.register()
     connect_in_storage(seller, uow_factory)
     code, paid = paid_invoice(seller)
-    issued = seller.next("Фіскальний чек №")
+    issued = with_receipt(seller, paid)
     [sale] = checkbox.issued(returns=False)
-    assert issued["text"] == (f"🧾 Фіскальний чек № {sale.fiscal_code} на 12,50{NBSP}₴ — Кава\n"
+    assert issued["text"] == (f"{paid['text']}\n\n🧾 Фіскальний чек № {sale.fiscal_code}: "
                               f"{checkbox.base_url}/{sale.id}")
-    assert issued.get("reply_to_message_id") is not None
+    assert issued["reply_markup"] == paid["reply_markup"]  # *Refund* is still there
     assert sale.goods == [{"good": {"code": code, "name": "Кава", "price": 1250},
                            "quantity": 1000, "is_return": False}]
     assert sale.payments[0]["type"] == "CASHLESS" and sale.payments[0]["value"] == 1250
@@ -95,12 +102,12 @@ def test_checkbox_down_for_a_while_then_the_receipt_is_issued_later(
     seller.register()
     connect_in_storage(seller, uow_factory)
     checkbox.stop()
-    code, _ = paid_invoice(seller, "40", "Чай")
+    code, paid = paid_invoice(seller, "40", "Чай")
     pending = seller.next("очікує")
     assert pending["text"].startswith(f"⏳ Фіскальний чек на 40,00{NBSP}₴ — Чай очікує")
     assert checkbox.receipts == {}
     checkbox.start()  # back on the same port
-    issued = seller.next("Фіскальний чек №", timeout=40)
+    issued = with_receipt(seller, paid, timeout=40)
     [sale] = checkbox.issued()
     assert sale.fiscal_code in issued["text"]  # type: ignore[operator]
     time.sleep(1.0)
@@ -125,7 +132,7 @@ def test_a_refusal_is_told_once_with_checkboxs_reason_and_is_retried_after_the_f
     seller.register()
     connect_in_storage(seller, uow_factory)
     checkbox.registers[LICENSE_KEY].expired = True
-    code, _ = paid_invoice(seller)
+    code, paid = paid_invoice(seller)
     refused = seller.next("не зареєстровано")
     assert "Термін дії ліцензії каси закінчився" in refused["text"]
     time.sleep(1.0)
@@ -134,10 +141,12 @@ def test_a_refusal_is_told_once_with_checkboxs_reason_and_is_retried_after_the_f
     checkbox.registers[LICENSE_KEY].expired = False  # the seller renewed the licence
     done = retry_cli(seller.stack.settings, redis_url, code)
     assert done.returncode == 0 and "Queued again" in done.stdout, done.stdout + done.stderr
-    issued = seller.next("Фіскальний чек №")
+    issued = with_receipt(seller, paid)
     [sale] = checkbox.issued()
     assert sale.fiscal_code in issued["text"]  # type: ignore[operator]
-    names = history(uow_factory, stored(uow_factory, code).id)
+    invoice_id = stored(uow_factory, code).id
+    names = wait_until(lambda: (n := history(uow_factory, invoice_id))[-1].startswith(
+        "FiscalReceiptIssued") and n, 10)
     assert names[-3:] == ["FiscalReceiptRefused", "FiscalReceiptRetried", "FiscalReceiptIssued"]
 
 
@@ -147,9 +156,9 @@ def test_chatpay_up_serves_the_checkbox_stand_in_sellers_receipts_go_to_by_defau
     seller = SellerChat(stack)
     seller.register()
     connect_in_storage(seller, uow_factory)
-    paid_invoice(seller)
-    issued = seller.next("Фіскальний чек №")
-    link = issued["text"].rsplit("\n", 1)[1]
+    _, paid = paid_invoice(seller)
+    issued = with_receipt(seller, paid)
+    link = issued["text"].rsplit(": ", 1)[1]
     assert link.startswith(f"{stack.base_url}/sandbox/checkbox/")
     page = httpx.get(link)
     assert page.status_code == 200 and "Фіскальний чек" in page.text
@@ -169,7 +178,7 @@ def test_the_buyers_receipt_e_mail_carries_the_fiscal_receipts_link(
     connect_in_storage(seller, uow_factory)
     link = seller.pay_link(seller.create_invoice("12,50", "Кава"))
     buyer_pays(link, email="buyer@example.com")
-    seller.next("Фіскальний чек №", timeout=30)
+    with_receipt(seller, seller.next("Оплачено"), timeout=30)
     _wait(lambda: mailbox.mails)
     [sale] = checkbox.issued()
     text = mailbox.mails[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
@@ -185,13 +194,15 @@ def test_the_sellers_open_shift_is_closed_at_the_end_of_their_day(
     from workers.scheduler import reconcile
     seller.register()
     seller_id = connect_in_storage(seller, uow_factory)
-    paid_invoice(seller)
-    seller.next("Фіскальний чек №")
+    with_receipt(seller, paid_invoice(seller)[1])
     register = checkbox.registers[LICENSE_KEY]
     assert register.shift is not None and register.shift.status == "OPENED"
-    with uow_factory() as uow:
-        settings = uow.fiscal.settings(seller_id)
-    assert settings is not None and settings.shift_opened_at is not None
+
+    def shift_noted() -> Any:
+        with uow_factory() as uow:
+            found = uow.fiscal.settings(seller_id)
+        return found if found is not None and found.shift_opened_at is not None else None
+    settings = wait_until(shift_noted, 10, "the open shift to be noted")
     opened = settings.shift_opened_at.astimezone(zone_of("UA"))  # the seller's zone: Kyiv
 
     assert reconcile(deps(), now=opened + timedelta(seconds=1))["fiscal_shifts"] == 0
@@ -207,6 +218,5 @@ def test_the_sellers_open_shift_is_closed_at_the_end_of_their_day(
     assert reconcile(deps(), now=evening)["fiscal_shifts"] == 0  # nothing left open
 
     # the next sale opens a new shift on demand
-    paid_invoice(seller, "5", "Чай")
-    seller.next("Фіскальний чек №")
+    with_receipt(seller, paid_invoice(seller, "5", "Чай")[1])
     assert len(register.shifts) == 2 and register.shift is not None

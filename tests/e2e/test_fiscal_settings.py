@@ -11,6 +11,7 @@ import pytest
 from sandbox.checkbox import LICENSE_KEY, PIN, Checkbox
 from storage.uow import UnitOfWork
 from tests.e2e.conftest import SellerChat, buyer_pays
+from tests.e2e.test_fiscal_receipts import with_receipt
 from tests.e2e.test_payment_account import redis_values
 
 NBSP = "\u00a0"
@@ -64,8 +65,7 @@ def test_a_seller_connects_checkbox_in_telegram_and_the_next_payment_gets_a_rece
     seller.next("Назва товару для чеків: «Консультація»")
     link = seller.pay_link(seller.create_invoice("300", None))
     buyer_pays(link)
-    seller.next("Оплачено")
-    seller.next("Фіскальний чек №")
+    with_receipt(seller, seller.next("Оплачено"))
     [sale] = checkbox.issued()
     assert sale.goods[0]["good"]["name"] == "Консультація"
 
@@ -137,13 +137,13 @@ def test_connecting_again_after_the_fix_registers_the_refused_receipt(
     seller.next("Checkbox підключено")
     checkbox.registers[LICENSE_KEY].expired = True
     buyer_pays(seller.pay_link(seller.create_invoice("20", "Кава")))
-    seller.next("Оплачено")
+    paid = seller.next("Оплачено")
     refused = seller.next("не зареєстровано")
     assert "Термін дії ліцензії" in refused["text"] and "підключіть Checkbox знову" in refused[
         "text"]
     checkbox.registers[LICENSE_KEY].expired = False  # renewed in Checkbox's cabinet
     connect(seller, shows="Каса: підключено")
     seller.next("Checkbox підключено")
-    issued = seller.next("Фіскальний чек №")
+    issued = with_receipt(seller, paid)
     [sale] = checkbox.issued()
     assert sale.fiscal_code in issued["text"]  # type: ignore[operator]

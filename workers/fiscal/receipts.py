@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from domain.i18n import t
 from domain.invoice import Invoice
 from storage.fiscal import FiscalSettings
 from storage.secrets import SecretBox
+from workers.fiscal.paid_line import add_to_paid_message
 from workers.providers.checkbox import CheckboxClient, ShiftNotOpen
 from workers.runtime import Deps
 
@@ -96,8 +98,12 @@ def _attempt(receipt: FiscalReceipt, settings: FiscalSettings | None, invoice: I
         client.close()
     status = found.get("status")
     if status == "DONE" and found.get("fiscal_code"):
-        return receipt.issue(str(found["fiscal_code"]),
-                             f"{d.settings.checkbox_receipts}/{receipt.id}"), shift_used
+        code, link = str(found["fiscal_code"]), f"{d.settings.checkbox_receipts}/{receipt.id}"
+        issued = receipt.issue(code, link)
+        if issued is not None and receipt.kind != RETURN \
+                and add_to_paid_message(invoice, code, link, d):
+            issued = replace(issued, in_paid_message=True)  # type: ignore[type-var]
+        return issued, shift_used
     if status == "ERROR":
         raise FiscalRejected(str(found.get("error") or found.get("message")
                                  or "Checkbox could not fiscalise the receipt (ERROR)."))
