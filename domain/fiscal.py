@@ -4,11 +4,13 @@
 (the PRRO was unreachable; tried again with backoff within its 36-hour offline window) →
 `accepted` (the PRRO has it, not yet fiscalised) → `done` (a fiscal number and a public link) |
 `refused` (the PRRO said no, or the window ran out; a person may `retry()` it after the fix).
-Whatever happens, the id stays: a retry asks the PRRO for that id first, and the PRRO itself
-refuses a second receipt with it, so a payment is never registered twice.
+The id stays: every try asks the PRRO for that id first, and the PRRO itself refuses a second
+receipt with it, so a payment is never registered twice. Only a receipt the PRRO ended in ERROR
+(not fiscal, yet its id is taken) is retried under a new id.
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -57,6 +59,8 @@ class FiscalReceipt:
     link: str | None = None
     reason: str | None = None
     told_pending: bool = False
+    #: the PRRO has a receipt under our id that ended in ERROR (not fiscal): a retry needs a new id
+    errored: bool = False
     related_id: str | None = None  #: a return's sale receipt
     card_mask: str | None = None
     auth_code: str | None = None
@@ -96,8 +100,9 @@ class FiscalReceipt:
         return FiscalReceiptIssued(self.invoice_id, self.id, self.kind, fiscal_code, link,
                                    self.amount_minor, self.currency)
 
-    def refuse(self, reason: str) -> Event:
+    def refuse(self, reason: str, *, errored: bool = False) -> Event:
         self.state, self.reason, self.next_try_at = ReceiptState.REFUSED, reason, None
+        self.errored = errored
         return FiscalReceiptRefused(self.invoice_id, self.id, self.kind, self.amount_minor,
                                     self.currency, reason)
 
@@ -108,7 +113,10 @@ class FiscalReceipt:
         self.state, self.next_try_at, self.reason = ReceiptState.QUEUED, now, None
         self.created_at = now  # a new offline window from the fix
         self.told_pending = False
-        return FiscalReceiptRetried(self.invoice_id, self.id, self.kind, by)
+        previous = self.id
+        if self.errored:  # the PRRO keeps the failed one under the old id; it is not fiscal
+            self.id, self.errored = str(uuid.uuid4()), False
+        return FiscalReceiptRetried(self.invoice_id, self.id, self.kind, by, previous)
 
 
 # -- the invoice's history -------------------------------------------------------------------------
@@ -175,3 +183,4 @@ class FiscalReceiptRetried(Event):
     receipt_id: str
     kind: str
     by: str
+    previous_id: str = ""  #: the id it had, when the PRRO's failed receipt needed a new one

@@ -107,6 +107,11 @@ FISCAL_TEXTS: dict[str, dict[str, str]] = {
         "ru": "чек продажи для этой оплаты не зарегистрирован, поэтому возврат не к чему привязать.",
         "en": "the sale receipt of this payment was not registered, so the return has nothing to refer to.",
     },
+    "fiscal_reason_error": {
+        "uk": "Checkbox не зміг фіскалізувати чек (статус ERROR). Перевірте налаштування каси в кабінеті Checkbox.",
+        "ru": "Checkbox не смог фискализировать чек (статус ERROR). Проверьте настройки кассы в кабинете Checkbox.",
+        "en": "Checkbox could not fiscalise the receipt (status ERROR). Check the cash register's settings in your Checkbox cabinet.",
+    },
     "fiscal_reason_offline": {
         "uk": "Checkbox не відповідав 36 годин.", "ru": "Checkbox не отвечал 36 часов.",
         "en": "Checkbox did not answer for 36 hours.",

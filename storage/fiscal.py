@@ -175,13 +175,19 @@ class FiscalRepository:
             return None
         return self.get(receipt_id)
 
-    def save(self, receipt: FiscalReceipt) -> None:
-        """Write what the worker learnt and let the receipt go (the claim ends)."""
-        values = {f: getattr(receipt, f) for f in ("state", "fiscal_code", "link", "reason",
-                                                    "next_try_at", "told_pending", "created_at")}
+    def save(self, receipt: FiscalReceipt, *, previous_id: str | None = None) -> None:
+        """Write what the worker learnt and let the receipt go (the claim ends). `previous_id`:
+        the receipt had that id before a retry gave it a new one."""
+        values = {f: getattr(receipt, f) for f in ("id", "state", "fiscal_code", "link", "reason",
+                                                    "next_try_at", "told_pending", "created_at",
+                                                    "errored")}
         values["state"] = str(receipt.state)
-        self.session.execute(update(FiscalReceiptRow).where(FiscalReceiptRow.id == receipt.id)
-                             .values(claimed_until=None, **values))
+        self.session.execute(update(FiscalReceiptRow).where(
+            FiscalReceiptRow.id == (previous_id or receipt.id))
+            .values(claimed_until=None, **values))
+        if previous_id and previous_id != receipt.id:  # its returns refer to it by the new id
+            self.session.execute(update(FiscalReceiptRow).where(
+                FiscalReceiptRow.related_id == previous_id).values(related_id=receipt.id))
 
     def due(self, now: datetime, limit: int = 500) -> list[str]:
         return list(self.session.scalars(select(FiscalReceiptRow.id).where(

@@ -267,6 +267,7 @@ class FiscalReceiptRow(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     attempts: int = Field(default=0)
     told_pending: bool = Field(default=False)
+    errored: bool = Field(default=False)  #: Checkbox's receipt under this id ended in ERROR
     next_try_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     #: a worker holds the receipt until then; a killed worker's claim simply runs out
     claimed_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

@@ -150,6 +150,25 @@ def test_a_refusal_is_told_once_with_checkboxs_reason_and_is_retried_after_the_f
     assert names[-3:] == ["FiscalReceiptRefused", "FiscalReceiptRetried", "FiscalReceiptIssued"]
 
 
+def test_a_receipt_checkbox_ended_in_error_is_registered_anew_on_retry_only_once(
+        seller: SellerChat, checkbox: Checkbox, uow_factory: Callable[[], UnitOfWork],
+        redis_url: str) -> None:
+    seller.register()
+    connect_in_storage(seller, uow_factory)
+    checkbox.error_next = 1  # the tax service turns the first receipt down
+    code, paid = paid_invoice(seller)
+    assert "статус ERROR" in seller.next("не зареєстровано")["text"]
+    [failed] = checkbox.receipts.values()
+    assert failed.status == "ERROR"
+    done = retry_cli(seller.stack.settings, redis_url, code)
+    assert done.returncode == 0, done.stdout + done.stderr
+    issued = with_receipt(seller, paid)
+    [sale] = checkbox.issued()
+    assert sale.id != failed.id and sale.fiscal_code in issued["text"]  # type: ignore[operator]
+    assert retry_cli(seller.stack.settings, redis_url, code).returncode == 1  # nothing refused
+    assert len(checkbox.issued()) == 1
+
+
 def test_chatpay_up_serves_the_checkbox_stand_in_sellers_receipts_go_to_by_default(
         stack_factory: Any, uow_factory: Callable[[], UnitOfWork]) -> None:
     stack = stack_factory()  # CHECKBOX_API_BASE unset: development's stand-in at /sandbox/checkbox

@@ -52,3 +52,15 @@ def test_issued_once_and_a_refused_receipt_is_retried_under_the_same_id() -> Non
     assert issued is not None and issued.notifies_seller and not receipt.is_open
     assert receipt.issue("TEST-1", "https://check.checkbox.ua/r-1") is None
     assert receipt.retry(later, "support:1") is None  # a done receipt is not registered again
+
+
+def test_a_receipt_the_prro_ended_in_error_is_retried_under_a_new_id() -> None:
+    receipt = a_receipt()
+    receipt.refuse("Помилка ДПС", errored=True)
+    event = receipt.retry(T0, "cli")
+    assert event is not None and event.payload()["previous_id"] == "r-1"
+    assert receipt.id != "r-1" and not receipt.errored and receipt.state is ReceiptState.QUEUED
+    receipt.refuse("Термін дії ліцензії каси закінчився")  # refused before Checkbox had it
+    kept = receipt.id
+    receipt.retry(T0, "cli")
+    assert receipt.id == kept

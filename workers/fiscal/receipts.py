@@ -105,8 +105,9 @@ def _attempt(receipt: FiscalReceipt, settings: FiscalSettings | None, invoice: I
             issued = replace(issued, in_paid_message=True)  # type: ignore[type-var]
         return issued, shift_used
     if status == "ERROR":
-        raise FiscalRejected(str(found.get("error") or found.get("message")
-                                 or "Checkbox could not fiscalise the receipt (ERROR)."))
+        return receipt.refuse(str(found.get("error") or found.get("message")
+                                  or "@fiscal_reason_error"),
+                              errored=True), shift_used
     return receipt.accept(now()), shift_used
 
 
@@ -182,10 +183,11 @@ def retry_refused(d: Deps, by: str, *, invoice_ref: str | None = None,
         else:
             receipts = uow.fiscal.refused_for_seller(seller_id or 0)
         for receipt in receipts:
+            previous = receipt.id
             event = receipt.retry(moment, by)
             invoice = uow.invoices.get(receipt.invoice_id)
             if event is not None and invoice is not None:
-                uow.fiscal.save(receipt)
+                uow.fiscal.save(receipt, previous_id=previous)
                 uow.events.record(event, str(invoice.status), str(invoice.status), moment)
                 queued.append(receipt.id)
         uow.commit()

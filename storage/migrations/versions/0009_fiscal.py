@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column('reason', sa.Text(), nullable=True),
         sa.Column('attempts', sa.Integer(), nullable=False, server_default='0'),
         sa.Column('told_pending', sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column('errored', sa.Boolean(), nullable=False, server_default=sa.false()),
         _ts('next_try_at'), _ts('claimed_until'),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint('invoice_id', 'kind', 'refund_key',
