@@ -54,7 +54,8 @@ def up() -> None:
     base = stack.base_url
     typer.echo(f"chatpay is running. Open {base}/emulator/telegram/chat to chat with the bot as a "
                f"seller (Telegram emulator); pay pages are under {base}/p/, the LiqPay sandbox "
-               f"under {base}/sandbox/liqpay. Press Ctrl-C to stop.")
+               f"under {base}/sandbox/liqpay, sellers' fiscal receipts (Checkbox stand-in) under "
+               f"{base}/sandbox/checkbox. Press Ctrl-C to stop.")
     _wait_for_signal()
     stack.stop()
 
