@@ -9,10 +9,9 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bots import fiscal
-from bots.accounts import remembered_key
 from bots.telegram import keyboards
 from bots.telegram.deps import BotDeps
-from bots.telegram.handlers.accounts import _delete, answer_then_publish
+from bots.telegram.handlers.accounts import _delete, answer_then_publish, second_secret
 from domain.i18n import t
 from storage.repository import Seller
 
@@ -82,16 +81,11 @@ async def license_typed(message: Message, state: FSMContext, deps: BotDeps, lang
 async def pin_typed(message: Message, state: FSMContext, seller: Seller | None, deps: BotDeps,
                     lang: str) -> None:
     assert seller is not None
-    pin = fiscal.read_pin(message.text or "")
-    deleted = await _delete(message, lang)
-    if pin is None:
-        await message.answer(f"{deleted}\n\n{t(lang, 'fiscal_pin_invalid')}")
+    read = await second_secret(message, state, deps, lang, fiscal.read_pin, "fiscal_pin_invalid",
+                               ("license_key", FiscalDialog.license_key, "fiscal_ask_license"))
+    if read is None:
         return
-    license_key = remembered_key(deps.box, (await state.get_data()).get("license_key"))
-    if license_key is None:
-        await state.set_state(FiscalDialog.license_key)
-        await message.answer(f"{deleted}\n\n{t(lang, 'fiscal_ask_license')}")
-        return
+    deleted, license_key, pin = read
     command = fiscal.connect_command(deps.box, channel="telegram", chat_id=str(message.chat.id),
                                      key=str(message.message_id), seller_id=seller.id,
                                      license_key=license_key, pin=pin, lang=lang)
