@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 CLAIM = timedelta(minutes=3)  #: longer than one attempt can take (each call times out in 15 s)
 READ_WAITS = (0.2, 0.5, 1.0, 2.0)  #: seconds between reads of a CREATED receipt in one attempt
+CURRENCY_REASON = "@fiscal_reason_currency"
 
 
 def now() -> datetime:
@@ -75,7 +76,7 @@ def _attempt(receipt: FiscalReceipt, settings: FiscalSettings | None, invoice: I
     if settings is None or not settings.connected:
         raise FiscalRejected("@fiscal_reason_not_connected")
     if receipt.currency != "UAH":
-        raise FiscalRejected(f"@fiscal_reason_currency:{receipt.currency}")
+        raise FiscalRejected(f"{CURRENCY_REASON}:{receipt.currency}")
     if receipt.kind == RETURN and (sale is None or sale.state is not ReceiptState.DONE):
         if sale is None or sale.state is ReceiptState.REFUSED:
             raise FiscalRejected("@fiscal_reason_no_sale")
@@ -180,8 +181,9 @@ def retry_refused(d: Deps, by: str, *, invoice_ref: str | None = None,
         if invoice_ref is not None:
             invoice = uow.invoices.get(invoice_ref) or uow.invoices.by_code(invoice_ref)
             receipts = uow.fiscal.for_invoice(invoice.id) if invoice else []
-        else:
-            receipts = uow.fiscal.refused_for_seller(seller_id or 0)
+        else:  # a reconnect: what the register refused, not what no register can take
+            receipts = [r for r in uow.fiscal.refused_for_seller(seller_id or 0)
+                        if not (r.reason or "").startswith(CURRENCY_REASON)]
         for receipt in receipts:
             previous = receipt.id
             event = receipt.retry(moment, by)
