@@ -247,3 +247,34 @@ def command_of(entry: Any) -> SupportAct:
                       language=reply["language"], invoice_id=entry.invoice_id,
                       seller_id=entry.seller_id, via=str(detail.get("via", "")),
                       to=str(detail.get("to", "")), since_days=int(detail.get("since_days", 0)))
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterFiscalReceipt(Command):
+    """Register (or finish registering) one fiscal receipt with the seller's PRRO."""
+
+    actor: ClassVar[str] = "register_fiscal_receipt"
+    receipt_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CloseFiscalShift(Command):
+    """The seller's day is over: close their PRRO shift (the Z-report)."""
+
+    actor: ClassVar[str] = "close_fiscal_shift"
+    seller_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectFiscal(Command):
+    """The seller entered their Checkbox licence key and cashier PIN: check them with a sign-in,
+    store them (encrypted) if they pass, and tell the seller either way. Both travel encrypted."""
+
+    actor: ClassVar[str] = "connect_fiscal"
+    idempotency_key: str
+    seller_id: int
+    license_key_encrypted: str
+    pin_encrypted: str
+    channel: str
+    chat_id: str
+    language: str = "uk"

@@ -105,3 +105,15 @@ class DeliveryRefused(DeliveryError):
 
 class DeliveryUnavailable(DeliveryError):
     """Raised when the gateway or mail server could not be reached or failed for now: retry."""
+
+
+class FiscalError(ChatpayError):
+    """Base class for failures of the seller's PRRO (Checkbox)."""
+
+
+class FiscalUnavailable(FiscalError):
+    """Raised when the PRRO cannot be reached or answers 5xx: the receipt is tried again later."""
+
+
+class FiscalRejected(FiscalError):
+    """Raised when the PRRO refuses for good (licence, PIN, shift, validation); says why."""

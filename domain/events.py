@@ -54,6 +54,7 @@ class InvoicePaid(Event):
     expected_currency: str | None = None
     card_mask: str | None = None  #: as the provider shows the card, e.g. 424242*42, if it did
     manual: str | None = None  #: paid by hand: the manual method's name (domain.manual)
+    auth_code: str | None = None  #: the bank's authorisation code (LiqPay: `authcode_debit`)
     notifies_seller = True
 
 

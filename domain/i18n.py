@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from domain.i18n_fiscal import FISCAL_TEXTS
 from domain.i18n_manual import MANUAL_TEXTS
 from domain.i18n_refunds import REFUND_TEXTS
 from domain.i18n_support import SUPPORT_TEXTS
@@ -383,6 +384,7 @@ TEXTS.update(WEBHOOK_TEXTS)
 TEXTS.update(REFUND_TEXTS)
 TEXTS.update(MANUAL_TEXTS)
 TEXTS.update(SUPPORT_TEXTS)
+TEXTS.update(FISCAL_TEXTS)
 
 
 def t(lang: str, key: str, **params: object) -> str:

@@ -228,7 +228,7 @@ class Invoice:
             self.id, str(received.amount), received.currency, late, fact.raw_status,
             fact.provider_payment_id, mismatch=self.amount_mismatch,
             expected_amount=str(self.amount.amount), expected_currency=self.amount.currency,
-            card_mask=_card_mask(fact),
+            card_mask=_card_mask(fact), auth_code=_text(fact.raw.get("authcode_debit"), 32),
         ))
         return True
 
@@ -439,6 +439,10 @@ class Invoice:
     def note_unchanged(self) -> None:
         """Record that a check the seller asked for found nothing new (so they get an answer)."""
         self.events.append(events.StatusUnchanged(self.id, self.provider_status or self.status))
+
+
+def _text(value: object, limit: int) -> str | None:
+    return str(value)[:limit] if value not in (None, "") else None
 
 
 def _card_mask(fact: ProviderStatus) -> str | None:

@@ -10,7 +10,9 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+
+from sandbox.loopback import Answer, LoopbackServer
 
 
 @dataclass
@@ -41,7 +43,9 @@ class Hook:
         return [r.headers.get("webhook-id", "") for r in self.received]
 
 
-class Shop:
+class Shop(LoopbackServer):
+    close_connections = True  #: a stopped shop must refuse the very next post
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.hooks: dict[str, Hook] = {}
         self._lock = threading.Lock()
@@ -56,57 +60,21 @@ class Shop:
         self.hook(name)
         return f"http://{host or self.host}:{self.port}/hook/{name}"
 
-    def start(self) -> Shop:
-        shop = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:  # quiet
-                pass
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                body = self.rfile.read(length).decode("utf-8", errors="replace")
-                name = self.path.removeprefix("/hook/").split("?", 1)[0]
-                hook = shop.hook(name)
-                with shop._lock:
-                    hook.received.append(Received(
-                        {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic()))
-                    failing = hook.fail_next > 0
-                    if failing:
-                        hook.fail_next -= 1
-                    status, answer, hang = hook.status, hook.body, hook.hang
-                if hang:
-                    time.sleep(hang)
-                if failing:
-                    status, answer = 500, "down for maintenance"
-                data = answer.encode("utf-8")
-                try:
-                    self.send_response(status)
-                    self.send_header("content-type", "text/plain; charset=utf-8")
-                    self.send_header("content-length", str(len(data)))
-                    # no keep-alive: a stopped shop must refuse the very next post
-                    self.send_header("connection", "close")
-                    self.close_connection = True
-                    self.end_headers()
-                    self.wfile.write(data)
-                except OSError:
-                    pass  # the client gave up waiting
-
-        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, name=f"shop-{self.port}",
-                         daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        """The shop is down: its port refuses connections (start() brings it back there)."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+    def respond(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
+        name = path.removeprefix("/hook/").split("?", 1)[0]
+        hook = self.hook(name)
+        with self._lock:
+            hook.received.append(Received(headers, body.decode("utf-8", errors="replace"),
+                                          time.monotonic()))
+            failing = hook.fail_next > 0
+            if failing:
+                hook.fail_next -= 1
+            status, answer, hang = hook.status, hook.body, hook.hang
+        if hang:
+            time.sleep(hang)
+        if failing:
+            status, answer = 500, "down for maintenance"
+        return status, {"content-type": "text/plain; charset=utf-8"}, answer.encode("utf-8")
 
 
 def dead_url(name: str = "main") -> str:

@@ -10,7 +10,9 @@ import json
 import threading
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+
+from sandbox.loopback import Answer, LoopbackServer
 
 #: the errors the stand-in plays (code -> TurboSMS's response_status)
 ERRORS = {
@@ -32,7 +34,7 @@ class Sms:
 
 
 @dataclass
-class TurboSms:
+class TurboSms(LoopbackServer):
     token: str = "turbosms-test-token"
     senders: frozenset[str] = frozenset({"chatpay"})
     sent: list[Sms] = field(default_factory=list)
@@ -41,10 +43,6 @@ class TurboSms:
     _refuse: list[int] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     def refuse_next(self, code: int, times: int = 1) -> None:
         with self._lock:
@@ -79,46 +77,17 @@ class TurboSms:
         return {"response_code": 800, "response_status": "SUCCESS_MESSAGE_ACCEPTED",
                 "response_result": results}
 
-    def start(self) -> TurboSms:
-        stand_in = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("content-length") or 0))
-                if self.path.split("?", 1)[0] != "/message/send.json":
-                    answer: dict[str, object] = {"response_code": 404,
-                                                 "response_status": "NOT_FOUND"}
-                else:
-                    try:
-                        body = json.loads(raw or b"{}")
-                    except ValueError:
-                        body = {}
-                    answer = stand_in.answer({k.lower(): v for k, v in self.headers.items()},
-                                             body if isinstance(body, dict) else {})
-                data = json.dumps(answer).encode()
-                self.send_response(200)  # TurboSMS: 200, whatever the outcome
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, name=f"turbosms-{self.port}",
-                         daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+    def respond(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
+        if path.split("?", 1)[0] != "/message/send.json":
+            answer: dict[str, object] = {"response_code": 404, "response_status": "NOT_FOUND"}
+        else:
+            try:
+                parsed = json.loads(body or b"{}")
+            except ValueError:
+                parsed = {}
+            answer = self.answer(headers, parsed if isinstance(parsed, dict) else {})
+        # TurboSMS: 200, whatever the outcome
+        return 200, {"content-type": "application/json"}, json.dumps(answer).encode()
 
 
 def _error(code: int) -> dict[str, object]:

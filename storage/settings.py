@@ -37,6 +37,8 @@ SECRET_KEY_MIN = 32  #: characters, in production
 LIQPAY_API = "https://www.liqpay.ua"
 TELEGRAM_API = "https://api.telegram.org"
 VIBER_API = "https://chatapi.viber.com/pa"
+CHECKBOX_API = "https://api.checkbox.ua/api/v1"
+CHECKBOX_RECEIPTS = "https://check.checkbox.ua"  #: a receipt's public page is {this}/{id}
 #: settings shown masked by `chatpay config`; URLs have only their password masked
 SECRETS = frozenset({"secret_key", "secret_key_previous", "liqpay_private_key",
                      "telegram_bot_token", "viber_auth_token", "telegram_webhook_secret",
@@ -93,6 +95,9 @@ class Settings(BaseSettings):
     liqpay_public_key: str = ""  #: development: the sandbox's
     liqpay_private_key: str = ""
     liqpay_api_base: str = ""  #: default: the sandbox, or LiqPay in production
+    #: sellers' PRRO (fiscal receipts); default: the stand-in, or Checkbox in production
+    checkbox_api_base: str = ""
+    checkbox_receipt_base: str = ""  #: where a receipt's public page is; the same defaults
 
     smtp_url: str = ""  #: smtp://[user:pass@]host[:port][?starttls=1] or smtps://…
     smtp_from: str = "chatpay <noreply@chatpay.localhost>"  #: the From: of buyers' e-mails
@@ -128,7 +133,8 @@ class Settings(BaseSettings):
     _given: frozenset[str] = PrivateAttr(default=frozenset())
 
     @field_validator("public_base_url", "telegram_api_base", "viber_api_base", "liqpay_api_base",
-                     "telegram_webhook_url", "turbosms_api_base")
+                     "telegram_webhook_url", "turbosms_api_base", "checkbox_api_base",
+                     "checkbox_receipt_base")
     @classmethod
     def _url(cls, value: str) -> str:
         value = value.strip().rstrip("/")
@@ -278,7 +284,8 @@ class Settings(BaseSettings):
                 found.append(f"Setting {name.upper()} is a sandbox key; production takes the "
                              f"shop's real keys.")
         for name, real in (("liqpay_api_base", LIQPAY_API), ("telegram_api_base", TELEGRAM_API),
-                           ("viber_api_base", VIBER_API)):
+                           ("viber_api_base", VIBER_API), ("checkbox_api_base", CHECKBOX_API),
+                           ("checkbox_receipt_base", CHECKBOX_RECEIPTS)):
             if is_stand_in(given(name)):
                 found.append(f"Setting {name.upper()} points at a sandbox or emulator; production "
                              f"talks to {real} (leave it unset).")
@@ -319,6 +326,24 @@ class Settings(BaseSettings):
         if self.liqpay_api_base:
             return self.liqpay_api_base
         return LIQPAY_API if self.production else f"{self.public_base_url}/sandbox/liqpay"
+
+    @property
+    def checkbox_base(self) -> str:
+        if self.checkbox_api_base:
+            return self.checkbox_api_base
+        return CHECKBOX_API if self.production else f"{self.checkbox_stand_in}/api/v1"
+
+    @property
+    def checkbox_receipts(self) -> str:
+        """A fiscal receipt's public page is `{this}/{receipt id}`."""
+        if self.checkbox_receipt_base:
+            return self.checkbox_receipt_base
+        return CHECKBOX_RECEIPTS if self.production else self.checkbox_stand_in
+
+    @property
+    def checkbox_stand_in(self) -> str:
+        """Where the web edge serves the Checkbox stand-in in development."""
+        return f"{self.public_base_url}/sandbox/checkbox"
 
     @property
     def telegram_base(self) -> str:

@@ -309,3 +309,54 @@ class SupportAuditRow(SQLModel, table=True):
     seller_id: int | None = Field(default=None)
     detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
     at: datetime = Field(sa_column=_ts(index=True))
+
+
+class FiscalSettingsRow(SQLModel, table=True):
+    """*Settings → Fiscal receipts*: the seller's PRRO (Checkbox). The licence key and the
+    cashier's PIN are stored only encrypted (storage.secrets), like the provider keys."""
+
+    __tablename__ = "fiscal_settings"
+
+    seller_id: int = Field(foreign_key="sellers.id", primary_key=True)
+    provider: str = Field(default="checkbox", max_length=16)
+    license_key_encrypted: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    pin_encrypted: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    mode: str = Field(default="off", max_length=16)  #: "automatic" or "off"
+    goods_name: str = Field(default="", max_length=128)  #: when an invoice has no description
+    connected_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    #: a shift chatpay opened or used and has not closed; the scheduler closes it at day's end
+    shift_opened_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    shift_closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class FiscalReceiptRow(SQLModel, table=True):
+    """One fiscal receipt (domain.fiscal), keyed by our receipt id, made once per payment: one
+    sale per invoice, one return per refund."""
+
+    __tablename__ = "fiscal_receipts"
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "kind", "refund_key", name="uq_fiscal_receipts_payment"),
+        Index("ix_fiscal_receipts_due", "state", "next_try_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    invoice_id: str = Field(foreign_key="invoices.id", index=True, max_length=32)
+    seller_id: int = Field(foreign_key="sellers.id")
+    kind: str = Field(max_length=8)  #: "sell" or "return"
+    refund_key: str = Field(default="", max_length=128)  #: a return's refund id
+    amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    currency: str = Field(max_length=3)
+    card_mask: str | None = Field(default=None, max_length=32)
+    auth_code: str | None = Field(default=None, max_length=32)
+    related_id: str | None = Field(default=None, max_length=36)
+    state: str = Field(max_length=16)
+    fiscal_code: str | None = Field(default=None, max_length=64)
+    link: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    attempts: int = Field(default=0)
+    told_pending: bool = Field(default=False)
+    errored: bool = Field(default=False)  #: Checkbox's receipt under this id ended in ERROR
+    next_try_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    #: a worker holds the receipt until then; a killed worker's claim simply runs out
+    claimed_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    created_at: datetime = Field(sa_column=_ts())

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from domain.invoice import Invoice, InvoiceStatus
 from domain.webhooks import SHOP_EVENTS
 from storage.db import READONLY
+from storage.fiscal import FiscalRepository
 from storage.manual import ManualRepository
 from storage.repository import (
     EventRepository, InvoiceRepository, MerchantAccountRepository, SellerRepository,
@@ -27,7 +28,8 @@ from storage.webhooks import WebhookRepository, invoice_state
 
 class UnitOfWork:
     def __init__(self, session_factory: sessionmaker[Session],
-                 on_shop_deliveries: Callable[[list[int]], None] | None = None) -> None:
+                 on_shop_deliveries: Callable[[list[int]], None] | None = None,
+                 on_fiscal_receipts: Callable[[list[str]], None] | None = None) -> None:
         self._factory = session_factory
         self._readonly = False
         self.notify_rows: list[InvoiceEventRow] = []
@@ -35,6 +37,9 @@ class UnitOfWork:
         #: scheduler's scan finds them anyway
         self._on_shop_deliveries = on_shop_deliveries
         self._shop_ids: list[int] = []
+        #: called after a commit that queued fiscal receipts (to register them at once)
+        self._on_fiscal = on_fiscal_receipts
+        self._fiscal_ids: list[str] = []
 
     @property
     def notify_ids(self) -> list[int]:
@@ -59,6 +64,7 @@ class UnitOfWork:
         self.agents = SupportAgents(self.session)
         self.audit = AuditLog(self.session)
         self.support = SupportQueries(self.session)
+        self.fiscal = FiscalRepository(self.session, self.events)
         self.notify_rows = []
         return self
 
@@ -84,12 +90,16 @@ class UnitOfWork:
                 rows.append(row)
                 status_from = status_to
             self._tell_shop(invoice, now)
+            self._fiscal_ids += self.fiscal.queue_for(invoice, str(invoice.status), now)
             invoice.events.clear()
         self.session.flush()
         self.session.commit()
         shop_ids, self._shop_ids = self._shop_ids, []
         if shop_ids and self._on_shop_deliveries is not None:
             self._on_shop_deliveries(shop_ids)
+        fiscal_ids, self._fiscal_ids = self._fiscal_ids, []
+        if fiscal_ids and self._on_fiscal is not None:
+            self._on_fiscal(fiscal_ids)
         self.notify_rows = [r for r in rows if r.notify and r.id is not None]
         # a later commit in the same unit of work records later transitions from here on
         self.invoices.seen[:] = [(inv, str(inv.status)) for inv, _ in self.invoices.seen]

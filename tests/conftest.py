@@ -10,6 +10,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -85,3 +86,12 @@ def redis_url(redis_server_url: str) -> str:
     """A Redis database emptied for this test."""
     redis.Redis.from_url(redis_server_url).flushdb()
     return redis_server_url
+
+
+@pytest.fixture
+def checkbox() -> Iterator[Any]:
+    """The Checkbox stand-in (sellers' PRRO) on a loopback port."""
+    from sandbox.checkbox import Checkbox
+    stand_in = Checkbox().start()
+    yield stand_in
+    stand_in.stop()

@@ -12,6 +12,7 @@ import typer
 
 from domain.errors import ChatpayError
 from storage.queue import POLL_MS
+from web.cli_fiscal import fiscal_app
 from web.support_cli import support_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -22,6 +23,7 @@ webhook_app = typer.Typer(help="A seller's shop webhook (support and operators).
                           no_args_is_help=True)
 app.add_typer(webhook_app, name="webhook")
 app.add_typer(support_app, name="support")
+app.add_typer(fiscal_app, name="fiscal")
 
 
 def _logging(level: str = "INFO") -> None:
@@ -54,7 +56,8 @@ def up() -> None:
     base = stack.base_url
     typer.echo(f"chatpay is running. Open {base}/emulator/telegram/chat to chat with the bot as a "
                f"seller (Telegram emulator); pay pages are under {base}/p/, the LiqPay sandbox "
-               f"under {base}/sandbox/liqpay. Press Ctrl-C to stop.")
+               f"under {base}/sandbox/liqpay, sellers' fiscal receipts (Checkbox stand-in) under "
+               f"{base}/sandbox/checkbox. Press Ctrl-C to stop.")
     _wait_for_signal()
     stack.stop()
 
@@ -76,6 +79,9 @@ def web() -> None:
         from web.sandbox.liqpay import LiqPaySandbox
         mounts["/sandbox/liqpay"] = LiqPaySandbox(
             {settings.liqpay_public_key: settings.liqpay_private_key}).app
+    if not settings.production and not settings.checkbox_api_base:  # sellers' PRRO stand-in
+        from sandbox.checkbox import Checkbox
+        mounts["/sandbox/checkbox"] = Checkbox().asgi()
     if not settings.production:  # what SMS_BACKEND=log and no SMTP_URL would have sent
         from web.sandbox.outbox import outbox_app
         mounts["/sandbox/outbox"] = outbox_app(deps.redis)
@@ -292,12 +298,15 @@ def rotate_keys() -> None:
                 uow.webhooks.replace_encrypted(
                     endpoint_id, box.rotate(stored.current),
                     box.rotate(stored.previous) if stored.previous else None)
+            fiscal = uow.fiscal.rotate_secrets(box.rotate)  # Checkbox licence keys and PINs
             uow.commit()
     finally:
         engine.dispose()
     typer.echo(f"Re-encrypted {len(ids)} stored private key{'' if len(ids) == 1 else 's'} "
                f"and {len(hooks)} webhook secret{'' if len(hooks) == 1 else 's'} "
                f"under the current SECRET_KEY.")
+    typer.echo(f"Re-encrypted the Checkbox licence key and PIN of {fiscal} seller"
+               f"{'' if fiscal == 1 else 's'}.")
 
 
 # -- chatpay webhook ------------------------------------------------------------------------------

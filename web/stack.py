@@ -44,6 +44,7 @@ class Stack:
     telegram: object | None = None
     viber: object | None = None
     sandbox: object | None = None
+    checkbox: object | None = None  #: the Checkbox stand-in served at /sandbox/checkbox
     _stops: list = field(default_factory=list)  # type: ignore[type-arg]
 
     def start(self) -> Stack:
@@ -101,7 +102,12 @@ class Stack:
         self.sandbox = LiqPaySandbox(platform)
         from web.sandbox.outbox import outbox_app
         outbox_redis = redis.Redis.from_url(self.redis_url, socket_timeout=5)
-        return {"/sandbox/outbox": outbox_app(outbox_redis),
+        mounts = {}
+        if not self.settings.checkbox_api_base:  # sellers' PRRO: the Checkbox stand-in
+            from sandbox.checkbox import Checkbox
+            self.checkbox = Checkbox()
+            mounts["/sandbox/checkbox"] = self.checkbox.asgi()
+        return {**mounts, "/sandbox/outbox": outbox_app(outbox_redis),
                 "/emulator/telegram": self.telegram.app,  # type: ignore[attr-defined]
                 "/emulator/viber/pa": self.viber.app,  # type: ignore[attr-defined]
                 "/sandbox/liqpay": self.sandbox.app}  # type: ignore[attr-defined]

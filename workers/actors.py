@@ -25,6 +25,9 @@ from domain.errors import (
 from domain.i18n import t
 from storage.queue import queue_of
 from workers import connect, deliveries, handlers, links, manual, receipts, refunds, support
+from workers.fiscal import connect as fiscal_connect
+from workers.fiscal import receipts as fiscal_receipts
+from workers.fiscal import shifts as fiscal_shifts
 from workers.runtime import deps
 
 log = logging.getLogger(__name__)
@@ -153,6 +156,16 @@ def refund_manual_payment(payload: dict[str, Any]) -> None:
     manual.refund(commands.RefundManualPayment.from_dict(payload), deps())  # type: ignore[arg-type]
 def support_act(payload: dict[str, Any]) -> None:
     support.support_act(commands.SupportAct.from_dict(payload), deps())  # type: ignore[arg-type]
+def register_fiscal_receipt(payload: dict[str, Any]) -> None:
+    fiscal_receipts.register_receipt(payload["receipt_id"], deps())
+
+
+def close_fiscal_shift(payload: dict[str, Any]) -> None:
+    fiscal_shifts.close_shift(payload["seller_id"], deps())
+
+
+def connect_fiscal(payload: dict[str, Any]) -> None:
+    fiscal_connect.connect_fiscal(commands.ConnectFiscal.from_dict(payload), deps())  # type: ignore[arg-type]
 
 
 def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[str, Any]) -> None:
@@ -175,7 +188,8 @@ def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[s
 ACTORS = (create_invoice, issue_link, poll_invoice, expire_invoice, check_status, cancel_invoice,
           notify_seller, tell_seller, cancel_at_provider, connect_account, deliver_webhook,
           manage_webhook, send_link, send_receipt, refund_invoice, open_manual_payment,
-          decide_manual_payment, record_manual_payment, refund_manual_payment, support_act)
+          decide_manual_payment, record_manual_payment, refund_manual_payment, support_act,
+          register_fiscal_receipt, close_fiscal_shift, connect_fiscal)
 
 
 def declare(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor]:  # type: ignore[type-arg]

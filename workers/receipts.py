@@ -36,13 +36,17 @@ def send_receipt(invoice_id: str, d: Deps, kind: str = "paid") -> None:
                    for r in rows)
         paid = next((json.loads(r.payload) for r in reversed(rows) if r.name == "InvoicePaid"),
                     {})
+        sale = uow.fiscal.sale_of(invoice_id)
     if sent or seller is None:
         return
+    if kind == "paid" and sale is not None and sale.is_open and not sale.told_pending:
+        return  # the fiscal receipt is coming: the e-mail waits for its link (fiscal/receipts.py)
+    fiscal_link = sale.link if sale is not None else None
     if not d.redis.set(f"chatpay:receipt:{kind}:{invoice_id}", 1, nx=True, ex=CLAIM_TTL):
         return  # another worker is sending it
     base = d.settings.public_base_url
     email = (refund_email(invoice, seller, base) if kind == "refunded"
-             else receipt_email(invoice, seller, paid, base))
+             else receipt_email(invoice, seller, paid, base, fiscal_link))
     refused, detail = try_sending(lambda: d.mailer.send(email), f"Receipt of {invoice.code}")
     with d.uow() as uow:
         uow.events.record(ReceiptSent(invoice.id, invoice.buyer_email, ok=not detail,
@@ -55,7 +59,7 @@ def send_receipt(invoice_id: str, d: Deps, kind: str = "paid") -> None:
 
 
 def receipt_email(invoice: Invoice, seller: Seller, paid: dict[str, object],
-                  base_url: str) -> Email:
+                  base_url: str, fiscal_link: str | None = None) -> Email:
     """Who was paid, for what, how much and when; the provider's transaction id and the card
     mask when given; a link back to the pay page. In the language the buyer used there."""
     lang = invoice.buyer_language or seller.language
@@ -73,11 +77,15 @@ def receipt_email(invoice: Invoice, seller: Seller, paid: dict[str, object],
     link = pay_link(base_url, invoice.code)
     lines.append(t(lang, "receipt_link", link=link))
     small = t(lang, "receipt_not_fiscal")
+    links = [link]
+    if fiscal_link:  # the seller's PRRO registered the sale: the fiscal receipt's own page
+        lines.append(t(lang, "receipt_fiscal_link", link=fiscal_link))
+        links.append(fiscal_link)
     text = "\n".join(lines) + f"\n\n{small}"
     body = (f'<!doctype html><html lang="{lang}"><body>'
-            + "".join(f"<p>{html.escape(line)}</p>" for line in lines[:-1])
-            + f'<p><a href="{html.escape(link)}">{html.escape(link)}</a></p>'
-            f'<p><small>{html.escape(small)}</small></p></body></html>')
+            + "".join(f"<p>{html.escape(line)}</p>" for line in lines[:-len(links)])
+            + "".join(f'<p><a href="{html.escape(x)}">{html.escape(x)}</a></p>' for x in links)
+            + f'<p><small>{html.escape(small)}</small></p></body></html>')
     return Email(to=invoice.buyer_email or "", subject=t(lang, "receipt_subject", seller=who),
                  text=text, html=body)
 

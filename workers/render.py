@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.core import get_global
@@ -13,6 +13,7 @@ from domain.messaging import Button, OutboundMessage
 from domain.money import Money
 from storage.repository import Seller
 from storage.tables import InvoiceEventRow
+from workers.fiscal.texts import FISCAL_MESSAGES, fiscal_text
 from workers.manual_render import MANUAL_EVENTS, render_manual
 from workers.qr import qr_png
 
@@ -21,16 +22,20 @@ from workers.qr import qr_png
 MAIN_ZONES = {"UA": "Europe/Kyiv"}
 
 
-def local_time(moment: datetime, country: str | None) -> str:
-    """A moment as a person in the seller's country reads it: "2026-12-03 13:45 EET". A country
-    with one zone (or a main one in MAIN_ZONES) shows it; unknown or ambiguous ones show UTC."""
+def zone_of(country: str | None) -> tzinfo:
+    """The seller's zone: a country's one zone (or its main one in MAIN_ZONES), else UTC."""
     zones = get_global("territory_zones").get(country or "", []) if country else []
     name = MAIN_ZONES.get(country or "") or (zones[0] if len(zones) == 1 else None)
     try:
-        zone = ZoneInfo(name) if name else UTC
+        return ZoneInfo(name) if name else UTC
     except ZoneInfoNotFoundError:
-        zone = UTC
-    local = moment.astimezone(zone)
+        return UTC
+
+
+def local_time(moment: datetime, country: str | None) -> str:
+    """A moment as a person in the seller's country reads it: "2026-12-03 13:45 EET". A country
+    with one zone (or a main one in MAIN_ZONES) shows it; unknown or ambiguous ones show UTC."""
+    local = moment.astimezone(zone_of(country))
     return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "UTC")
 
 
@@ -88,6 +93,9 @@ def render_event(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
         return OutboundMessage(text=t(lang, key, amount=format_money(received, lang),
                                       description=_described(invoice)) + buyer,
                                buttons=paid_buttons(invoice, lang), **base)
+    if event.name in FISCAL_MESSAGES:
+        return OutboundMessage(text=fiscal_text(event.name, payload, lang, _described(invoice)),
+                               **base)
     if event.name == "ExtraPaymentReceived":
         received = Money.parse_provider(payload["amount"], payload["currency"])
         return OutboundMessage(text=t(lang, "paid_twice", amount=format_money(received, lang),

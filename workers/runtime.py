@@ -88,7 +88,7 @@ def deps() -> Deps:
 
 def bootstrap(settings: Settings | None = None, *, redis_url: str | None = None) -> Deps:
     """Build everything a worker needs from the settings (the composition root)."""
-    from domain.commands import DeliverWebhook
+    from domain.commands import DeliverWebhook, RegisterFiscalReceipt
     from domain.errors import ServiceUnavailable
     from storage.settings import get_settings
     from workers.messengers.ratelimit import RedisRateLimiter
@@ -111,11 +111,20 @@ def bootstrap(settings: Settings | None = None, *, redis_url: str | None = None)
         except ServiceUnavailable:
             pass
 
+    def register_now(receipt_ids: list[str]) -> None:
+        """Fiscal receipts just queued are registered at once; if Redis is away, the scan."""
+        try:
+            for receipt_id in receipt_ids:
+                bus.publish(RegisterFiscalReceipt(receipt_id))
+        except ServiceUnavailable:
+            pass
+
     limiter = RedisRateLimiter(client, settings.telegram_global_rate,
                                settings.telegram_chat_interval, prefix="chatpay:tg:rl")
     return Deps(
         settings=settings,
-        uow=lambda: UnitOfWork(factory, on_shop_deliveries=attempt_now),
+        uow=lambda: UnitOfWork(factory, on_shop_deliveries=attempt_now,
+                               on_fiscal_receipts=register_now),
         provider=(LiqPayClient(settings.liqpay_public_key, settings.liqpay_private_key,
                                settings.liqpay_base)
                   if settings.platform_account else None),

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from domain import commands
 from workers import deliveries, manual, support
+from workers.fiscal import receipts as fiscal_receipts
+from workers.fiscal import shifts as fiscal_shifts
 from workers.runtime import Deps
 
 log = logging.getLogger(__name__)
@@ -44,7 +46,9 @@ def reconcile(d: Deps, now: datetime | None = None) -> dict[str, int]:
     rejected = manual.auto_reject(d, moment)
     counts = {"polls": len(polls), "expiries": len(expiries), "created": len(created),
               "notifications": len(unnotified), "webhooks": webhooks,
-              "manual_rejected": rejected, "support": support.requeue(d, moment)}
+              "manual_rejected": rejected, "support": support.requeue(d, moment),
+              "fiscal_receipts": fiscal_receipts.scan(d, moment),
+              "fiscal_shifts": fiscal_shifts.scan(d, moment)}
     if any(counts.values()):
         log.info("Reconciler re-queued %s.", counts)
     return counts

@@ -11,8 +11,8 @@ from aiogram.types import BotCommand
 
 from bots.telegram.deps import BotDeps
 from bots.telegram.handlers import (
-    accounts, buyer_fields, fallback, invoices, language, manual, manual_methods, refunds,
-    send_link, start, support, webhooks,
+    accounts, buyer_fields, fallback, fiscal, invoices, language, manual, manual_methods,
+    refunds, send_link, start, support, webhooks,
 )
 from bots.telegram.middlewares import DropRepeatedUpdates, InFlight, SellerContext
 from bots.telegram.session import build_session
@@ -26,15 +26,15 @@ DRAIN_TIMEOUT = 30
 COMMANDS = {
     "uk": [("new", "Створити рахунок"), ("invoices", "Неоплачені рахунки"),
            ("settings", "Платіжний рахунок"), ("buyer", "Дані покупця"), ("manual", "Ручні оплати"),
-           ("language", "Мова"),
+           ("fiscal", "Фіскальні чеки"), ("language", "Мова"),
            ("cancel", "Скасувати введення"), ("help", "Допомога")],
     "ru": [("new", "Создать счёт"), ("invoices", "Неоплаченные счета"),
            ("settings", "Платёжный счёт"), ("buyer", "Данные покупателя"),
-           ("manual", "Ручные оплаты"), ("language", "Язык"),
+           ("manual", "Ручные оплаты"), ("fiscal", "Фискальные чеки"), ("language", "Язык"),
            ("cancel", "Отменить ввод"), ("help", "Помощь")],
     "en": [("new", "Create invoice"), ("invoices", "Pending invoices"),
            ("settings", "Payment account"), ("buyer", "Buyer details"),
-           ("manual", "Manual payments"), ("language", "Language"),
+           ("manual", "Manual payments"), ("fiscal", "Fiscal receipts"), ("language", "Language"),
            ("cancel", "Cancel what you are typing"), ("help", "Help")],
 }
 
@@ -63,7 +63,7 @@ def build_dispatcher(deps: BotDeps, bot_id: int) -> Dispatcher:
                                                  invoices.router,
                                                  send_link.router, buyer_fields.router,
                                                  refunds.router, manual.router,
-                                                 manual_methods.router,
+                                                 manual_methods.router, fiscal.router,
                                                  language.router, accounts.router,
                                                  fallback.router)))
     return dp

@@ -33,6 +33,7 @@ def account(lang: str, connected: bool) -> InlineKeyboardMarkup:
                                           callback_data="acct:disconnect")])
     rows.append([InlineKeyboardButton(text=t(lang, "btn_manual_methods"),
                                       callback_data="mm:list")])
+    rows.append([InlineKeyboardButton(text=t(lang, "btn_fiscal"), callback_data="fisc:show")])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

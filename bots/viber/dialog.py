@@ -24,6 +24,7 @@ from bots import invoices, webhooks
 from bots.accounts import can_invoice
 from bots.deps import ChannelDeps
 from bots.viber import keyboards
+from bots.viber import fiscal as viber_fiscal
 from bots.viber import support as support_desk
 from bots.viber.accounts import KEY_STEPS, AccountDialog
 from bots.viber.manual import PREFIXES as MANUAL_PREFIXES
@@ -93,6 +94,7 @@ class Dialog:
         self.refunds = RefundDialog(deps, self.state, self._then_publish)
         self.manual = ManualDialog(deps, self.state, self._then_publish)
         self.methods = MethodsDialog(deps, self.state)
+        self.fiscal = viber_fiscal.FiscalDialog(deps, self.state, self._then_publish)
         #: sends replies at once; used for the ones a worker's message must follow
         self.say = say
 
@@ -199,6 +201,10 @@ class Dialog:
                                 invoices.SEND_VIA else text)
                 return answer if isinstance(answer, list) else [answer]
         registered = seller is not None and bool(seller.currency)
+        if viber_fiscal.handles(text):
+            if seller is None or not registered:
+                return [Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))]
+            return [self.fiscal.tapped(user_id, seller, lang, text)]
         if text.startswith("acct:") or text in keyboards.button_texts("btn_settings"):
             if seller is None or not registered:
                 return [Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))]
@@ -218,6 +224,8 @@ class Dialog:
             return self.accounts.key_typed(user_id, seller, lang, text, step, token)
         if seller is not None and step.get("step") == "recipient":
             return self._recipient(user_id, seller, lang, text, step, token)
+        if seller is not None and registered and step.get("step") in viber_fiscal.STEPS:
+            return self.fiscal.step(user_id, seller, lang, text, step, token)
         if seller is not None and step.get("step") in REFUND_STEPS:
             return self.refunds.step(user_id, seller, lang, text, step, token)
         if seller is not None and step.get("step") in MANUAL_STEPS:

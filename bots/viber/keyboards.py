@@ -32,6 +32,7 @@ def account(lang: str, connected: bool) -> dict[str, Any]:
     if connected:
         rows += ((Button(t(lang, "btn_disconnect"), data="acct:disconnect"),),)
     rows += ((Button(t(lang, "btn_manual_methods"), data="mm:list"),),)
+    rows += ((Button(t(lang, "btn_fiscal"), data="fisc:show"),),)
     return keyboard(rows + ((Button(t(lang, "btn_create"), data=t(lang, "btn_create")),),))
 
 

@@ -48,6 +48,13 @@ def stack(stack_factory: Any) -> Stack:
     return stack_factory()
 
 
+@pytest.fixture
+def fiscal_stack(stack_factory: Any, checkbox: Any) -> Stack:
+    """The stack with sellers' receipts going to the Checkbox stand-in on its loopback port."""
+    return stack_factory(checkbox_api_base=f"{checkbox.base_url}/api/v1",
+                         checkbox_receipt_base=checkbox.base_url)
+
+
 @dataclass
 class SellerChat:
     """A seller in Telegram, as the Bot API emulator sees them."""

@@ -63,6 +63,8 @@ def test_development_needs_nothing_and_runs_on_the_sandbox_and_the_emulators(env
         SANDBOX_PUBLIC_KEY, SANDBOX_PRIVATE_KEY)
     assert settings.liqpay_base == "http://127.0.0.1:8000/sandbox/liqpay"
     assert settings.serves_sandbox
+    assert settings.checkbox_base == "http://127.0.0.1:8000/sandbox/checkbox/api/v1"
+    assert settings.checkbox_receipts == "http://127.0.0.1:8000/sandbox/checkbox"
 
 
 def test_production_may_run_without_a_platform_account_sellers_connect_their_own(env):
@@ -79,6 +81,8 @@ def test_production_starts_on_the_real_hosts_with_no_viber_unless_configured(env
     assert settings.telegram_base == "https://api.telegram.org"
     assert settings.viber_base == "https://chatapi.viber.com/pa"
     assert settings.viber_auth_token == ""  # no emulator token stands in for a missing one
+    assert settings.checkbox_base == "https://api.checkbox.ua/api/v1"
+    assert settings.checkbox_receipts == "https://check.checkbox.ua"
 
 
 @pytest.mark.parametrize(("spoil", "named"), [
@@ -97,6 +101,10 @@ def test_production_starts_on_the_real_hosts_with_no_viber_unless_configured(env
     ({"TELEGRAM_API_BASE": "https://pay.example.com/emulator/telegram"}, "TELEGRAM_API_BASE"),
     ({"VIBER_API_BASE": "https://pay.example.com/emulator/viber/pa"}, "VIBER_API_BASE"),
     ({"METRICS_TOKEN": None}, "METRICS_TOKEN"),
+    ({"CHECKBOX_API_BASE": "https://pay.example.com/sandbox/checkbox/api/v1"},
+     "CHECKBOX_API_BASE"),
+    ({"CHECKBOX_RECEIPT_BASE": "https://pay.example.com/sandbox/checkbox"},
+     "CHECKBOX_RECEIPT_BASE"),
 ])
 def test_production_refuses_each_missing_or_unsafe_setting_with_one_line_naming_it(
         env, spoil, named):

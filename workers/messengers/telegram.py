@@ -46,6 +46,19 @@ class TelegramSender:
             result = self._call("sendMessage", message.chat_id, data, None)
         return str(result["message_id"])
 
+    def edit(self, message: OutboundMessage, message_id: str) -> None:
+        """Replace the text (and buttons) of a text message the bot sent; the same text again
+        is no error (Telegram's "message is not modified")."""
+        data = {"chat_id": message.chat_id, "message_id": message_id, "text": message.text}
+        if message.buttons:
+            data["reply_markup"] = json.dumps({"inline_keyboard": [
+                [_button(b) for b in row] for row in message.buttons]})
+        try:
+            self._call("editMessageText", message.chat_id, data, None)
+        except MessengerError as exc:
+            if "not modified" not in str(exc):
+                raise
+
     def _call(self, method: str, chat_id: str, data: dict[str, str],
               files: dict[str, tuple[str, bytes, str]] | None) -> dict:  # type: ignore[type-arg]
         if self.limiter is not None:

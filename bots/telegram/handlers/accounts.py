@@ -6,6 +6,7 @@ encrypted before it reaches the dialog state or the queue, and a worker checks t
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -19,6 +20,7 @@ from bots.accounts import (
 )
 from bots.telegram import keyboards
 from bots.telegram.deps import BotDeps
+from domain.commands import Command as QueuedCommand
 from domain.i18n import mask_key, t
 from storage.repository import Seller
 
@@ -73,22 +75,44 @@ async def public_key_typed(message: Message, state: FSMContext, deps: BotDeps, l
 async def private_key_typed(message: Message, state: FSMContext, seller: Seller | None,
                             deps: BotDeps, lang: str) -> None:
     assert seller is not None
-    key = read_key(message.text or "")
-    deleted = await _delete(message, lang)
-    if key is None:
-        await message.answer(f"{deleted}\n\n{t(lang, 'key_not_valid')}")
+    read = await second_secret(message, state, deps, lang, read_key, "key_not_valid",
+                               ("public_key", ConnectKeys.public_key, "ask_public_key"))
+    if read is None:
         return
-    public_key = remembered_key(deps.box, (await state.get_data()).get("public_key"))
-    if public_key is None:
-        await state.set_state(ConnectKeys.public_key)
-        await message.answer(f"{deleted}\n\n{t(lang, 'ask_public_key')}")
-        return
+    deleted, public_key, key = read
     command = connect_command(deps.box, channel="telegram", chat_id=str(message.chat.id),
                               key=str(message.message_id), seller_id=seller.id,
                               public_key=public_key, private_key=key, lang=lang)
-    # answered first: the worker's verdict must come after "checking", never before it
-    await message.answer(f"{deleted}\n\n{t(lang, 'checking_keys')}",
-                         reply_markup=keyboards.main_menu(lang))
+    await answer_then_publish(message, state, deps, f"{deleted}\n\n{t(lang, 'checking_keys')}",
+                              command, lang)
+
+
+async def second_secret(message: Message, state: FSMContext, deps: BotDeps, lang: str,
+                        read: Callable[[str], str | None], invalid: str,
+                        first: tuple[str, State, str]) -> tuple[str, str, str] | None:
+    """The second of two secrets the seller types (deleted at once), with the first one the
+    dialog kept encrypted: (what to say about the deletion, the first, the second). None when
+    the seller was answered instead: the second is not valid, or the first must be asked again
+    (`first`: its name in the dialog state, its state and the text asking for it)."""
+    value = read(message.text or "")
+    deleted = await _delete(message, lang)
+    if value is None:
+        await message.answer(f"{deleted}\n\n{t(lang, invalid)}")
+        return None
+    name, first_state, ask = first
+    remembered = remembered_key(deps.box, (await state.get_data()).get(name))
+    if remembered is None:
+        await state.set_state(first_state)
+        await message.answer(f"{deleted}\n\n{t(lang, ask)}")
+        return None
+    return deleted, remembered, value
+
+
+async def answer_then_publish(message: Message, state: FSMContext, deps: BotDeps, text: str,
+                              command: QueuedCommand, lang: str) -> None:
+    """Say "checking…", then hand the check to a worker and end the dialog. Answered first:
+    the worker's verdict must come after "checking", never before it."""
+    await message.answer(text, reply_markup=keyboards.main_menu(lang))
     await deps.run(deps.bus.publish, command)  # Redis down → ServiceUnavailable → "try again"
     await state.clear()
 

@@ -62,6 +62,8 @@ def describe(state: dict[str, Any]) -> dict[str, Any]:
         "language": state["language"], "create_date": state["create_date"],
         "end_date": state["end_date"], "transaction_id": state["payment_id"],
     }
+    if state["status"] in ("success", "sandbox"):  # the bank's authorisation of the debit
+        obj["authcode_debit"] = f"{int(state['payment_id']) % 1_000_000:06d}"
     if state["refunded"]:
         obj["refund_amount"] = state["refunded"]
     if state["err_code"]:

@@ -1,0 +1,1 @@
+"""Fiscal receipts through the seller's PRRO (Checkbox): connect, register, close shifts."""
