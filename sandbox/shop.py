@@ -10,7 +10,9 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from sandbox.loopback import LoopbackServer, QuietHandler
 
 
 @dataclass
@@ -41,12 +43,14 @@ class Hook:
         return [r.headers.get("webhook-id", "") for r in self.received]
 
 
-class Shop:
+class Shop(LoopbackServer):
+    name = "shop"
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.hooks: dict[str, Hook] = {}
         self._lock = threading.Lock()
         self.host, self.port = host, port
-        self._server: ThreadingHTTPServer | None = None
+        self._server = None
 
     def hook(self, name: str = "main") -> Hook:
         with self._lock:
@@ -56,15 +60,10 @@ class Shop:
         self.hook(name)
         return f"http://{host or self.host}:{self.port}/hook/{name}"
 
-    def start(self) -> Shop:
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         shop = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:  # quiet
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length).decode("utf-8", errors="replace")
@@ -94,19 +93,7 @@ class Shop:
                 except OSError:
                     pass  # the client gave up waiting
 
-        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, name=f"shop-{self.port}",
-                         daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        """The shop is down: its port refuses connections (start() brings it back there)."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        return Handler
 
 
 def dead_url(name: str = "main") -> str:

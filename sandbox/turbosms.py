@@ -12,6 +12,8 @@ import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from sandbox.loopback import LoopbackServer, QuietHandler
+
 #: the errors the stand-in plays (code -> TurboSMS's response_status)
 ERRORS = {
     103: "REQUIRED_TOKEN",
@@ -32,7 +34,8 @@ class Sms:
 
 
 @dataclass
-class TurboSms:
+class TurboSms(LoopbackServer):
+    name = "turbosms"
     token: str = "turbosms-test-token"
     senders: frozenset[str] = frozenset({"chatpay"})
     sent: list[Sms] = field(default_factory=list)
@@ -41,10 +44,6 @@ class TurboSms:
     _refuse: list[int] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     def refuse_next(self, code: int, times: int = 1) -> None:
         with self._lock:
@@ -79,15 +78,10 @@ class TurboSms:
         return {"response_code": 800, "response_status": "SUCCESS_MESSAGE_ACCEPTED",
                 "response_result": results}
 
-    def start(self) -> TurboSms:
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         stand_in = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("content-length") or 0))
                 if self.path.split("?", 1)[0] != "/message/send.json":
@@ -107,18 +101,7 @@ class TurboSms:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, name=f"turbosms-{self.port}",
-                         daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        return Handler
 
 
 def _error(code: int) -> dict[str, object]:

@@ -71,11 +71,11 @@ def web() -> None:
     deps = bootstrap(settings, redis_url=resolve_redis_url(settings))
     mounts: dict[str, object] = {}
     if settings.serves_sandbox:  # development only: production mounts nothing of the sandbox
-        from web.sandbox.liqpay import LiqPaySandbox
+        from sandbox.liqpay import LiqPaySandbox
         mounts["/sandbox/liqpay"] = LiqPaySandbox(
             {settings.liqpay_public_key: settings.liqpay_private_key}).app
     if not settings.production:  # what SMS_BACKEND=log and no SMTP_URL would have sent
-        from web.sandbox.outbox import outbox_app
+        from sandbox.outbox import outbox_app
         mounts["/sandbox/outbox"] = outbox_app(deps.redis)
     # a Telegram-only deployment has no Viber token, and no Viber webhook to forge calls to
     viber = [_viber_webhook(settings, deps)] if settings.viber_auth_token else []

@@ -18,11 +18,11 @@ from bots.telegram.deps import BotDeps
 from bots.viber.dialog import ViberDeps
 from bots.viber.webhook import PATH as VIBER_WEBHOOK_PATH
 from bots.viber.webhook import viber_routes
+from sandbox.loopback import serve_in_thread
 from storage.migrate import upgrade
 from storage.queue import BACKGROUND_QUEUE, POLL_MS, QUEUE, Workers
 from storage.settings import Settings, SettingsError
 from web.app import WebDeps, create_app
-from web.emulators import serve_in_thread
 from workers import actors, runtime, scheduler
 from workers.messengers.viber import ViberApi
 from workers.providers.liqpay import LiqPayClient
@@ -88,9 +88,9 @@ class Stack:
         return self
 
     def _emulators(self) -> dict[str, object]:
-        from web.emulators.telegram import TelegramEmulator
-        from web.emulators.viber import ViberEmulator
-        from web.sandbox.liqpay import LiqPaySandbox
+        from sandbox.liqpay import LiqPaySandbox
+        from sandbox.telegram import TelegramEmulator
+        from sandbox.viber import ViberEmulator
 
         self.telegram = TelegramEmulator()
         self.telegram.add_bot(self.settings.telegram_bot_token)
@@ -99,7 +99,7 @@ class Stack:
         platform = ({self.settings.liqpay_public_key: self.settings.liqpay_private_key}
                     if self.settings.platform_account else {})
         self.sandbox = LiqPaySandbox(platform)
-        from web.sandbox.outbox import outbox_app
+        from sandbox.outbox import outbox_app
         outbox_redis = redis.Redis.from_url(self.redis_url, socket_timeout=5)
         return {"/sandbox/outbox": outbox_app(outbox_redis),
                 "/emulator/telegram": self.telegram.app,  # type: ignore[attr-defined]

@@ -23,12 +23,12 @@ from sqlalchemy import text
 
 from domain.commands import CreateInvoice
 from domain.invoice import Invoice
+from sandbox.liqpay import LiqPaySandbox
+from sandbox.loopback import serve_in_thread
+from sandbox.telegram import TelegramEmulator
+from storage.secrets import SecretBox
 from storage.settings import load_settings
 from web.app import WebDeps, create_app
-from web.emulators import serve_in_thread
-from web.emulators.telegram import TelegramEmulator
-from web.sandbox.liqpay import LiqPaySandbox
-from storage.secrets import SecretBox
 from workers import runtime
 from workers.providers.accounts import ProviderAccounts
 from workers.runtime import Deps

@@ -17,9 +17,9 @@ from aiogram import Bot, Dispatcher
 from bots.telegram.webhook import BODY_LIMIT, SECRET_HEADER, webhook_app
 from bots.viber.dialog import ViberDeps
 from bots.viber.webhook import SIGNATURE_HEADER, viber_routes
+from sandbox.loopback import serve_in_thread
 from storage.settings import load_settings
 from web.app import WebDeps, create_app
-from web.emulators import serve_in_thread
 from workers import runtime
 from workers.messengers.viber import ViberApi
 from workers.providers.liqpay import LiqPayClient

@@ -37,8 +37,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
-from web.emulators import serve_in_thread
-from web.emulators.telegram import TelegramEmulator
+from sandbox.loopback import serve_in_thread
+from sandbox.telegram import TelegramEmulator
 
 TOKEN = "123456:TEST-token_abc"
 SELLER = 380_501_234

@@ -23,13 +23,13 @@ from bots.invoices import creating_text
 from bots.viber.dialog import ViberDeps
 from bots.viber.webhook import PATH, SIGNATURE_HEADER, viber_routes
 from domain.i18n import t
+from sandbox.loopback import serve_in_thread
+from sandbox.viber import ViberEmulator
 from storage.db import make_engine, make_session_factory
 from storage.queue import CommandBus, make_broker
 from storage.settings import load_settings
 from storage.uow import UnitOfWork
 from tests.faults.conftest import wait_until
-from web.emulators import serve_in_thread
-from web.emulators.viber import ViberEmulator
 from workers.messengers.viber import ViberApi
 
 USER = "viber-redelivery-01=="

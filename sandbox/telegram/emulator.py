@@ -19,12 +19,12 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from web.emulators.telegram.api import BotApi
-from web.emulators.telegram.chat import WebChat
-from web.emulators.telegram.errors import ApiError
-from web.emulators.telegram.markup import _u16
-from web.emulators.telegram.messages import MessageMethods
-from web.emulators.telegram.state import _Bot, _Chat
+from sandbox.telegram.api import BotApi
+from sandbox.telegram.chat import WebChat
+from sandbox.telegram.errors import ApiError
+from sandbox.telegram.markup import _u16
+from sandbox.telegram.messages import MessageMethods
+from sandbox.telegram.state import _Bot, _Chat
 
 
 class TelegramEmulator(BotApi, MessageMethods, WebChat):

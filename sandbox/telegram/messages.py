@@ -9,8 +9,8 @@ import re
 import time
 from typing import Any
 
-from web.emulators.telegram.errors import ApiError, _bad
-from web.emulators.telegram.markup import (
+from sandbox.telegram.errors import ApiError, _bad
+from sandbox.telegram.markup import (
     MAX_CAPTION,
     MAX_TEXT,
     _image_size,
@@ -19,7 +19,7 @@ from web.emulators.telegram.markup import (
     _truthy,
     _u16,
 )
-from web.emulators.telegram.state import EmulatorState, _Bot, _Chat, _Upload
+from sandbox.telegram.state import EmulatorState, _Bot, _Chat, _Upload
 
 TELEGRAM_GLOBAL_RATE = (
     30.0  #: messages per second, the reference for stats["violations"] when not set

@@ -7,16 +7,16 @@ end to end. Signing is implemented here again on purpose, so a bug in the adapte
   opens another at run time), knobs (also set over HTTP at `/faults`) and routes, and
   `pay`/`confirm_3ds` for benches.
 - `orders.py`: the test cards and an order's life from checkout link to final status.
-- `checkout.py`: the buyer's pages (templates in `web/sandbox/templates/`).
+- `checkout.py`: the buyer's pages (templates in `sandbox/liqpay/templates/`).
 - `api.py`: the server API (`/api/request`) and its fail modes.
 - `callbacks.py`: signed callbacks to the merchant's server, with retries.
 - `wire.py`: the signature, JSON with exact amounts, status objects and error answers.
 """
 from __future__ import annotations
 
-from web.sandbox.liqpay.api import TIMEOUT_MODE_SLEEP
-from web.sandbox.liqpay.callbacks import CALLBACK_RETRY_DELAYS, CALLBACK_TIMEOUT
-from web.sandbox.liqpay.orders import (
+from sandbox.liqpay.api import TIMEOUT_MODE_SLEEP
+from sandbox.liqpay.callbacks import CALLBACK_RETRY_DELAYS, CALLBACK_TIMEOUT
+from sandbox.liqpay.orders import (
     CARD_3DS,
     CARD_DECLINED,
     CARD_SUCCESS,
@@ -25,8 +25,8 @@ from web.sandbox.liqpay.orders import (
     PAID,
     THREE_DS_CODE,
 )
-from web.sandbox.liqpay.sandbox import SANDBOX_PRIVATE_KEY, SANDBOX_PUBLIC_KEY, LiqPaySandbox
-from web.sandbox.liqpay.wire import ACQ_ID, ERRORS, _dumps, _sign
+from sandbox.liqpay.sandbox import SANDBOX_PRIVATE_KEY, SANDBOX_PUBLIC_KEY, LiqPaySandbox
+from sandbox.liqpay.wire import ACQ_ID, ERRORS, _dumps, _sign
 
 __all__ = [
     "ACQ_ID",

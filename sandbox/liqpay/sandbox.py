@@ -16,9 +16,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from web.sandbox.liqpay.api import ServerApi
-from web.sandbox.liqpay.checkout import CheckoutPages
-from web.sandbox.liqpay.orders import CARD_SUCCESS, THREE_DS_CODE
+from sandbox.liqpay.api import ServerApi
+from sandbox.liqpay.checkout import CheckoutPages
+from sandbox.liqpay.orders import CARD_SUCCESS, THREE_DS_CODE
 
 SANDBOX_PUBLIC_KEY = "sandbox_i00000000"
 SANDBOX_PRIVATE_KEY = "sandbox_a4825234f4bae72a0be04eafe9e8e2bada209255"

@@ -13,10 +13,10 @@ user side is the thread-safe methods of `TelegramEmulator` (tests) or the web ch
 
 from __future__ import annotations
 
-from web.emulators.telegram.emulator import TelegramEmulator
-from web.emulators.telegram.errors import ApiError
-from web.emulators.telegram.markup import MAX_CALLBACK_DATA, MAX_CAPTION, MAX_TEXT, parse_html
-from web.emulators.telegram.messages import TELEGRAM_GLOBAL_RATE, TELEGRAM_PER_CHAT_RATE
+from sandbox.telegram.emulator import TelegramEmulator
+from sandbox.telegram.errors import ApiError
+from sandbox.telegram.markup import MAX_CALLBACK_DATA, MAX_CAPTION, MAX_TEXT, parse_html
+from sandbox.telegram.messages import TELEGRAM_GLOBAL_RATE, TELEGRAM_PER_CHAT_RATE
 
 __all__ = [
     "MAX_CALLBACK_DATA",

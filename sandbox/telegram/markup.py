@@ -9,7 +9,7 @@ import json
 import re
 from typing import Any
 
-from web.emulators.telegram.errors import ApiError, _bad
+from sandbox.telegram.errors import ApiError, _bad
 
 MAX_TEXT, MAX_CAPTION, MAX_CALLBACK_DATA = 4096, 1024, 64  #: UTF-16 units, UTF-16 units, bytes
 _TAGS = {

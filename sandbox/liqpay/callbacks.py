@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from starlette.requests import Request
 
-from web.sandbox.liqpay.wire import _dumps, _sign, describe
+from sandbox.liqpay.wire import _dumps, _sign, describe
 
 logger = logging.getLogger(__package__)  # the name it logged under before the module became a package
 

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from web.sandbox.liqpay.callbacks import CallbackDelivery
-from web.sandbox.liqpay.wire import _sign, describe
+from sandbox.liqpay.callbacks import CallbackDelivery
+from sandbox.liqpay.wire import _sign, describe
 
 CARD_SUCCESS = "4242424242424242"
 CARD_DECLINED = "4000000000000002"

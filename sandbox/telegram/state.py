@@ -11,7 +11,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from web.emulators.telegram.errors import _bad
+from sandbox.telegram.errors import _bad
 
 _CONVENIENCE = ("edited", "deleted", "reply_to_message_id", "html", "photo_url", "received_at")
 

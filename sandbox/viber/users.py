@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 
-from web.emulators.viber.errors import ViberStatus
-from web.emulators.viber.rules import validate_message
-from web.emulators.viber.state import WEBHOOK_TIMEOUT, EmulatorState, _Account
+from sandbox.viber.errors import ViberStatus
+from sandbox.viber.rules import validate_message
+from sandbox.viber.state import WEBHOOK_TIMEOUT, EmulatorState, _Account
 
 MANDATORY_EVENTS = {"webhook", "message", "subscribed", "unsubscribed"}
 

@@ -11,10 +11,10 @@ the user's side: it POSTs signed callbacks to the bot's webhook, as Viber does.
 """
 from __future__ import annotations
 
-from web.emulators.viber.api import MAX_REQUEST_BYTES, UNANSWERED_MAX
-from web.emulators.viber.emulator import ViberEmulator
-from web.emulators.viber.errors import STATUS_MESSAGES, ViberStatus
-from web.emulators.viber.rules import (
+from sandbox.viber.api import MAX_REQUEST_BYTES, UNANSWERED_MAX
+from sandbox.viber.emulator import ViberEmulator
+from sandbox.viber.errors import STATUS_MESSAGES, ViberStatus
+from sandbox.viber.rules import (
     ACTION_TYPES,
     MESSAGE_TYPES,
     PICTURE_TEXT_MAX,
@@ -23,8 +23,8 @@ from web.emulators.viber.rules import (
     TEXT_MAX,
     TRACKING_DATA_MAX,
 )
-from web.emulators.viber.state import ALL_EVENTS, CHAT_HOSTNAME, WEBHOOK_TIMEOUT
-from web.emulators.viber.users import MANDATORY_EVENTS
+from sandbox.viber.state import ALL_EVENTS, CHAT_HOSTNAME, WEBHOOK_TIMEOUT
+from sandbox.viber.users import MANDATORY_EVENTS
 
 __all__ = [
     "ACTION_TYPES",

@@ -12,8 +12,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from web.sandbox.liqpay.orders import PAID, Orders
-from web.sandbox.liqpay.wire import _dumps, _error
+from sandbox.liqpay.orders import PAID, Orders
+from sandbox.liqpay.wire import _dumps, _error
 
 TIMEOUT_MODE_SLEEP = 30.0  #: seconds the "timeout" fail mode holds an answer
 

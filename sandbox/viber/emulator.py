@@ -13,9 +13,9 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from web.emulators.viber.api import RestApi
-from web.emulators.viber.state import _Account
-from web.emulators.viber.users import UserSide
+from sandbox.viber.api import RestApi
+from sandbox.viber.state import _Account
+from sandbox.viber.users import UserSide
 
 
 class ViberEmulator(RestApi, UserSide):

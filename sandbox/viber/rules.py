@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.emulators.viber.errors import ViberStatus
+from sandbox.viber.errors import ViberStatus
 
 TEXT_MAX = 7000  #: characters in a text message
 PICTURE_TEXT_MAX = 768  #: characters in a picture's description (older docs said 120)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from web.emulators.telegram.state import EmulatorState, _Chat
+from sandbox.telegram.state import EmulatorState, _Chat
 
 PAGE = Path(__file__).with_name("chat.html")
 

@@ -1,5 +1,5 @@
 """The buyer's pages: the checkout form, its card submission and the 3-D Secure step, rendered
-from the templates in `web/sandbox/templates/`."""
+from the templates in `sandbox/liqpay/templates/`."""
 from __future__ import annotations
 
 from html import escape
@@ -10,10 +10,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from web.sandbox.liqpay.orders import PAID, Orders
-from web.sandbox.liqpay.wire import ERRORS
+from sandbox.liqpay.orders import PAID, Orders
+from sandbox.liqpay.wire import ERRORS
 
-_TEMPLATES = Path(__file__).parents[1] / "templates"  # web/sandbox/templates, beside this package
+_TEMPLATES = Path(__file__).parent / "templates"
 
 
 def _template(name: str) -> Template:

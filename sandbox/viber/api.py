@@ -13,9 +13,9 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from web.emulators.viber.errors import STATUS_MESSAGES, ViberStatus
-from web.emulators.viber.rules import require, validate_message
-from web.emulators.viber.state import (
+from sandbox.viber.errors import STATUS_MESSAGES, ViberStatus
+from sandbox.viber.rules import require, validate_message
+from sandbox.viber.state import (
     ALL_EVENTS,
     CHAT_HOSTNAME,
     WEBHOOK_TIMEOUT,

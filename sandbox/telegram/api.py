@@ -16,9 +16,9 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from web.emulators.telegram.errors import ApiError, _bad
-from web.emulators.telegram.markup import _truthy
-from web.emulators.telegram.state import EmulatorState, _Bot, _Upload
+from sandbox.telegram.errors import ApiError, _bad
+from sandbox.telegram.markup import _truthy
+from sandbox.telegram.state import EmulatorState, _Bot, _Upload
 
 
 class BotApi(EmulatorState):
