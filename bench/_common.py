@@ -253,8 +253,8 @@ def start_layout(layout: str, db_url: str, redis_url: str, directory: Path,
 
 
 def start_stack(db_url: str, redis_url: str, directory: Path, **overrides: Any) -> Any:  # noqa: ANN401
+    from compose.dev import Stack
     from storage.settings import load_settings
-    from web.stack import Stack
 
     worker_threads = overrides.pop("worker_threads", 4)
     worker_timeout_ms = overrides.pop("worker_timeout_ms", POLL_MS)

@@ -3,8 +3,8 @@ through the Telegram emulator, a real SMTP server (aiosmtpd) and the TurboSMS st
 from __future__ import annotations
 
 import email
-import re
 import json
+import re
 import time
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from compose.dev import Stack
 from domain.commands import SendLink
 from sandbox.turbosms import TurboSms
 from tests.e2e.conftest import SellerChat, free_port
-from web.stack import Stack
 from workers import runtime
 
 

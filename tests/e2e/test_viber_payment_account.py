@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from compose.dev import Stack
 from sandbox.liqpay import _sign
 from tests.e2e.conftest import buyer_pays
 from tests.e2e.test_payment_account import (
@@ -17,7 +18,6 @@ from tests.e2e.test_payment_account import (
     stored_accounts,
 )
 from tests.e2e.test_viber_conversation import VIBER_USER, ViberSeller, pay_link
-from web.stack import Stack
 
 SETTINGS = "⚙️ Платіжний рахунок"
 

@@ -45,7 +45,7 @@ def up() -> None:
     """Start everything on embedded defaults (SQLite, embedded Redis, LiqPay sandbox, emulators)."""
     _logging("WARNING")
     from storage.redis import resolve_redis_url
-    from web.stack import Stack
+    from compose.dev import Stack
 
     settings = _settings()
     stack = Stack(settings, resolve_redis_url(settings), run_bot=True).start()
