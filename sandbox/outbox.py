@@ -1,39 +1,50 @@
-"""`/sandbox/outbox`: the SMS and e-mails that would have been sent (SMS_BACKEND=log, no
-SMTP_URL), newest first, so a newcomer sees them "arrive". Development only."""
+"""`/sandbox/outbox`: what would have gone out, newest first, pushed live to the page.
+
+The SMS and e-mails the workers only logged (SMS_BACKEND=log, no SMTP_URL), and the webhooks a
+seller's shop received at the sandbox's own shop (`POST /sandbox/outbox/shop/<name>`, answered
+`ok`: set `/webhook http://127.0.0.1:8000/sandbox/outbox/shop/main` in the bot). Development only.
+"""
 from __future__ import annotations
 
-import html
 import json
+import time
+from pathlib import Path
 
 import redis
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from sandbox.live import event_stream
 
 OUTBOX_KEY = "chatpay:outbox"  #: the Redis list workers.sms.outbox_keeper fills, newest first
 SHOWN = 50  #: messages on the page
+KEPT = 200  #: messages kept (as workers.sms.outbox_keeper keeps)
+BODY_KEPT = 16 * 1024  #: bytes of a shop webhook's body shown
+CHECK_EVERY = 0.5  #: seconds between looks at the list while a page listens
+PAGE = Path(__file__).with_name("outbox.html")
 
 
-def outbox_app(client: redis.Redis) -> FastAPI:
-    app = FastAPI(docs_url=None, redoc_url=None)
+def outbox_app(client: redis.Redis) -> Starlette:
+    def items() -> list[object]:
+        return [json.loads(raw) for raw in client.lrange(OUTBOX_KEY, 0, SHOWN - 1)]
 
-    @app.get("/", response_class=HTMLResponse)
-    def outbox() -> HTMLResponse:
-        items = [json.loads(raw) for raw in client.lrange(OUTBOX_KEY, 0, SHOWN - 1)]
-        parts = []
-        for item in items:
-            to = html.escape(item.get("to", ""))
-            if item.get("kind") == "sms":
-                parts.append(f'<article class="sms"><h2>SMS → {to}</h2>'
-                             f'<pre>{html.escape(item.get("text", ""))}</pre></article>')
-            else:
-                parts.append(f'<article class="email"><h2>E-mail → {to}: '
-                             f'{html.escape(item.get("subject", ""))}</h2>'
-                             f'<pre>{html.escape(item.get("text", ""))}</pre>'
-                             f'<iframe sandbox srcdoc="{html.escape(item.get("html", ""))}" '
-                             f'width="100%" height="420"></iframe></article>')
-        body = "".join(parts) or "<p>Nothing sent yet.</p>"
-        return HTMLResponse('<!doctype html><html><head><meta charset="utf-8">'
-                            '<title>chatpay outbox</title></head><body><h1>Outbox</h1>'
-                            f"{body}</body></html>")
+    def page(request: Request) -> Response:
+        return HTMLResponse(PAGE.read_text(encoding="utf-8"))
 
-    return app
+    async def events(request: Request) -> Response:
+        return event_stream(request, items, lambda seconds: time.sleep(CHECK_EVERY))
+
+    async def shop(request: Request) -> Response:
+        """The seller's shop, as the sandbox plays it: keeps the webhook and answers `ok`."""
+        body = (await request.body())[:BODY_KEPT].decode("utf-8", "replace")
+        headers = {k: v for k, v in request.headers.items() if k.startswith("webhook-")}
+        item = {"kind": "webhook", "to": request.path_params["name"], "headers": headers,
+                "text": body}
+        client.pipeline().lpush(OUTBOX_KEY, json.dumps(item)).ltrim(
+            OUTBOX_KEY, 0, KEPT - 1).execute()
+        return PlainTextResponse("ok")
+
+    return Starlette(routes=[Route("/", page), Route("/events", events),
+                             Route("/shop/{name}", shop, methods=["POST"])])

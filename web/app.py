@@ -1,7 +1,7 @@
 """The HTTP edge: provider callbacks, the buyer's pay page and QR image, health and metrics.
 
-In the sandbox it also serves the LiqPay emulator and the messenger emulators, so one process
-shows a newcomer the whole product offline.
+In development the composition (compose/dev.py) mounts the sandbox beside it (`mounts`), so one
+process shows a newcomer the whole product offline.
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import html
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -23,7 +24,7 @@ from bots.telegram.webhook import read_capped, too_large
 from domain.i18n import format_money, normalize_language, status_word, t
 from bots.phone import read_buyer_email, read_buyer_phone
 from domain.invoice import Invoice, InvoiceStatus
-from domain.ports import CallbackVerifier
+from domain.ports import CallbackVerifier, ProviderStatus
 from storage.queue import CommandBus
 from storage.repository import Seller
 from storage.settings import Settings
@@ -42,6 +43,9 @@ class WebDeps:
     uow: Callable[[], UnitOfWork]
     providers: dict[str, CallbackVerifier]  #: by name; each checks a callback with its account
     bus: CommandBus
+    #: stores a verified provider fact, returning the events to tell the seller about: the
+    #: workers' service function, handed in by the composition root (the web holds no worker)
+    apply_fact: Callable[[ProviderStatus, Callable[[], UnitOfWork], timedelta], list[int]]
     mounts: dict[str, Any] = field(default_factory=dict)  #: path prefix -> ASGI app (sandbox)
     extra_routes: list[Callable[[FastAPI], None]] = field(default_factory=list)
 
@@ -119,7 +123,7 @@ def create_app(deps: WebDeps) -> FastAPI:
 
     @app.get("/qr/{code}.png")
     def qr_image(code: str) -> Response:
-        from workers.qr import qr_png  # pure rendering, no provider or network
+        from images.qr import qr_png  # pure rendering, below the web edge and the workers
         with deps.uow().readonly() as uow:
             invoice = uow.invoices.by_code(code)
         if invoice is None:
@@ -144,8 +148,8 @@ def create_app(deps: WebDeps) -> FastAPI:
 
     @app.get("/")
     def index() -> Response:
-        if "/emulator/telegram" in deps.mounts:
-            return RedirectResponse("/emulator/telegram/chat")
+        if "/sandbox" in deps.mounts:  # development: the sandbox page
+            return RedirectResponse("/sandbox/")
         return PlainTextResponse("chatpay")
 
     for add in deps.extra_routes:

@@ -24,7 +24,7 @@ from domain.errors import (
 )
 from domain.i18n import t
 from storage.queue import queue_of
-from workers import connect, deliveries, handlers, links, receipts, refunds
+from workers import answers, connect, deliveries, handlers, links, receipts, refunds
 from workers.runtime import deps
 
 log = logging.getLogger(__name__)
@@ -137,6 +137,10 @@ def send_receipt(payload: dict[str, Any]) -> None:
     receipts.send_receipt(payload["invoice_id"], deps(), payload.get("kind", "paid"))
 
 
+def answer_in_viber(payload: dict[str, Any]) -> None:
+    answers.answer_in_viber(commands.AnswerInViber.from_dict(payload), deps())  # type: ignore[arg-type]
+
+
 def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[str, Any]) -> None:
     """Every try to create an invoice failed: tell the seller plainly instead of leaving them waiting."""
     payload = message_data["args"][0]
@@ -156,7 +160,7 @@ def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[s
 
 ACTORS = (create_invoice, issue_link, poll_invoice, expire_invoice, check_status, cancel_invoice,
           notify_seller, tell_seller, cancel_at_provider, connect_account, deliver_webhook,
-          manage_webhook, send_link, send_receipt, refund_invoice)
+          manage_webhook, send_link, send_receipt, refund_invoice, answer_in_viber)
 
 
 def declare(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor]:  # type: ignore[type-arg]

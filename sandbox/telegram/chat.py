@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from sandbox.live import event_stream
 from sandbox.telegram.state import EmulatorState, _Chat
 
 PAGE = Path(__file__).with_name("chat.html")
@@ -35,12 +36,27 @@ class WebChat(EmulatorState):
         return args.get("token") or None, int(args.get("chat_id") or 100_001)
 
     async def _chat_state(self, request: Request) -> Response:
-        token, chat_id = self._chat_args(request.query_params)
+        view = self._chat_view(*self._chat_args(request.query_params))
+        if view is None:
+            return JSONResponse(
+                {"error": "No bot is registered with the emulator yet."}, status_code=404
+            )
+        return JSONResponse(view)
+
+    async def _chat_events(self, request: Request) -> Response:
+        """The chat as server-sent events: sent at once, and again whenever it changes."""
+        args = self._chat_args(request.query_params)
+
+        def wait(seconds: float) -> None:
+            with self._cond:
+                self._cond.wait(seconds)
+
+        return event_stream(request, lambda: self._chat_view(*args) or {"messages": []}, wait)
+
+    def _chat_view(self, token: str | None, chat_id: int) -> dict[str, Any] | None:
         with self._cond:
             if not self._bots:
-                return JSONResponse(
-                    {"error": "No bot is registered with the emulator yet."}, status_code=404
-                )
+                return None
             bot = self._bot(token)
             chat = self._chats.get((bot.token, chat_id)) or _Chat({})
             messages = []
@@ -57,15 +73,13 @@ class WebChat(EmulatorState):
                     entry = self._files[m["photo"][-1]["file_id"]]
                     view["photo_src"] = entry["url"] or f"file/bot{bot.token}/{entry['file_path']}"
                 messages.append(view)
-            return JSONResponse(
-                {
-                    "bot": bot.user,
-                    "messages": messages,
-                    "keyboard": chat.keyboard,
-                    "notices": chat.notices[-5:],
-                    "chat_id": chat_id,
-                }
-            )
+            return {
+                "bot": bot.user,
+                "messages": messages,
+                "keyboard": chat.keyboard,
+                "notices": chat.notices[-5:],
+                "chat_id": chat_id,
+            }
 
     async def _chat_action(self, request: Request) -> Response:
         body = await request.json()

@@ -19,6 +19,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from sandbox import webchat
 from sandbox.telegram.api import BotApi
 from sandbox.telegram.chat import WebChat
 from sandbox.telegram.errors import ApiError
@@ -50,7 +51,9 @@ class TelegramEmulator(BotApi, MessageMethods, WebChat):
                 Route("/file/bot{token}/{file_path:path}", self._file),
                 Route("/chat", self._chat_page),
                 Route("/chat/api/state", self._chat_state),
+                Route("/chat/api/events", self._chat_events),
                 Route("/chat/api/{action}", self._chat_action, methods=["POST"]),
+                webchat.ROUTE,
             ]
         )
 

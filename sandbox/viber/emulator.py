@@ -13,12 +13,14 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from sandbox import webchat
 from sandbox.viber.api import RestApi
+from sandbox.viber.chat import ViberWebChat
 from sandbox.viber.state import _Account
 from sandbox.viber.users import UserSide
 
 
-class ViberEmulator(RestApi, UserSide):
+class ViberEmulator(RestApi, UserSide, ViberWebChat):
     """The REST Bot API as Viber answers it, plus a user side to drive it; see the package."""
 
     def __init__(self, *, rate: float | None = None, latency: float = 0.0) -> None:
@@ -28,6 +30,7 @@ class ViberEmulator(RestApi, UserSide):
         self._changed = threading.Condition(self._lock)
         self._accounts = {}
         self._sent = defaultdict(list)
+        self._typed = defaultdict(list)
         self._tokens = itertools.count(random.randrange(4 * 10**18, 5 * 10**18))
         self._failures = []
         self.stats = {}
@@ -37,6 +40,8 @@ class ViberEmulator(RestApi, UserSide):
             "broadcast_message": self._broadcast_message, "get_account_info": self._account_info,
             "get_user_details": self._user_details, "get_online": self._get_online,
         }.items()]
+        routes += [Route("/chat", self._chat_page), Route("/chat/api/events", self._chat_events),
+                   Route("/chat/api/{action}", self._chat_action, methods=["POST"]), webchat.ROUTE]
         self.app = Starlette(routes=routes)
 
     # -- configuration ---------------------------------------------------------------------
@@ -51,6 +56,7 @@ class ViberEmulator(RestApi, UserSide):
             for account in self._accounts.values():
                 account.users.clear()
             self._sent.clear()
+            self._typed.clear()
             self._failures.clear()
             self.stats = {"calls": 0, "sends": 0, "too_many_requests": 0,
                           "status": defaultdict(int), "http_errors": 0}

@@ -29,7 +29,7 @@ from sandbox.telegram import TelegramEmulator
 from storage.secrets import SecretBox
 from storage.settings import load_settings
 from web.app import WebDeps, create_app
-from workers import runtime
+from workers import handlers, runtime
 from workers.providers.accounts import ProviderAccounts
 from workers.runtime import Deps
 
@@ -102,6 +102,7 @@ class Rig:
         self.app = create_app(WebDeps(
             settings=self.settings, uow=lambda: self._web_uow(),
             providers={self.web_accounts.name: self.web_accounts}, bus=self.deps.bus,
+            apply_fact=handlers.apply_fact,
             mounts={"/emulator/telegram": self._counting(self.telegram.app), "/sandbox/liqpay": self._counting(self.sandbox.app)}))
         self.base_url, stop = serve_in_thread(self.app, "127.0.0.1", port)
         self._stops.append(stop)

@@ -1,0 +1,24 @@
+"""`chatpay worker`'s composition root: the one process that uses everything the workers have
+(the provider's accounts, the messenger senders and their rate limits, SMS, mail, shops)."""
+from __future__ import annotations
+
+import logging
+import threading
+
+from storage.queue import Workers
+from storage.settings import Settings
+from workers import actors, runtime
+
+log = logging.getLogger(__name__)
+
+
+def run(settings: Settings, redis_url: str, plan: dict[str, int], poll_ms: int,
+        stop: threading.Event) -> None:
+    """Take the queues in `plan` (queue -> threads) until `stop` is set."""
+    deps = runtime.bootstrap(settings, redis_url=redis_url)
+    runtime.configure(deps)
+    actors.declare(deps.bus.broker)
+    process = Workers(deps.bus.broker, plan, poll_ms=poll_ms)
+    log.info("Worker started: %s.", ", ".join(f"{q} with {n} threads" for q, n in plan.items()))
+    stop.wait()
+    process.stop()
