@@ -36,14 +36,18 @@ SANDBOX_PAGE = "/sandbox/"  #: the one page a newcomer opens: both chats, the ph
 
 def sandbox_mounts(settings: Settings, redis_url: str) -> dict[str, Any]:
     """What `chatpay web` serves beside the product in development: the LiqPay sandbox (with the
-    platform's keys) and the outbox of what SMS_BACKEND=log and no SMTP_URL would have sent."""
+    platform's keys; unless LIQPAY_API_BASE points elsewhere) and the outbox of what
+    SMS_BACKEND=log and no SMTP_URL would have sent."""
     from sandbox.liqpay import LiqPaySandbox
     from sandbox.outbox import outbox_app
 
-    platform = ({settings.liqpay_public_key: settings.liqpay_private_key}
-                if settings.platform_account else {})
-    return {"/sandbox/liqpay": LiqPaySandbox(platform).app,
-            "/sandbox/outbox": outbox_app(redis.Redis.from_url(redis_url, socket_timeout=5))}
+    mounts: dict[str, Any] = {}
+    if settings.serves_sandbox:
+        mounts["/sandbox/liqpay"] = LiqPaySandbox(
+            {settings.liqpay_public_key: settings.liqpay_private_key}
+            if settings.platform_account else {}).app
+    mounts["/sandbox/outbox"] = outbox_app(redis.Redis.from_url(redis_url, socket_timeout=5))
+    return mounts
 
 
 @dataclass

@@ -45,6 +45,14 @@ window.webchat = (function () {
     return source;
   }
 
+  // the chat's frame: `header` (HTML) above the log, the keyboard and the composer
+  function frame(header) {
+    document.body.insertAdjacentHTML("afterbegin",
+      '<div class="app"><header>' + header + '</header><div id="log"></div><div class="error" id="error"></div>' +
+      '<div id="keyboard"></div><form id="composer" autocomplete="off"><input id="text" placeholder="Message" ' +
+      'autofocus><button type="submit">Send</button></form></div>');
+  }
+
   function onSubmit(send) {
     $("composer").addEventListener("submit", (e) => {
       e.preventDefault();
@@ -55,5 +63,6 @@ window.webchat = (function () {
     });
   }
 
-  return {$: $, esc: esc, post: post, toPhone: toPhone, askPhone: askPhone, listen: listen, onSubmit: onSubmit};
+  return {$: $, esc: esc, post: post, toPhone: toPhone, askPhone: askPhone, listen: listen, frame: frame,
+          onSubmit: onSubmit};
 })();

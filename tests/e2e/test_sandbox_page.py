@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from domain.i18n import t
 CHROMIUM = "/usr/bin/chromium"
 ARTEFACTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 TIMEOUT = 30_000  #: milliseconds a step may take on a busy machine
+pytestmark = pytest.mark.timeout(1200)  # the first test may wait for apt-get to install Chromium
 
 
 def install_chromium() -> str | None:
@@ -60,17 +62,40 @@ def browser(chromium: str) -> Iterator[Any]:
         launched.close()
 
 
-def test_a_seller_makes_an_invoice_in_the_sandbox_page_and_sees_the_buyer_pay_it(
-        browser: Any, stack: Stack) -> None:
+def buyer_pays(page: Any, screenshot: str) -> None:
+    """In the phone pane, the pay page opened from the QR: on to the checkout, the success card."""
+    phone = page.frame_locator("#phone")
+    phone.locator("button.pay").click()
+    phone.locator("input[name=card]").fill("4242 4242 4242 4242")
+    phone.locator("input[name=exp]").fill("12/30")
+    phone.locator("input[name=cvv]").fill("123")
+    page.screenshot(path=str(ARTEFACTS / screenshot))
+    phone.locator("#card-form button").click()
+
+
+@contextmanager
+def sandbox_page(browser: Any, stack: Stack, phone_number: str, name: str) -> Iterator[Any]:
+    """The sandbox page in a fresh tab; `phone_number` is what a shared contact gives; a failure
+    leaves a screenshot `<name>-failed.png`."""
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     print(f"screenshots in {ARTEFACTS}")
     page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="uk-UA")
     page.set_default_timeout(TIMEOUT)
-    page.on("dialog", lambda dialog: dialog.accept("+380501234567"))  # the shared number
+    page.on("dialog", lambda dialog: dialog.accept(phone_number))
     try:
         page.goto(f"{stack.base_url}{SANDBOX_PAGE}")
+        yield page
+    except Exception:
+        page.screenshot(path=str(ARTEFACTS / f"{name}-failed.png"))
+        raise
+    finally:
+        page.close()
+
+
+def test_a_seller_makes_an_invoice_in_the_sandbox_page_and_sees_the_buyer_pay_it(
+        browser: Any, stack: Stack) -> None:
+    with sandbox_page(browser, stack, "+380501234567", "telegram") as page:
         chat = page.frame_locator("#chat-telegram")
-        phone = page.frame_locator("#phone")
 
         def says(text: str) -> None:
             chat.locator("#text").fill(text)
@@ -90,34 +115,18 @@ def test_a_seller_makes_an_invoice_in_the_sandbox_page_and_sees_the_buyer_pay_it
         page.screenshot(path=str(ARTEFACTS / "1-invoice.png"))
 
         chat.locator("#log .msg img").last.click()  # the buyer scans the QR code
-        phone.locator("button.pay").click()  # the pay page, then on to the checkout
-        phone.locator("input[name=card]").fill("4242 4242 4242 4242")
-        phone.locator("input[name=exp]").fill("12/30")
-        phone.locator("input[name=cvv]").fill("123")
-        page.screenshot(path=str(ARTEFACTS / "2-checkout.png"))
-        phone.locator("#card-form button").click()
+        buyer_pays(page, "2-checkout.png")
 
-        bot_said("✅ Оплачено")
+        bot_said("✅ Оплачено")  # pushed to the chat pane, no reload
         page.screenshot(path=str(ARTEFACTS / "3-paid.png"))
-    except Exception:
-        page.screenshot(path=str(ARTEFACTS / "failed.png"))
-        raise
-    finally:
-        page.close()
 
 
 def test_a_viber_seller_makes_an_invoice_in_the_sandbox_page_and_sees_the_buyer_pay_it(
         browser: Any, stack: Stack) -> None:
     """The same in the Viber tab: the welcome, the share-phone keyboard, the QR as a picture."""
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="uk-UA")
-    page.set_default_timeout(TIMEOUT)
-    page.on("dialog", lambda dialog: dialog.accept("+380671234567"))
-    try:
-        page.goto(f"{stack.base_url}{SANDBOX_PAGE}")
+    with sandbox_page(browser, stack, "+380671234567", "viber") as page:
         page.locator(".tabs button", has_text="Viber").click()
         chat = page.frame_locator("#chat-viber")
-        phone = page.frame_locator("#phone")
 
         def bot_said(text: str) -> None:
             chat.locator(".msg:not(.out)", has_text=text).last.wait_for()
@@ -131,16 +140,7 @@ def test_a_viber_seller_makes_an_invoice_in_the_sandbox_page_and_sees_the_buyer_
         chat.locator("#text").press("Enter")
         chat.locator("#keyboard button", has_text=t("uk", "btn_skip")).click()
         chat.locator("#log .msg img").last.click()  # the buyer scans the QR code
-        phone.locator("button.pay").click()
-        phone.locator("input[name=card]").fill("4242 4242 4242 4242")
-        phone.locator("input[name=exp]").fill("12/30")
-        phone.locator("input[name=cvv]").fill("123")
-        phone.locator("#card-form button").click()
+        buyer_pays(page, "viber-checkout.png")
 
         bot_said("✅ Оплачено")
         page.screenshot(path=str(ARTEFACTS / "viber-paid.png"))
-    except Exception:
-        page.screenshot(path=str(ARTEFACTS / "viber-failed.png"))
-        raise
-    finally:
-        page.close()

@@ -174,3 +174,14 @@ def test_a_viber_message_delivered_again_while_it_is_handled_is_handled_once(
     edge.viber.user_sends_text(USER, "/cancel")  # something after, to know the last one is in
     edge.got(t("uk", "dialog_cancelled"))
     assert edge.texts().count(creating) == 1, edge.texts()
+
+
+def test_the_webhook_answers_while_viber_fails_and_the_answer_follows_once_viber_is_back(
+        edge: ViberEdge) -> None:
+    """The webhook never waits on Viber's API: the answer is a worker's, retried until Viber
+    takes it, instead of a send inside the request that an outage would lose."""
+    edge.viber.fail_next(3, http_status=503)  # Viber's API is down for the next three calls
+    status, _ = edge.viber.user_taps(USER, CREATE)
+    assert status == 200
+    edge.got(t("uk", "ask_amount", currency="UAH"))
+    assert edge.texts() == [t("uk", "ask_amount", currency="UAH")]
