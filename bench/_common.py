@@ -253,7 +253,7 @@ def start_layout(layout: str, db_url: str, redis_url: str, directory: Path,
 
 
 def start_stack(db_url: str, redis_url: str, directory: Path, **overrides: Any) -> Any:  # noqa: ANN401
-    from compose.dev import Stack
+    from sandbox.stack import Stack
     from storage.settings import load_settings
 
     worker_threads = overrides.pop("worker_threads", 4)

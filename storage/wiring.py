@@ -1,6 +1,6 @@
 """What every chatpay process opens, whatever else it builds: the database and the command bus.
 
-Each composition root (compose/) starts from `open_store()` and adds only what its process uses.
+Each composition root (web/main.py, bots/telegram/main.py, workers/main.py, sandbox/stack.py) starts from `open_store()` and adds only what its process uses.
 """
 from __future__ import annotations
 

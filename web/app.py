@@ -1,6 +1,6 @@
 """The HTTP edge: provider callbacks, the buyer's pay page and QR image, health and metrics.
 
-In development the composition (compose/dev.py) mounts the sandbox beside it (`mounts`), so one
+In development the composition (sandbox/stack.py) mounts the sandbox beside it (`mounts`), so one
 process shows a newcomer the whole product offline.
 """
 from __future__ import annotations
@@ -123,7 +123,7 @@ def create_app(deps: WebDeps) -> FastAPI:
 
     @app.get("/qr/{code}.png")
     def qr_image(code: str) -> Response:
-        from images.qr import qr_png  # pure rendering, below the web edge and the workers
+        from domain.qr import qr_png  # pure rendering, in the domain: both the web edge and the workers draw it
         with deps.uow().readonly() as uow:
             invoice = uow.invoices.by_code(code)
         if invoice is None:

@@ -13,7 +13,7 @@ from domain.messaging import Button, OutboundMessage
 from domain.money import Money
 from storage.repository import Seller
 from storage.tables import InvoiceEventRow
-from images.qr import qr_png
+from domain.qr import qr_png
 
 
 #: the zone of a country with several, where chatpay's sellers are (others show UTC)

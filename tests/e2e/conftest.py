@@ -14,7 +14,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from compose.dev import Stack
+from sandbox.stack import Stack
 from storage.settings import load_settings
 
 

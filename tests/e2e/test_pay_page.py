@@ -7,7 +7,7 @@ import re
 import httpx
 import pytest
 
-from compose.dev import Stack
+from sandbox.stack import Stack
 from tests.e2e.conftest import SellerChat, buyer_pays, to_checkout
 from workers import runtime
 

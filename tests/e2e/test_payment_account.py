@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import redis
 
-from compose.dev import Stack
+from sandbox.stack import Stack
 from sandbox.liqpay import _sign
 from storage.db import make_engine, make_session_factory
 from storage.uow import UnitOfWork

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from compose.dev import SANDBOX_PAGE, Stack
+from sandbox.stack import SANDBOX_PAGE, Stack
 from domain.i18n import t
 
 CHROMIUM = "/usr/bin/chromium"

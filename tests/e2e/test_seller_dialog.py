@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bots.telegram.deps import BotDeps
-from compose.dev import Stack, start_bot_thread
+from sandbox.stack import Stack, start_bot_thread
 from domain.i18n import format_money
 from domain.money import Money
 from storage.db import make_engine, make_session_factory

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from compose.dev import Stack
+from sandbox.stack import Stack
 from domain.commands import SendLink
 from sandbox.turbosms import TurboSms
 from tests.e2e.conftest import SellerChat, free_port

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from standardwebhooks import Webhook
 
-from compose.dev import Stack
+from sandbox.stack import Stack
 from sandbox.shop import Shop
 from tests.e2e.conftest import SellerChat, buyer_pays
 from tests.e2e.test_viber_conversation import ViberSeller

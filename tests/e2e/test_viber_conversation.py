@@ -10,7 +10,7 @@ import httpx
 import zxingcpp
 from PIL import Image
 
-from compose.dev import Stack
+from sandbox.stack import Stack
 from tests.e2e.conftest import SellerChat, buyer_pays
 
 VIBER_USER = "viber-seller-01=="
@@ -179,7 +179,7 @@ def test_chatpay_viber_set_webhook_registers_the_webhook_or_says_why_not(
         stack: Stack, monkeypatch: Any) -> None:
     from typer.testing import CliRunner
 
-    from compose.cli import app
+    from web.cli import app
     from storage.settings import get_settings
 
     monkeypatch.setenv("PUBLIC_BASE_URL", stack.base_url)

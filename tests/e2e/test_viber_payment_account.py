@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from compose.dev import Stack
+from sandbox.stack import Stack
 from sandbox.liqpay import _sign
 from tests.e2e.conftest import buyer_pays
 from tests.e2e.test_payment_account import (

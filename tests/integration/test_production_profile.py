@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from compose.dev import Stack
+from sandbox.stack import Stack
 from storage.settings import EMULATOR_TELEGRAM_TOKEN, Settings, SettingsError, load_settings
 
 CHATPAY = str(Path(sys.executable).with_name("chatpay"))

@@ -4,7 +4,8 @@
 mounted (the LiqPay sandbox, the Telegram and Viber emulators, the outbox), a Dramatiq worker,
 the Telegram bot (polling the emulator, or Telegram when a real token is set) and the scheduler,
 on the configured database and Redis. Production runs the same parts as separate processes
-(Procfile), each from its own root in compose/; only this module imports `sandbox`.
+(Procfile), each from its own root (web/main.py, bots/telegram/main.py, workers/main.py); this
+module and the tests are the only importers of `sandbox`.
 """
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ import redis
 from bots.telegram.app import build_bot, build_dispatcher, set_commands
 from bots.telegram.deps import BotDeps
 from bots.viber.webhook import PATH as VIBER_WEBHOOK_PATH
-from compose import web
-from compose.telegram import bot_deps
+from web import main as web
+from bots.telegram.main import bot_deps
 from sandbox import live
 from sandbox.loopback import serve_in_thread
 from storage.migrate import upgrade

@@ -44,7 +44,7 @@ def _stop_on_signal() -> threading.Event:
 def up() -> None:
     """Start everything on embedded defaults (SQLite, embedded Redis, LiqPay sandbox, emulators)."""
     _logging("WARNING")
-    from compose.dev import run_up
+    from sandbox.stack import run_up
 
     run_up(_settings(), lambda line: typer.echo(line), _stop_on_signal())
 
@@ -55,14 +55,14 @@ def web() -> None:
     _logging()
     import uvicorn
 
-    from compose.web import build
+    from web.main import build
     from storage.redis import resolve_redis_url
 
     settings = _settings()
     redis_url = resolve_redis_url(settings)
     mounts: dict[str, object] = {}
     if not settings.production:  # development only: production mounts nothing of the sandbox
-        from compose.dev import sandbox_mounts
+        from sandbox.stack import sandbox_mounts
         mounts = sandbox_mounts(settings, redis_url)
     process = build(settings, redis_url, mounts)
     try:
@@ -180,7 +180,7 @@ def worker(threads: int = typer.Option(8, help="threads for the seller-facing qu
         typer.echo(f"chatpay: unknown queue {exc}; the queues are {QUEUE} and "
                    f"{BACKGROUND_QUEUE}.", err=True)
         raise typer.Exit(2) from None
-    from compose.worker import run
+    from workers.main import run_worker as run
     from storage.redis import resolve_redis_url
 
     settings = _settings()
@@ -191,7 +191,7 @@ def worker(threads: int = typer.Option(8, help="threads for the seller-facing qu
 def telegram() -> None:
     """The Telegram bot: long polling, or the webhook when TELEGRAM_MODE=webhook."""
     _logging()
-    from compose.telegram import run
+    from bots.telegram.main import run
     from storage.redis import resolve_redis_url
 
     settings = _settings()
@@ -202,7 +202,7 @@ def telegram() -> None:
 def scheduler() -> None:
     """The reconciler: re-queues lost work, expires invoices, finds unsent messages."""
     _logging()
-    from compose.scheduler import run
+    from workers.main import run_scheduler as run
     from storage.redis import resolve_redis_url
 
     settings = _settings()
