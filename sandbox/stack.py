@@ -20,14 +20,14 @@ import redis
 
 from bots.telegram.app import build_bot, build_dispatcher, set_commands
 from bots.telegram.deps import BotDeps
-from bots.viber.webhook import PATH as VIBER_WEBHOOK_PATH
-from web import main as web
 from bots.telegram.main import bot_deps
+from bots.viber.webhook import PATH as VIBER_WEBHOOK_PATH
 from sandbox import live
 from sandbox.loopback import serve_in_thread
 from storage.migrate import upgrade
 from storage.queue import BACKGROUND_QUEUE, POLL_MS, QUEUE, Workers
 from storage.settings import Settings, SettingsError, is_stand_in
+from web import main as web
 from workers import actors, runtime, scheduler
 
 log = logging.getLogger(__name__)

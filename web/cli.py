@@ -55,8 +55,8 @@ def web() -> None:
     _logging()
     import uvicorn
 
-    from web.main import build
     from storage.redis import resolve_redis_url
+    from web.main import build
 
     settings = _settings()
     redis_url = resolve_redis_url(settings)
@@ -163,7 +163,9 @@ def worker(threads: int = typer.Option(8, help="threads for the seller-facing qu
                help="the queues this process takes, comma-separated: chatpay (seller-facing: "
                     "create, check, cancel, notify) and chatpay-background (polls, expiries, "
                     "shop webhooks)"),
-           poll_ms: int = typer.Option(POLL_MS, help="longest idle wait for a wake-up before asking Redis again (ms)")) -> None:
+           poll_ms: int = typer.Option(
+               POLL_MS, help="longest idle wait for a wake-up before asking Redis again (ms)"),
+           ) -> None:
     """A Dramatiq worker: creates invoices, polls providers, sends messages.
 
     Each queue gets threads of its own, so a hanging provider (background) never delays a
@@ -180,8 +182,8 @@ def worker(threads: int = typer.Option(8, help="threads for the seller-facing qu
         typer.echo(f"chatpay: unknown queue {exc}; the queues are {QUEUE} and "
                    f"{BACKGROUND_QUEUE}.", err=True)
         raise typer.Exit(2) from None
-    from workers.main import run_worker as run
     from storage.redis import resolve_redis_url
+    from workers.main import run_worker as run
 
     settings = _settings()
     run(settings, resolve_redis_url(settings), plan, poll_ms, _stop_on_signal())
@@ -202,8 +204,8 @@ def telegram() -> None:
 def scheduler() -> None:
     """The reconciler: re-queues lost work, expires invoices, finds unsent messages."""
     _logging()
-    from workers.main import run_scheduler as run
     from storage.redis import resolve_redis_url
+    from workers.main import run_scheduler as run
 
     settings = _settings()
     run(settings, resolve_redis_url(settings), _stop_on_signal())
