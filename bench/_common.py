@@ -154,7 +154,7 @@ class EmulatorProbe:
     emulator's own handling time of each Bot API call (getUpdates excluded) is kept per chat."""
 
     def __init__(self) -> None:
-        from web.emulators.telegram import TelegramEmulator
+        from sandbox.telegram import TelegramEmulator
         self.queues: dict[int, queue.Queue[dict[str, Any]]] = defaultdict(queue.Queue)
         self.spans: dict[int, list[tuple[float, float]]] = defaultdict(list)
         self.lock = threading.Lock()
@@ -253,8 +253,8 @@ def start_layout(layout: str, db_url: str, redis_url: str, directory: Path,
 
 
 def start_stack(db_url: str, redis_url: str, directory: Path, **overrides: Any) -> Any:  # noqa: ANN401
+    from sandbox.stack import Stack
     from storage.settings import load_settings
-    from web.stack import Stack
 
     worker_threads = overrides.pop("worker_threads", 4)
     worker_timeout_ms = overrides.pop("worker_timeout_ms", POLL_MS)
@@ -366,10 +366,10 @@ class Processes:
 
         from fastapi import FastAPI
 
+        from sandbox.liqpay import LiqPaySandbox
+        from sandbox.loopback import serve_in_thread
+        from sandbox.telegram import TelegramEmulator
         from storage.settings import load_settings
-        from web.emulators import serve_in_thread
-        from web.emulators.telegram import TelegramEmulator
-        from web.sandbox.liqpay import LiqPaySandbox
 
         web_port = free_port()
         self.base_url = f"http://127.0.0.1:{web_port}"

@@ -24,8 +24,8 @@ def main() -> None:
 
     from domain.errors import MessengerRateLimited
     from domain.messaging import OutboundMessage
-    from web.emulators import serve_in_thread
-    from web.emulators.telegram import TelegramEmulator
+    from sandbox.loopback import serve_in_thread
+    from sandbox.telegram import TelegramEmulator
     from workers.messengers.ratelimit import RedisRateLimiter
     from workers.messengers.telegram import TelegramSender
 

@@ -46,11 +46,11 @@ def scenario(db: str, d: Any, invoices: int, paid_after: float | None, scan_s: f
     from sqlalchemy import text
 
     from domain import commands
+    from sandbox.liqpay import LiqPaySandbox, _dumps, _sign
+    from sandbox.loopback import serve_in_thread
     from storage.db import make_engine, make_session_factory
     from storage.settings import load_settings
     from storage.uow import UnitOfWork
-    from web.emulators import serve_in_thread
-    from web.sandbox.liqpay import LiqPaySandbox, _dumps, _sign
     from workers import actors, handlers, runtime, scheduler
     from workers.providers.liqpay import LiqPayClient
 

@@ -70,8 +70,8 @@ def echo_dispatcher(_bot_id: int):  # type: ignore[no-untyped-def]
 def echo_updates_per_s(n: int, chats: int = 100) -> float:
     """Updates/s of a bare aiogram echo bot and the emulator it polls, alone on this machine:
     the most any aiogram bot could handle here. Best of three bursts."""
-    from web.emulators import serve_in_thread
-    from web.emulators.telegram import TelegramEmulator
+    from sandbox.loopback import serve_in_thread
+    from sandbox.telegram import TelegramEmulator
     token = "222222:bench-echo"
     tg = TelegramEmulator()
     tg.add_bot(token)
@@ -95,12 +95,12 @@ def main() -> None:
     n = a.updates or (300 if a.quick else 2000)
     from bots.telegram.app import build_dispatcher
     from bots.telegram.deps import BotDeps
+    from sandbox.loopback import serve_in_thread
+    from sandbox.telegram import TelegramEmulator
     from storage.db import make_engine, make_session_factory
     from storage.queue import CommandBus, make_broker
     from storage.settings import load_settings
     from storage.uow import UnitOfWork
-    from web.emulators import serve_in_thread
-    from web.emulators.telegram import TelegramEmulator
     from workers.providers.liqpay import LiqPayClient
 
     ours, echo = "111111:bench-ours", "222222:bench-echo"

@@ -278,3 +278,27 @@ class ConnectFiscal(Command):
     channel: str
     chat_id: str
     language: str = "uk"
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerInViber(Command):
+    """The Viber bot's answers to one message, sent by a worker, so the webhook never waits on
+    Viber. `then` (`{"actor", "fields"}`: see `carried`) is published once they are sent: Viber
+    shows the latest message's keyboard, so the worker's own message (the QR, the status) must
+    come after the answer, never before it."""
+
+    actor: ClassVar[str] = "answer_in_viber"
+    chat_id: str
+    replies: tuple[dict[str, Any], ...]  #: {"text", "keyboard"}, the keyboard in Viber's format
+    then: dict[str, Any] | None = None
+
+
+def carry(command: Command) -> dict[str, Any]:
+    """A command as another command carries it (AnswerInViber.then)."""
+    return {"actor": command.actor, "fields": command.to_dict()}
+
+
+def carried(data: dict[str, Any]) -> Command:
+    """The command `carry()` packed."""
+    kinds = {kind.actor: kind for kind in Command.__subclasses__()}
+    return kinds[data["actor"]].from_dict(data["fields"])

@@ -28,6 +28,7 @@ from domain.money import Money, round_money
 MANUAL_PAYMENT_TIMEOUT = timedelta(days=30)
 CASH = "cash"  #: the built-in method's key: every seller has it, it cannot be removed
 SYSTEM = "system"  #: who did a transition nobody tapped (the auto-reject)
+BUYER = "buyer"  #: who declared a payment on the pay page
 
 
 class ManualState(StrEnum):

@@ -70,6 +70,10 @@ class CallbackVerifier(Protocol):
         ...
 
 
+#: what LiqPay, chatpay's provider, takes; the bots offer a seller only these (no client needed)
+LIQPAY_CURRENCIES = frozenset({"UAH", "USD", "EUR"})
+
+
 class PaymentProvider(Protocol):
     """A payment provider. Errors: ProviderUnavailable (retry) or ProviderRejected (permanent)."""
 

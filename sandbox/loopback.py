@@ -1,11 +1,47 @@
-"""The one HTTP server every stand-in runs on loopback: a thread per request, each handed to the
-stand-in's `respond()`; `stop()` closes the port (the party is down), `start()` reopens it."""
+"""Serving stand-ins on loopback, in a thread of the calling process.
+
+`serve_in_thread` runs any ASGI app (the emulators, the LiqPay sandbox) under uvicorn in a daemon
+thread, so a test can talk real HTTP to it over loopback while the test itself stays synchronous.
+`LoopbackServer` is the one small HTTP server the other stand-ins (the shop, TurboSMS, Checkbox)
+run on: a thread per request, each handed to the stand-in's `respond()`; `stop()` closes the port
+(the party is down), `start()` reopens it.
+"""
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
+import uvicorn
+
+__all__ = ["Answer", "LoopbackServer", "serve_in_thread"]
+
+STARTUP_TIMEOUT = 10.0  #: seconds
 Answer = tuple[int, dict[str, str], bytes]  #: status, headers, body
+
+
+def serve_in_thread(app: Any, host: str = "127.0.0.1",
+                    port: int = 0) -> tuple[str, Callable[[], None]]:
+    """Serve `app` on `host:port` (0 = any free port) in a daemon thread; return (base_url, stop)."""
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                            timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{host}:{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"The ASGI app did not start on {host}:{port}.")
+        time.sleep(0.01)
+    bound_port = server.servers[0].sockets[0].getsockname()[1]
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+    return f"http://{host}:{bound_port}", stop
 
 
 class LoopbackServer:

@@ -54,13 +54,19 @@ def ensure_embedded_redis(directory: Path) -> str:
     raise RuntimeError(f"The embedded Redis server did not start; see {directory / 'redis.log'}.")
 
 
-def stop_embedded_redis(directory: Path) -> None:
+def stop_embedded_redis(directory: Path, *, save: bool = False) -> None:
+    """Shut the embedded server down (`save`: its data written to VAR_DIR/redis first)."""
     url = f"unix://{directory.resolve() / 'redis.sock'}"
     if _answers(url):
         try:
-            redis.Redis.from_url(url).shutdown(nosave=True)
+            redis.Redis.from_url(url).shutdown(save=save, nosave=not save)
         except redis.ConnectionError:
             pass  # shutting down closes the connection under us
+
+
+def embedded_redis_running(directory: Path) -> bool:
+    """Whether an embedded server already answers under `directory` (another process's)."""
+    return _answers(f"unix://{directory.resolve() / 'redis.sock'}")
 
 
 def _answers(url: str) -> bool:

@@ -352,6 +352,16 @@ class Settings(BaseSettings):
         return TELEGRAM_API if self.production else f"{self.public_base_url}/emulator/telegram"
 
     @property
+    def telegram_emulated(self) -> bool:
+        """Whether the bot talks to our Telegram emulator (development without a real token)."""
+        return is_stand_in(self.telegram_base)
+
+    @property
+    def viber_emulated(self) -> bool:
+        """Whether Viber is our emulator (development without a real token)."""
+        return is_stand_in(self.viber_base)
+
+    @property
     def telegram_webhook(self) -> str:
         return self.telegram_webhook_url or f"{self.public_base_url}/telegram/webhook"
 

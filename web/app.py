@@ -1,7 +1,7 @@
 """The HTTP edge: provider callbacks, the buyer's pay page and QR image, health and metrics.
 
-In the sandbox it also serves the LiqPay emulator and the messenger emulators, so one process
-shows a newcomer the whole product offline.
+In development the composition (sandbox/stack.py) mounts the sandbox beside it (`mounts`), so one
+process shows a newcomer the whole product offline.
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import html
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -25,7 +26,7 @@ from bots.phone import read_buyer_email, read_buyer_phone
 from domain.commands import NotifySeller
 from domain.errors import ServiceUnavailable
 from domain.invoice import Invoice, InvoiceStatus
-from domain.ports import CallbackVerifier
+from domain.ports import CallbackVerifier, ProviderStatus
 from storage.queue import CommandBus
 from storage.repository import Seller
 from storage.settings import Settings
@@ -44,6 +45,12 @@ class WebDeps:
     uow: Callable[[], UnitOfWork]
     providers: dict[str, CallbackVerifier]  #: by name; each checks a callback with its account
     bus: CommandBus
+    #: stores a verified provider fact, returning the events to tell the seller about: the
+    #: workers' service function, handed in by the composition root (the web holds no worker)
+    apply_fact: Callable[[ProviderStatus, Callable[[], UnitOfWork], timedelta], list[int]]
+    #: the buyer's *I have paid*: opens a manual payment (workers.manual.open_payment), handed
+    #: in likewise
+    open_manual_payment: Callable[..., tuple[str, list[int]]]
     mounts: dict[str, Any] = field(default_factory=dict)  #: path prefix -> ASGI app (sandbox)
     extra_routes: list[Callable[[FastAPI], None]] = field(default_factory=list)
 
@@ -89,8 +96,9 @@ def create_app(deps: WebDeps) -> FastAPI:
         if body is None:
             return too_large()
         form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-        outcome, notify = await run_in_threadpool(manual.declare, deps.uow, deps.settings,
-                                                  code, form, _buyer_language(request))
+        outcome, notify = await run_in_threadpool(manual.declare, deps.open_manual_payment, deps.uow,
+                                                  deps.settings, code, form,
+                                                  _buyer_language(request))
         if outcome == "not_found":
             return HTMLResponse(t(_buyer_language(request), "invoice_not_found"), 404)
         for event_id in notify:
@@ -143,7 +151,7 @@ def create_app(deps: WebDeps) -> FastAPI:
 
     @app.get("/qr/{code}.png")
     def qr_image(code: str) -> Response:
-        from workers.qr import qr_png  # pure rendering, no provider or network
+        from domain.qr import qr_png  # pure rendering, in the domain: both the web edge and the workers draw it
         with deps.uow().readonly() as uow:
             invoice = uow.invoices.by_code(code)
         if invoice is None:
@@ -168,8 +176,8 @@ def create_app(deps: WebDeps) -> FastAPI:
 
     @app.get("/")
     def index() -> Response:
-        if "/emulator/telegram" in deps.mounts:
-            return RedirectResponse("/emulator/telegram/chat")
+        if "/sandbox" in deps.mounts:  # development: the sandbox page
+            return RedirectResponse("/sandbox/")
         return PlainTextResponse("chatpay")
 
     for add in deps.extra_routes:

@@ -23,8 +23,6 @@ log = logging.getLogger(__name__)
 
 def accept_callback(provider: CallbackVerifier, form: dict[str, str],
                     deps: WebDeps) -> tuple[int, str]:
-    from workers.handlers import apply_fact  # the service function; no provider client inside
-
     if not form.get("data") or not form.get("signature"):
         metrics.CALLBACKS.labels(provider.name, "malformed").inc()
         return 400, "data and signature are required"
@@ -39,7 +37,7 @@ def accept_callback(provider: CallbackVerifier, form: dict[str, str],
         log.error("Callback not verified (database: %s); the provider will retry.", exc)
         return 503, "temporarily unavailable"
     try:
-        notify = apply_fact(fact, deps.uow, deps.settings.provider_settle_window)
+        notify = deps.apply_fact(fact, deps.uow, deps.settings.provider_settle_window)
     except SQLAlchemyError as exc:
         metrics.CALLBACKS.labels(provider.name, "unstored").inc()
         log.error("Callback for %s not stored (database: %s); the provider will retry.",

@@ -1,7 +1,6 @@
 """`chatpay`: run everything at once (`up`), or one production process at a time."""
 from __future__ import annotations
 
-import asyncio
 import logging
 import signal
 import sys
@@ -37,29 +36,21 @@ def _settings():  # type: ignore[no-untyped-def]
     return get_settings()
 
 
-def _wait_for_signal() -> None:
+def _stop_on_signal() -> threading.Event:
+    """An event SIGINT (Ctrl-C) or SIGTERM sets."""
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
+    return stop
 
 
 @app.command()
 def up() -> None:
     """Start everything on embedded defaults (SQLite, embedded Redis, LiqPay sandbox, emulators)."""
     _logging("WARNING")
-    from storage.redis import resolve_redis_url
-    from web.stack import Stack
+    from sandbox.stack import run_up
 
-    settings = _settings()
-    stack = Stack(settings, resolve_redis_url(settings), run_bot=True).start()
-    base = stack.base_url
-    typer.echo(f"chatpay is running. Open {base}/emulator/telegram/chat to chat with the bot as a "
-               f"seller (Telegram emulator); pay pages are under {base}/p/, the LiqPay sandbox "
-               f"under {base}/sandbox/liqpay, sellers' fiscal receipts (Checkbox stand-in) under "
-               f"{base}/sandbox/checkbox. Press Ctrl-C to stop.")
-    _wait_for_signal()
-    stack.stop()
+    run_up(_settings(), lambda line: typer.echo(line), _stop_on_signal())
 
 
 @app.command()
@@ -69,44 +60,19 @@ def web() -> None:
     import uvicorn
 
     from storage.redis import resolve_redis_url
-    from web.app import WebDeps, create_app
-    from workers.runtime import bootstrap
+    from web.main import build
 
     settings = _settings()
-    deps = bootstrap(settings, redis_url=resolve_redis_url(settings))
+    redis_url = resolve_redis_url(settings)
     mounts: dict[str, object] = {}
-    if settings.serves_sandbox:  # development only: production mounts nothing of the sandbox
-        from web.sandbox.liqpay import LiqPaySandbox
-        mounts["/sandbox/liqpay"] = LiqPaySandbox(
-            {settings.liqpay_public_key: settings.liqpay_private_key}).app
-    if not settings.production and not settings.checkbox_api_base:  # sellers' PRRO stand-in
-        from sandbox.checkbox import Checkbox
-        mounts["/sandbox/checkbox"] = Checkbox().asgi()
-    if not settings.production:  # what SMS_BACKEND=log and no SMTP_URL would have sent
-        from web.sandbox.outbox import outbox_app
-        mounts["/sandbox/outbox"] = outbox_app(deps.redis)
-    # a Telegram-only deployment has no Viber token, and no Viber webhook to forge calls to
-    viber = [_viber_webhook(settings, deps)] if settings.viber_auth_token else []
-    app_ = create_app(WebDeps(settings=settings, uow=deps.uow,
-                              providers={deps.accounts.name: deps.accounts}, bus=deps.bus,
-                              mounts=mounts, extra_routes=viber))
-    uvicorn.run(app_, host=settings.host, port=settings.port, proxy_headers=True)
-
-
-def _viber_webhook(settings, deps):  # type: ignore[no-untyped-def]
-    """The `POST /viber/webhook` route, for WebDeps.extra_routes."""
-    import redis
-
-    from bots.viber.dialog import ViberDeps
-    from bots.viber.webhook import viber_routes
-    from storage.redis import resolve_redis_url
-    from workers.messengers.viber import ViberApi
-    from workers.providers.liqpay import LiqPayClient
-
-    client = redis.Redis.from_url(resolve_redis_url(settings), socket_timeout=5)
-    return viber_routes(ViberDeps(settings=settings, uow=deps.uow, bus=deps.bus,
-                                  currencies=LiqPayClient.currencies, redis=client),
-                        ViberApi(settings.viber_auth_token, settings.viber_base))
+    if not settings.production:  # development only: production mounts nothing of the sandbox
+        from sandbox.stack import sandbox_mounts
+        mounts = sandbox_mounts(settings, redis_url)
+    process = build(settings, redis_url, mounts)
+    try:
+        uvicorn.run(process.app, host=settings.host, port=settings.port, proxy_headers=True)
+    finally:
+        process.close()
 
 
 @app.command()
@@ -201,15 +167,16 @@ def worker(threads: int = typer.Option(8, help="threads for the seller-facing qu
                help="the queues this process takes, comma-separated: chatpay (seller-facing: "
                     "create, check, cancel, notify) and chatpay-background (polls, expiries, "
                     "shop webhooks)"),
-           poll_ms: int = typer.Option(POLL_MS, help="longest idle wait for a wake-up before asking Redis again (ms)")) -> None:
+           poll_ms: int = typer.Option(
+               POLL_MS, help="longest idle wait for a wake-up before asking Redis again (ms)"),
+           ) -> None:
     """A Dramatiq worker: creates invoices, polls providers, sends messages.
 
     Each queue gets threads of its own, so a hanging provider (background) never delays a
     seller's message; `--queues` runs them in separate processes instead.
     """
     _logging()
-    from storage.queue import BACKGROUND_QUEUE, QUEUE, Workers
-    from workers import actors, runtime
+    from storage.queue import BACKGROUND_QUEUE, QUEUE
 
     wanted = [q.strip() for q in queues.split(",") if q.strip()]
     sizes = {QUEUE: threads, BACKGROUND_QUEUE: background_threads}
@@ -219,46 +186,33 @@ def worker(threads: int = typer.Option(8, help="threads for the seller-facing qu
         typer.echo(f"chatpay: unknown queue {exc}; the queues are {QUEUE} and "
                    f"{BACKGROUND_QUEUE}.", err=True)
         raise typer.Exit(2) from None
-    deps = runtime.bootstrap(_settings())
-    runtime.configure(deps)
-    actors.declare(deps.bus.broker)
-    process = Workers(deps.bus.broker, plan, poll_ms=poll_ms)
-    logging.getLogger(__name__).info("Worker started: %s.", ", ".join(
-        f"{q} with {n} threads" for q, n in plan.items()))
-    _wait_for_signal()
-    process.stop()
+    from storage.redis import resolve_redis_url
+    from workers.main import run_worker as run
+
+    settings = _settings()
+    run(settings, resolve_redis_url(settings), plan, poll_ms, _stop_on_signal())
 
 
 @app.command()
 def telegram() -> None:
     """The Telegram bot: long polling, or the webhook when TELEGRAM_MODE=webhook."""
     _logging()
-    from bots.telegram.app import run_polling
-    from bots.telegram.deps import BotDeps
-    from bots.telegram.webhook import run_webhook
+    from bots.telegram.main import run
     from storage.redis import resolve_redis_url
-    from workers.providers.liqpay import LiqPayClient
-    from workers.runtime import bootstrap
 
     settings = _settings()
-    redis_url = resolve_redis_url(settings)
-    deps = bootstrap(settings, redis_url=redis_url)
-    run = run_webhook if settings.telegram_mode == "webhook" else run_polling
-    asyncio.run(run(BotDeps(settings=settings, uow=deps.uow, bus=deps.bus,
-                            currencies=LiqPayClient.currencies, redis_url=redis_url)))
+    run(settings, resolve_redis_url(settings))
 
 
 @app.command()
 def scheduler() -> None:
     """The reconciler: re-queues lost work, expires invoices, finds unsent messages."""
     _logging()
-    from workers import runtime
-    from workers.scheduler import run_forever
+    from storage.redis import resolve_redis_url
+    from workers.main import run_scheduler as run
 
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    run_forever(runtime.bootstrap(_settings()), stop)
+    settings = _settings()
+    run(settings, resolve_redis_url(settings), _stop_on_signal())
 
 
 @app.command()

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from bots.phone import read_buyer_email
 from domain.i18n import format_money, t
 from domain.invoice import Invoice, InvoiceStatus
-from domain.manual import SYSTEM, ManualMethod, ManualPayment, ManualState
+from domain.manual import BUYER, SYSTEM, ManualMethod, ManualPayment, ManualState
 from storage.repository import new_id
 from storage.settings import Settings
 from storage.uow import UnitOfWork
@@ -71,12 +71,12 @@ def section(invoice: Invoice, methods: list[ManualMethod], payments: list[Manual
             "</button></form>")
 
 
-def declare(uow_factory: Callable[[], UnitOfWork], settings: Settings, code: str,
+def declare(open_payment: Callable[..., tuple[str, list[int]]],
+            uow_factory: Callable[[], UnitOfWork], settings: Settings, code: str,
             form: dict[str, str], lang: str) -> tuple[str, list[int]]:
     """The buyer's *I have paid*: checked, then an open manual payment (one at a time per
-    invoice). Returns the outcome ("invalid", or see workers.manual.open_payment) and the
-    events to notify."""
-    from workers.manual import BUYER, open_payment  # the service; no provider client inside
+    invoice) by `open_payment` (workers.manual.open_payment, handed in by the composition
+    root). Returns the outcome ("invalid", or see open_payment) and the events to notify."""
     try:
         method_id = int(form.get("method", ""))
         paid_on = date.fromisoformat(form.get("paid_on", "").strip())

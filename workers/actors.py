@@ -24,7 +24,7 @@ from domain.errors import (
 )
 from domain.i18n import t
 from storage.queue import queue_of
-from workers import connect, deliveries, handlers, links, manual, receipts, refunds, support
+from workers import answers, connect, deliveries, handlers, links, manual, receipts, refunds, support
 from workers.fiscal import connect as fiscal_connect
 from workers.fiscal import receipts as fiscal_receipts
 from workers.fiscal import shifts as fiscal_shifts
@@ -154,8 +154,12 @@ def record_manual_payment(payload: dict[str, Any]) -> None:
 
 def refund_manual_payment(payload: dict[str, Any]) -> None:
     manual.refund(commands.RefundManualPayment.from_dict(payload), deps())  # type: ignore[arg-type]
+
+
 def support_act(payload: dict[str, Any]) -> None:
     support.support_act(commands.SupportAct.from_dict(payload), deps())  # type: ignore[arg-type]
+
+
 def register_fiscal_receipt(payload: dict[str, Any]) -> None:
     fiscal_receipts.register_receipt(payload["receipt_id"], deps())
 
@@ -166,6 +170,10 @@ def close_fiscal_shift(payload: dict[str, Any]) -> None:
 
 def connect_fiscal(payload: dict[str, Any]) -> None:
     fiscal_connect.connect_fiscal(commands.ConnectFiscal.from_dict(payload), deps())  # type: ignore[arg-type]
+
+
+def answer_in_viber(payload: dict[str, Any]) -> None:
+    answers.answer_in_viber(commands.AnswerInViber.from_dict(payload), deps())  # type: ignore[arg-type]
 
 
 def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[str, Any]) -> None:
@@ -189,7 +197,7 @@ ACTORS = (create_invoice, issue_link, poll_invoice, expire_invoice, check_status
           notify_seller, tell_seller, cancel_at_provider, connect_account, deliver_webhook,
           manage_webhook, send_link, send_receipt, refund_invoice, open_manual_payment,
           decide_manual_payment, record_manual_payment, refund_manual_payment, support_act,
-          register_fiscal_receipt, close_fiscal_shift, connect_fiscal)
+          register_fiscal_receipt, close_fiscal_shift, connect_fiscal, answer_in_viber)
 
 
 def declare(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor]:  # type: ignore[type-arg]

@@ -15,6 +15,7 @@ from domain.messaging import OutboundMessage
 from domain.webhooks import PING, Attempt, Delivery, DeliveryStatus, Endpoint, EndpointNews
 from storage.secrets import SecretBox
 from storage.uow import UnitOfWork
+from storage.wiring import Wired
 from workers.runtime import Deps
 from workers.webhooks import new_secret
 
@@ -124,7 +125,7 @@ def redeliver(seller_id: int, d: Deps, *, delivery_id: int | None = None,
     return queued
 
 
-def _queue(d: Deps, delivery_ids: list[int]) -> bool:
+def _queue(d: Wired, delivery_ids: list[int]) -> bool:
     """Publish the attempts; False if the queue could not be reached."""
     for delivery_id in delivery_ids:
         try:
@@ -228,7 +229,7 @@ def _news_text(news: EndpointNews, endpoint: Endpoint, delivery: Delivery, body:
     return t(lang, f"webhook_{news.kind}", url=endpoint.url)
 
 
-def scan(d: Deps, moment: datetime | None = None, endpoint_id: int | None = None) -> int:
+def scan(d: Wired, moment: datetime | None = None, endpoint_id: int | None = None) -> int:
     """Queue the due attempts, one per shop not busy with another (the scheduler calls this
     each scan). Marked queued before they are published: a worker that makes the attempt at
     once clears the mark, and must not find it set again afterwards."""

@@ -27,11 +27,10 @@ from domain.money import Money
 from storage.repository import new_code, new_id
 from storage.uow import UnitOfWork
 from workers.handlers import _retrying, deliver, tell
+from storage.wiring import Wired
 from workers.runtime import Deps
 
 log = logging.getLogger(__name__)
-
-BUYER = "buyer"
 
 
 def seller_by(seller_id: int) -> str:
@@ -163,7 +162,7 @@ def _corrected(declared: Money, cmd: commands.DecideManualPayment) -> Money | No
     return Money(value.quantize(Money.from_minor_units(0, currency).amount), currency)
 
 
-def auto_reject(d: Deps, moment: datetime) -> int:
+def auto_reject(d: Wired, moment: datetime) -> int:
     """The scheduler's scan: open payments past their timeout are rejected, the seller told
     (through the outbox). Returns how many."""
     with d.uow().readonly() as uow:

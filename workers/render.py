@@ -12,10 +12,10 @@ from domain.invoice import Invoice
 from domain.messaging import Button, OutboundMessage
 from domain.money import Money
 from storage.repository import Seller
+from domain.qr import qr_png
 from storage.tables import InvoiceEventRow
 from workers.fiscal.texts import FISCAL_MESSAGES, fiscal_text
 from workers.manual_render import MANUAL_EVENTS, render_manual
-from workers.qr import qr_png
 
 
 #: the zone of a country with several, where chatpay's sellers are (others show UTC)

@@ -13,12 +13,12 @@ from sqlalchemy import Engine
 
 from domain.messaging import MessengerSender
 from domain.ports import Mailer, PaymentProvider, SmsGateway
-from storage.db import make_engine, make_session_factory
-from storage.queue import CommandBus, make_broker
+from storage.queue import CommandBus
 from storage.redis import resolve_redis_url
 from storage.secrets import SecretBox
 from storage.settings import Settings
 from storage.uow import UnitOfWork
+from storage.wiring import open_store
 from workers.providers.accounts import ProviderAccounts
 from workers.webhooks import ShopClient
 
@@ -87,9 +87,8 @@ def deps() -> Deps:
 
 
 def bootstrap(settings: Settings | None = None, *, redis_url: str | None = None) -> Deps:
-    """Build everything a worker needs from the settings (the composition root)."""
-    from domain.commands import DeliverWebhook, RegisterFiscalReceipt
-    from domain.errors import ServiceUnavailable
+    """Everything a worker needs, from the settings (the worker's composition root, which
+    `chatpay worker`, the CLI's webhook commands and the tests use)."""
     from storage.settings import get_settings
     from workers.messengers.ratelimit import RedisRateLimiter
     from workers.messengers.telegram import TelegramSender
@@ -99,32 +98,12 @@ def bootstrap(settings: Settings | None = None, *, redis_url: str | None = None)
     settings = settings or get_settings()
     url = redis_url or resolve_redis_url(settings)
     client = redis.Redis.from_url(url)
-    engine = make_engine(settings.database)
-    factory = make_session_factory(engine)
-    bus = CommandBus(make_broker(url))
-
-    def attempt_now(delivery_ids: list[int]) -> None:
-        """Shop deliveries just committed go out at once; if Redis is away, the scan has them."""
-        try:
-            for delivery_id in delivery_ids:
-                bus.publish(DeliverWebhook(delivery_id))
-        except ServiceUnavailable:
-            pass
-
-    def register_now(receipt_ids: list[str]) -> None:
-        """Fiscal receipts just queued are registered at once; if Redis is away, the scan."""
-        try:
-            for receipt_id in receipt_ids:
-                bus.publish(RegisterFiscalReceipt(receipt_id))
-        except ServiceUnavailable:
-            pass
-
+    store = open_store(settings, url)
     limiter = RedisRateLimiter(client, settings.telegram_global_rate,
                                settings.telegram_chat_interval, prefix="chatpay:tg:rl")
     return Deps(
         settings=settings,
-        uow=lambda: UnitOfWork(factory, on_shop_deliveries=attempt_now,
-                               on_fiscal_receipts=register_now),
+        uow=store.uow,
         provider=(LiqPayClient(settings.liqpay_public_key, settings.liqpay_private_key,
                                settings.liqpay_base)
                   if settings.platform_account else None),
@@ -136,7 +115,7 @@ def bootstrap(settings: Settings | None = None, *, redis_url: str | None = None)
                                                           settings.viber_chat_interval,
                                                           prefix="chatpay:viber:rl")),
         },
-        bus=bus,
+        bus=store.bus,
         redis=client,
-        engine=engine,
+        engine=store.engine,
     )

@@ -8,10 +8,10 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 from domain import commands
+from storage.wiring import Wired
 from workers import deliveries, manual, support
 from workers.fiscal import receipts as fiscal_receipts
 from workers.fiscal import shifts as fiscal_shifts
-from workers.runtime import Deps
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ GRACE = timedelta(seconds=30)  #: how late queued work may be before it is presu
 REQUEUE_AFTER = timedelta(minutes=10)  #: the same for an expiry (it asks the provider first)
 
 
-def reconcile(d: Deps, now: datetime | None = None) -> dict[str, int]:
+def reconcile(d: Wired, now: datetime | None = None) -> dict[str, int]:
     moment = now or datetime.now(UTC)
     with d.uow().readonly() as uow:
         # pending invoices, and closed ones whose payment is still in flight (settle window)
@@ -54,7 +54,7 @@ def reconcile(d: Deps, now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
-def run_forever(d: Deps, stop: threading.Event | None = None) -> None:
+def run_forever(d: Wired, stop: threading.Event | None = None) -> None:
     stop = stop or threading.Event()
     log.info("Scheduler scanning every %.1f seconds.", d.settings.scheduler_interval)
     while not stop.is_set():

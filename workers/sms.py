@@ -61,7 +61,7 @@ class LogSms:
             self.keep({"kind": "sms", "to": phone, "text": text, "id": sequence_id})
 
 
-def outbox_keeper(client: object, key: str = "chatpay:outbox",  # web/sandbox/outbox.py reads it
+def outbox_keeper(client: object, key: str = "chatpay:outbox",  # sandbox/outbox.py reads it
                   size: int = 200,
                   ) -> Callable[[dict[str, str]], None]:
     """Keep what would have been sent in a short Redis list, newest first (the sandbox shows it)."""

@@ -21,6 +21,7 @@ from domain.support import AuditEntry, Phase
 from storage.support import AlreadyRecorded
 from workers import deliveries, handlers, links
 from workers.render import render_event
+from storage.wiring import Wired
 from workers.runtime import Deps
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ def _link_outcome(key: str, invoice_id: str, d: Deps) -> str:
     raise ServiceUnavailable("The link is being sent by another worker.")
 
 
-def requeue(d: Deps, moment: datetime) -> int:
+def requeue(d: Wired, moment: datetime) -> int:
     """Queue again the actions written `started` whose message was lost (Redis restarted
     empty): the database decides, as for every other kind of work. Each at most every
     REQUEUE_AFTER; the worker performs each once whatever the number of messages."""

@@ -87,7 +87,7 @@ class DialogState:
 
 class Dialog:
     def __init__(self, deps: ViberDeps,
-                 say: Callable[[str, list[Reply]], None] | None = None) -> None:
+                 say: Callable[[str, list[Reply], Command], None] | None = None) -> None:
         self.deps = deps
         self.state = DialogState(deps.redis)
         self.accounts = AccountDialog(deps, self.state, self._then_publish)
@@ -95,7 +95,7 @@ class Dialog:
         self.manual = ManualDialog(deps, self.state, self._then_publish)
         self.methods = MethodsDialog(deps, self.state)
         self.fiscal = viber_fiscal.FiscalDialog(deps, self.state, self._then_publish)
-        #: sends replies at once; used for the ones a worker's message must follow
+        #: queues replies with the command that must follow them (the webhook: a worker sends)
         self.say = say
 
     def _then_publish(self, user_id: str, reply: Reply, command: Command) -> list[Reply]:
@@ -107,8 +107,7 @@ class Dialog:
         if self.say is None:
             self.deps.bus.publish(command)
             return [reply]
-        self.say(user_id, [reply])
-        self.deps.bus.publish(command)  # Redis down → ServiceUnavailable → "try again"
+        self.say(user_id, [reply], command)  # Redis down → ServiceUnavailable → "try again"
         return []
 
     # -- events ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from domain.commands import Command
 from domain.i18n import t
 from domain.messaging import Button
 from storage.repository import Seller
-from workers.messengers.viber import keyboard
+from workers.messengers.viber_format import keyboard
 
 if TYPE_CHECKING:
     from bots.viber.dialog import DialogState, ViberDeps

@@ -7,7 +7,7 @@ from typing import Any
 from domain.i18n import LANGUAGES, format_money, t
 from domain.invoice import Invoice
 from domain.messaging import Button
-from workers.messengers.viber import keyboard
+from workers.messengers.viber_format import keyboard
 
 LANGUAGE_NAMES = {"uk": "Українська", "ru": "Русский", "en": "English"}
 

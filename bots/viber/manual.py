@@ -14,7 +14,7 @@ from domain.commands import Command, RefundManualPayment
 from domain.i18n import t
 from domain.messaging import Button
 from storage.repository import Seller
-from workers.messengers.viber import keyboard
+from workers.messengers.viber_format import keyboard
 
 CHANNEL = "viber"
 PREFIXES = (manual.APPROVE, manual.REJECT, manual.CORRECT, manual.OPEN, manual.REFUND)

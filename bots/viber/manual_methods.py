@@ -12,7 +12,7 @@ from bots.viber.reply import Reply
 from domain.i18n import t
 from domain.messaging import Button
 from storage.repository import Seller
-from workers.messengers.viber import keyboard
+from workers.messengers.viber_format import keyboard
 
 STEP = "mm_field"
 

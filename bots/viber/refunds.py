@@ -15,7 +15,7 @@ from domain.i18n import format_money, t
 from domain.messaging import Button
 from domain.money import Money
 from storage.repository import Seller
-from workers.messengers.viber import keyboard
+from workers.messengers.viber_format import keyboard
 
 CHANNEL = "viber"
 STEPS = ("refund_amount", "refund_confirm")

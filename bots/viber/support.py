@@ -8,7 +8,7 @@ from bots.support import wants
 from bots.support_views import Screen
 from bots.viber import keyboards
 from bots.viber.reply import Reply
-from workers.messengers.viber import keyboard
+from workers.messengers.viber_format import keyboard
 
 STEP = "support"
 

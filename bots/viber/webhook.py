@@ -1,5 +1,10 @@
 """`POST /viber/webhook`: verify Viber's signature over the raw body, parse with viberbot, hand the
-event to the dialog off the event loop, answer at once and send the replies after answering."""
+event to the dialog off the event loop, queue its answers for a worker to send, and answer.
+
+Nothing here calls Viber: the answers go the way the bots' commands go (the queue, a worker), so
+the webhook never waits on Viber's API. The welcome is the one message Viber takes as the
+webhook's own answer (to a person not yet subscribed, the only way to greet them).
+"""
 from __future__ import annotations
 
 import hashlib
@@ -11,7 +16,6 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from viberbot.api.viber_requests import (
     ViberConversationStartedRequest,
@@ -23,8 +27,9 @@ from viberbot.api.viber_requests import (
 
 from bots.telegram.webhook import read_capped, too_large
 from bots.viber.dialog import Dialog, Reply, StillHandling, ViberDeps
-from domain.errors import MessengerError
-from workers.messengers.viber import SENDER_NAME_MAX, TEXT_MAX, ViberApi, required_api_version
+from domain.commands import AnswerInViber, Command, carry
+from domain.errors import ServiceUnavailable
+from workers.messengers.viber_format import SENDER_NAME_MAX, TEXT_MAX, required_api_version
 
 log = logging.getLogger(__name__)
 
@@ -49,19 +54,20 @@ def message_payload(reply: Reply, sender_name: str, receiver: str | None = None)
     return payload
 
 
-def viber_routes(deps: ViberDeps, api: ViberApi) -> Callable[[FastAPI], None]:
+def viber_routes(deps: ViberDeps) -> Callable[[FastAPI], None]:
     """The route, for WebDeps.extra_routes."""
     name = deps.settings.viber_bot_name
     token = deps.settings.viber_auth_token
 
-    def send(receiver: str, replies: list[Reply]) -> None:
-        for reply in replies:
-            try:
-                api.call("send_message", message_payload(reply, name, receiver))
-            except MessengerError as exc:  # a dialog prompt, not a money event: log and go on
-                log.warning("Could not answer Viber user %s: %r.", receiver, exc)
+    def answer(receiver: str, replies: list[Reply], then: Command | None = None) -> None:
+        """Queue the answers (and the command that must follow them) for a worker to send;
+        raises ServiceUnavailable when the queue cannot be reached."""
+        deps.bus.publish(AnswerInViber(
+            chat_id=receiver, replies=tuple({"text": r.text, "keyboard": r.keyboard}
+                                            for r in replies),
+            then=carry(then) if then is not None else None))
 
-    dialog = Dialog(deps, say=send)
+    dialog = Dialog(deps, say=answer)
 
     def add(app: FastAPI) -> None:
         @app.post(PATH)
@@ -90,7 +96,14 @@ def viber_routes(deps: ViberDeps, api: ViberApi) -> Callable[[FastAPI], None]:
                         event.message, str(event.message_token))
                 except StillHandling:  # not 200: if that delivery dies, Viber's next try is ours
                     return PlainTextResponse("being handled", status_code=503)
-                return PlainTextResponse("ok", background=BackgroundTask(send, sender.id, replies))
+                if replies:
+                    try:
+                        await run_in_threadpool(answer, sender.id, replies)
+                    except ServiceUnavailable:  # not 200: Viber delivers the message again
+                        log.warning("Queue down; Viber user %s is answered on redelivery.",
+                                    sender.id)
+                        return PlainTextResponse("temporarily unavailable", status_code=503)
+                return PlainTextResponse("ok")
             if isinstance(event, ViberSubscribedRequest):
                 await run_in_threadpool(dialog.subscription, event.user.id, True)
             elif isinstance(event, ViberUnsubscribedRequest):

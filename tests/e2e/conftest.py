@@ -14,8 +14,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from sandbox.stack import Stack
 from storage.settings import load_settings
-from web.stack import Stack
 
 
 def free_port() -> int:

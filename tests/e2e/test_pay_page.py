@@ -7,8 +7,8 @@ import re
 import httpx
 import pytest
 
+from sandbox.stack import Stack
 from tests.e2e.conftest import SellerChat, buyer_pays, to_checkout
-from web.stack import Stack
 from workers import runtime
 
 

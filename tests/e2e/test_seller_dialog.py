@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bots.telegram.deps import BotDeps
+from sandbox.stack import Stack, start_bot_thread
 from domain.i18n import format_money
 from domain.money import Money
 from storage.db import make_engine, make_session_factory
@@ -20,7 +21,6 @@ from storage.queue import CommandBus, make_broker
 from storage.tables import InvoiceRow, SellerRow
 from storage.uow import UnitOfWork
 from tests.e2e.conftest import SellerChat, buyer_pays
-from web.stack import Stack, start_bot_thread
 from workers.providers.liqpay import LiqPayClient
 
 NBSP = "\u00a0"

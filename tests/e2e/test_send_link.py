@@ -3,8 +3,8 @@ through the Telegram emulator, a real SMTP server (aiosmtpd) and the TurboSMS st
 from __future__ import annotations
 
 import email
-import re
 import json
+import re
 import time
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from sandbox.stack import Stack
 from domain.commands import SendLink
 from sandbox.turbosms import TurboSms
 from tests.e2e.conftest import SellerChat, free_port
-from web.stack import Stack
 from workers import runtime
 
 
@@ -279,8 +279,11 @@ def test_in_development_the_outbox_page_shows_what_was_sent_newest_first(stack: 
     seller.next("надіслано на buyer@example.com")
 
     page = httpx.get(f"{stack.base_url}/sandbox/outbox", timeout=10, follow_redirects=True)
-    assert page.status_code == 200
-    email_at, sms_at = page.text.index("E-mail → buyer@example.com"), page.text.index(
-        "SMS → +380671234567")
-    assert email_at < sms_at  # newest first
-    assert page.text.count(link) >= 2
+    assert page.status_code == 200 and 'EventSource("events")' in page.text
+    # what the page is pushed: the first server-sent event holds what was sent, newest first
+    with httpx.stream("GET", f"{stack.base_url}/sandbox/outbox/events", timeout=10) as events:
+        first = next(line for line in events.iter_lines() if line.startswith("data: "))
+    sent = json.loads(first.removeprefix("data: "))
+    assert [(m["kind"], m["to"]) for m in sent] == [("email", "buyer@example.com"),
+                                                    ("sms", "+380671234567")]
+    assert all(link in m["text"] for m in sent)

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 import pytest
 from standardwebhooks import Webhook
 
+from sandbox.stack import Stack
 from sandbox.shop import Shop
 from tests.e2e.conftest import SellerChat, buyer_pays
 from tests.e2e.test_viber_conversation import ViberSeller
-from web.stack import Stack
 
 SECRET = re.compile(r"whsec_[A-Za-z0-9+/=]+")
 

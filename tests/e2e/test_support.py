@@ -10,7 +10,7 @@ from sandbox.shop import Shop
 from tests.e2e.conftest import SellerChat
 from tests.e2e.test_send_link import Mailbox, smtp_server, turbosms  # noqa: F401 (fixtures)
 from tests.e2e.test_shop_webhooks import shop  # noqa: F401 (fixture)
-from web.stack import Stack
+from sandbox.stack import Stack
 from workers import runtime
 
 AGENT = 900_001

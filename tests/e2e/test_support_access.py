@@ -9,7 +9,7 @@ from typing import Any
 
 from tests.e2e.conftest import SellerChat
 from tests.e2e.test_support import AGENT, buttons, data, open_card
-from web.stack import Stack
+from sandbox.stack import Stack
 from workers import runtime
 
 

@@ -10,8 +10,8 @@ import httpx
 import zxingcpp
 from PIL import Image
 
+from sandbox.stack import Stack
 from tests.e2e.conftest import SellerChat, buyer_pays
-from web.stack import Stack
 
 VIBER_USER = "viber-seller-01=="
 
@@ -179,8 +179,8 @@ def test_chatpay_viber_set_webhook_registers_the_webhook_or_says_why_not(
         stack: Stack, monkeypatch: Any) -> None:
     from typer.testing import CliRunner
 
-    from storage.settings import get_settings
     from web.cli import app
+    from storage.settings import get_settings
 
     monkeypatch.setenv("PUBLIC_BASE_URL", stack.base_url)
     monkeypatch.setenv("VIBER_AUTH_TOKEN", stack.settings.viber_auth_token)

@@ -8,13 +8,16 @@ from typing import Any
 
 import pytest
 
+from sandbox.stack import Stack
+from sandbox.liqpay import _sign
 from tests.e2e.conftest import buyer_pays
 from tests.e2e.test_payment_account import (
-    assert_nowhere_in_clear, checkout, mask, stored_accounts,
+    assert_nowhere_in_clear,
+    checkout,
+    mask,
+    stored_accounts,
 )
 from tests.e2e.test_viber_conversation import VIBER_USER, ViberSeller, pay_link
-from web.sandbox.liqpay import _sign
-from web.stack import Stack
 
 SETTINGS = "⚙️ Платіжний рахунок"
 

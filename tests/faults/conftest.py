@@ -23,13 +23,13 @@ from sqlalchemy import text
 
 from domain.commands import CreateInvoice
 from domain.invoice import Invoice
+from sandbox.liqpay import LiqPaySandbox
+from sandbox.loopback import serve_in_thread
+from sandbox.telegram import TelegramEmulator
+from storage.secrets import SecretBox
 from storage.settings import load_settings
 from web.app import WebDeps, create_app
-from web.emulators import serve_in_thread
-from web.emulators.telegram import TelegramEmulator
-from web.sandbox.liqpay import LiqPaySandbox
-from storage.secrets import SecretBox
-from workers import runtime
+from workers import handlers, manual, runtime
 from workers.providers.accounts import ProviderAccounts
 from workers.runtime import Deps
 
@@ -102,6 +102,7 @@ class Rig:
         self.app = create_app(WebDeps(
             settings=self.settings, uow=lambda: self._web_uow(),
             providers={self.web_accounts.name: self.web_accounts}, bus=self.deps.bus,
+            apply_fact=handlers.apply_fact, open_manual_payment=manual.open_payment,
             mounts={"/emulator/telegram": self._counting(self.telegram.app), "/sandbox/liqpay": self._counting(self.sandbox.app)}))
         self.base_url, stop = serve_in_thread(self.app, "127.0.0.1", port)
         self._stops.append(stop)

@@ -13,8 +13,8 @@ import pytest
 
 from domain.errors import NoPaymentAccount, ProviderRejected
 from domain.invoice import Invoice, InvoiceStatus
+from sandbox.liqpay import _dumps, _sign
 from tests.faults.conftest import CHAT, Rig, is_sqlite, make_polls_due, wait_until
-from web.sandbox.liqpay import _dumps, _sign
 from workers import handlers
 
 CHAT_B = 380_888

@@ -13,8 +13,8 @@ import httpx
 from sqlalchemy import text
 
 from domain.invoice import InvoiceStatus
+from sandbox.liqpay import CARD_3DS
 from tests.faults.conftest import Rig, desc
-from web.sandbox.liqpay import CARD_3DS
 from workers import handlers
 from workers.providers.liqpay import LiqPayClient
 from workers.scheduler import reconcile

@@ -11,10 +11,10 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from domain.i18n import t
+from sandbox.loopback import serve_in_thread
 from storage.tables import InvoiceRow
 from tests.faults.conftest import Rig, free_port, wait_until
 from tests.faults.test_bot_processes import add_seller_quietly, bot_messages, next_reply
-from web.emulators import serve_in_thread
 
 
 class HeldReplies:

@@ -17,11 +17,10 @@ from aiogram import Bot, Dispatcher
 from bots.telegram.webhook import BODY_LIMIT, SECRET_HEADER, webhook_app
 from bots.viber.dialog import ViberDeps
 from bots.viber.webhook import SIGNATURE_HEADER, viber_routes
+from sandbox.loopback import serve_in_thread
 from storage.settings import load_settings
 from web.app import WebDeps, create_app
-from web.emulators import serve_in_thread
-from workers import runtime
-from workers.messengers.viber import ViberApi
+from workers import handlers, manual, runtime
 from workers.providers.liqpay import LiqPayClient
 
 OVER = BODY_LIMIT + 1024  #: bytes
@@ -40,10 +39,10 @@ def edge(database_url: str, redis_url: str, tmp_path: Path) -> Iterator[tuple[st
     deps = runtime.bootstrap(settings, redis_url=redis_url)
     client = redis.Redis.from_url(redis_url)
     viber = viber_routes(ViberDeps(settings=settings, uow=deps.uow, bus=deps.bus,
-                                   currencies=LiqPayClient.currencies, redis=client),
-                         ViberApi(settings.viber_auth_token, "http://127.0.0.1:9"))
+                                   currencies=LiqPayClient.currencies, redis=client))
     app = create_app(WebDeps(settings=settings, uow=deps.uow,
                              providers={deps.provider.name: deps.provider}, bus=deps.bus,
+                             apply_fact=handlers.apply_fact, open_manual_payment=manual.open_payment,
                              extra_routes=[viber]))
     base, stop = serve_in_thread(app)
     yield base, settings

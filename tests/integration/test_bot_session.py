@@ -9,8 +9,8 @@ import pytest
 from aiogram.exceptions import TelegramRetryAfter
 
 from bots.telegram.app import build_bot
-from web.emulators import serve_in_thread
-from web.emulators.telegram import TelegramEmulator
+from sandbox.loopback import serve_in_thread
+from sandbox.telegram import TelegramEmulator
 
 TOKEN = "4242:session-test"
 CHAT = 380_111

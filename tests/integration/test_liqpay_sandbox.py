@@ -21,7 +21,7 @@ from starlette.routing import Mount, Route
 from domain.errors import ProviderRejected, ProviderUnavailable
 from domain.money import Money
 from domain.ports import PaymentRequest, ProviderStatus
-from web.sandbox import SANDBOX_PRIVATE_KEY, SANDBOX_PUBLIC_KEY, LiqPaySandbox
+from sandbox.liqpay import SANDBOX_PRIVATE_KEY, SANDBOX_PUBLIC_KEY, LiqPaySandbox
 from workers.providers.liqpay import LiqPayClient
 
 PREFIX = "/sandbox/liqpay"

@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from sandbox.stack import Stack
 from storage.settings import EMULATOR_TELEGRAM_TOKEN, Settings, SettingsError, load_settings
-from web.stack import Stack
 
 CHATPAY = str(Path(sys.executable).with_name("chatpay"))
 SETTING_NAMES = {name.upper() for name in Settings.model_fields}

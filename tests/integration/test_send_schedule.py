@@ -14,9 +14,9 @@ from starlette.routing import Route
 
 from domain.errors import MessengerRateLimited
 from domain.messaging import OutboundMessage
-from web.emulators import serve_in_thread
-from web.emulators.telegram import TelegramEmulator
-from web.emulators.viber import ViberEmulator
+from sandbox.loopback import serve_in_thread
+from sandbox.telegram import TelegramEmulator
+from sandbox.viber import ViberEmulator
 from workers.messengers.ratelimit import RedisRateLimiter
 from workers.messengers.telegram import TelegramSender
 from workers.messengers.viber import ViberApi, ViberSender

@@ -37,8 +37,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
-from web.emulators import serve_in_thread
-from web.emulators.telegram import TelegramEmulator
+from sandbox.loopback import serve_in_thread
+from sandbox.telegram import TelegramEmulator
 
 TOKEN = "123456:TEST-token_abc"
 SELLER = 380_501_234
@@ -394,14 +394,18 @@ def test_web_chat_works_mounted_under_a_prefix(emu: TelegramEmulator) -> None:
         sent = httpx.post(
             f"{url}/emulator/telegram/chat/api/send", json={"chat_id": SELLER, "text": "hello"}
         )
-        state = httpx.get(
-            f"{url}/emulator/telegram/chat/api/state", params={"chat_id": SELLER}
-        ).json()
+        with httpx.stream(
+            "GET", f"{url}/emulator/telegram/chat/api/events", params={"chat_id": SELLER}
+        ) as events:  # what the page is pushed (server-sent events)
+            first = next(line for line in events.iter_lines() if line.startswith("data: "))
+        state = json.loads(first.removeprefix("data: "))
+        script = httpx.get(f"{url}/emulator/telegram/chat/webchat.js")
         api = httpx.post(f"{url}/emulator/telegram/bot{TOKEN}/getMe").json()
     finally:
         stop()
 
-    assert page.status_code == 200 and "chat/api/state" in page.text
+    assert page.status_code == 200 and "chat/api/events" in page.text
+    assert script.status_code == 200 and "EventSource" in script.text
     assert sent.json() == {"ok": True}
     assert state["messages"][0]["text"] == "hello" and state["messages"][0]["outgoing"] is True
     assert api["result"]["username"] == "chatpay_bot"

@@ -25,8 +25,8 @@ from viberbot.api.viber_requests import (
     ViberUnsubscribedRequest,
 )
 
-from web.emulators import serve_in_thread
-from web.emulators.viber import ViberEmulator
+from sandbox.loopback import serve_in_thread
+from sandbox.viber import ViberEmulator
 
 TOKEN = "445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9"
 PREFIX = "/emulator/viber/pa"

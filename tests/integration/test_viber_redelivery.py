@@ -4,11 +4,11 @@ a handled one is not handled twice, and one still being handled is answered so t
 again later instead of forgetting it."""
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,51 +16,47 @@ import httpx
 import pytest
 import redis
 from fastapi import FastAPI
-from starlette.applications import Starlette
-from starlette.routing import Mount
 
 from bots.invoices import creating_text
 from bots.viber.dialog import ViberDeps
 from bots.viber.webhook import PATH, SIGNATURE_HEADER, viber_routes
 from domain.i18n import t
+from sandbox.loopback import serve_in_thread
+from sandbox.viber import ViberEmulator
 from storage.db import make_engine, make_session_factory
-from storage.queue import CommandBus, make_broker
+from storage.queue import QUEUE, Workers
 from storage.settings import load_settings
 from storage.uow import UnitOfWork
 from tests.faults.conftest import wait_until
-from web.emulators import serve_in_thread
-from web.emulators.viber import ViberEmulator
+from workers import actors, runtime
 from workers.messengers.viber import ViberApi
 
 USER = "viber-redelivery-01=="
 CREATE = t("uk", "btn_create")
 
 
-class HeldSends:
-    """Stands between the web edge and the Viber emulator: while `holding`, the bot's send_message
-    calls wait (then go through), so the dialog that made one is stuck in the middle."""
+class HeldBus:
+    """Stands between the webhook and the queue: while the edge is `holding`, a publish (the
+    answers "creating…", and the invoice after them) waits, so the dialog is stuck in the middle."""
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.holding = False
-        self.held = 0
+    def __init__(self, edge: ViberEdge, bus: Any) -> None:
+        self.edge, self.bus = edge, bus
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and self.holding and scope["path"].endswith("/send_message"):
-            self.held += 1
-            while self.holding:
-                await asyncio.sleep(0.05)
-        await self.app(scope, receive, send)
+    def publish(self, command: Any, **options: Any) -> None:
+        self.edge.held += 1
+        while self.edge.holding:
+            time.sleep(0.05)
+        self.bus.publish(command, **options)
 
 
 class ViberEdge:
-    """The Viber webhook of one web process, with a database that can be taken away."""
+    """The Viber webhook of one web process, with a database that can be taken away and a queue
+    that can be held, and a worker sending the bot's answers to the Viber emulator."""
 
     def __init__(self, database_url: str, redis_url: str) -> None:
         self.stops: list[Callable[[], None]] = []
         self.viber = ViberEmulator()
-        self.gate = HeldSends(self.viber.app)  # type: ignore[attr-defined]
-        api_base, stop = serve_in_thread(Starlette(routes=[Mount("/", app=self.gate)]))
+        api_base, stop = serve_in_thread(self.viber.app)
         self.stops.append(stop)
         self.settings = load_settings(database_url=database_url, redis_url=redis_url,
                                       viber_api_base=api_base)
@@ -72,19 +68,23 @@ class ViberEdge:
         self.stops.append(dead.dispose)
         self.dead_uow = lambda: UnitOfWork(make_session_factory(dead))
         self.uow = self.real_uow
+        self.holding, self.held = False, 0
         client = redis.Redis.from_url(redis_url, socket_timeout=5)
         self.stops.append(client.close)
+        worker = runtime.bootstrap(self.settings, redis_url=redis_url)
+        runtime.configure(worker)
+        actors.declare(worker.bus.broker)
+        self.stops.insert(0, Workers(worker.bus.broker, {QUEUE: 2}, poll_ms=100).stop)
         deps = ViberDeps(settings=self.settings, uow=lambda: self.uow(),
-                         bus=CommandBus(make_broker(redis_url)), currencies=frozenset({"UAH"}),
-                         redis=client)
-        api = ViberApi(self.settings.viber_auth_token, api_base)
-        self.stops.append(api.close)
+                         bus=HeldBus(self, worker.bus), currencies=frozenset({"UAH"}), redis=client)
         app = FastAPI()
-        viber_routes(deps, api)(app)
+        viber_routes(deps)(app)
         base_url, stop = serve_in_thread(app)
         self.stops.insert(0, stop)
         self.webhook = f"{base_url}{PATH}"
+        api = ViberApi(self.settings.viber_auth_token, api_base)
         api.set_webhook(self.webhook)
+        api.close()
 
     def add_seller(self, user_id: str) -> None:
         with self.real_uow() as uow:
@@ -109,7 +109,7 @@ class ViberEdge:
                             timeout=15)
 
     def stop(self) -> None:
-        self.gate.holding = False
+        self.holding = False
         for stop in self.stops:
             stop()
 
@@ -158,14 +158,14 @@ def test_a_viber_message_delivered_again_while_it_is_handled_is_handled_once(
     description = {**amount, "message_token": amount["message_token"] + 1000,
                    "message": {"type": "text", "text": "Кава"}}
 
-    edge.gate.holding = True  # the dialog says "creating…" before it publishes: it stops there
+    edge.holding, edge.held = True, 0  # the dialog queues "creating…" and the invoice: stop there
     first = threading.Thread(target=edge.deliver_again, args=(description,))
     first.start()
     try:
-        wait_until(lambda: edge.gate.held, 15, "the dialog to be saying 'creating…'")
+        wait_until(lambda: edge.held, 15, "the dialog to be queueing 'creating…'")
         assert edge.deliver_again(description) == 503
     finally:
-        edge.gate.holding = False
+        edge.holding = False
         first.join(30)
 
     creating = creating_text("12.50", "UAH", "uk")
@@ -174,3 +174,14 @@ def test_a_viber_message_delivered_again_while_it_is_handled_is_handled_once(
     edge.viber.user_sends_text(USER, "/cancel")  # something after, to know the last one is in
     edge.got(t("uk", "dialog_cancelled"))
     assert edge.texts().count(creating) == 1, edge.texts()
+
+
+def test_the_webhook_answers_while_viber_fails_and_the_answer_follows_once_viber_is_back(
+        edge: ViberEdge) -> None:
+    """The webhook never waits on Viber's API: the answer is a worker's, retried until Viber
+    takes it, instead of a send inside the request that an outage would lose."""
+    edge.viber.fail_next(3, http_status=503)  # Viber's API is down for the next three calls
+    status, _ = edge.viber.user_taps(USER, CREATE)
+    assert status == 200
+    edge.got(t("uk", "ask_amount", currency="UAH"))
+    assert edge.texts() == [t("uk", "ask_amount", currency="UAH")]

@@ -16,8 +16,8 @@ from domain.errors import (
     RecipientUnreachable,
 )
 from domain.messaging import Button, OutboundMessage
-from web.emulators import serve_in_thread
-from web.emulators.viber import ViberEmulator
+from sandbox.loopback import serve_in_thread
+from sandbox.viber import ViberEmulator
 from workers.messengers.viber import (
     MAX_REQUEST_BYTES,
     PICTURE_TEXT_MAX,

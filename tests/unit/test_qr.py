@@ -7,7 +7,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from workers.qr import qr_png
+from domain.qr import qr_png
 
 
 @pytest.mark.parametrize("link", [

@@ -25,6 +25,7 @@ from storage.fiscal import FiscalSettings
 from storage.secrets import SecretBox
 from workers.fiscal.paid_line import add_to_paid_message
 from workers.providers.checkbox import CheckboxClient, ShiftNotOpen
+from storage.wiring import Wired
 from workers.runtime import Deps
 
 log = logging.getLogger(__name__)
@@ -198,7 +199,7 @@ def retry_refused(d: Deps, by: str, *, invoice_ref: str | None = None,
     return queued
 
 
-def scan(d: Deps, moment: datetime) -> int:
+def scan(d: Wired, moment: datetime) -> int:
     """Re-queue receipts that are due and held by nobody (a lost message, a killed worker)."""
     with d.uow().readonly() as uow:
         due = uow.fiscal.due(moment - timedelta(seconds=30))

@@ -9,6 +9,7 @@ from domain import commands
 from domain.errors import FiscalRejected, FiscalUnavailable
 from workers.fiscal.receipts import client_for
 from workers.render import zone_of
+from storage.wiring import Wired
 from workers.runtime import Deps
 
 log = logging.getLogger(__name__)
@@ -16,7 +17,7 @@ log = logging.getLogger(__name__)
 CLOSE_AT = time(23, 50)  #: local time: a shift still open then is closed (a PRRO's day is 24 h)
 
 
-def due_closures(d: Deps, moment: datetime) -> list[int]:
+def due_closures(d: Wired, moment: datetime) -> list[int]:
     """Sellers whose open shift should be closed now: it is past CLOSE_AT in their zone, or the
     shift was opened on an earlier day there (the scheduler was down, or a sale came late)."""
     due = []
@@ -31,7 +32,7 @@ def due_closures(d: Deps, moment: datetime) -> list[int]:
     return due
 
 
-def scan(d: Deps, moment: datetime) -> int:
+def scan(d: Wired, moment: datetime) -> int:
     due = due_closures(d, moment)
     for seller_id in due:
         d.bus.publish(commands.CloseFiscalShift(seller_id))

@@ -21,7 +21,13 @@ import httpx
 
 from domain.errors import ForgedCallback, ProviderRejected, ProviderUnavailable
 from domain.money import Money
-from domain.ports import PaymentLink, PaymentRequest, ProviderStatus, RefundResult
+from domain.ports import (
+    LIQPAY_CURRENCIES,
+    PaymentLink,
+    PaymentRequest,
+    ProviderStatus,
+    RefundResult,
+)
 from storage.settings import is_sandbox_key
 
 logger = logging.getLogger(__name__)
@@ -91,7 +97,7 @@ class LiqPayClient:
     """domain.ports.PaymentProvider for LiqPay (or anything speaking its protocol, like the sandbox)."""
 
     name = "liqpay"
-    currencies = frozenset({"UAH", "USD", "EUR"})
+    currencies = LIQPAY_CURRENCIES
 
     def __init__(
         self,

@@ -1,0 +1,44 @@
+"""`/sandbox/`: the one page `chatpay up` points a newcomer to.
+
+The seller's chats (the Telegram and the Viber web chats of the emulators, in tabs), the buyer's
+phone (a frame the chats open pay links in: the pay page, then the LiqPay sandbox's checkout)
+and the outbox (SMS, e-mails and shop webhooks that would have gone out), each updated live.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+HERE = Path(__file__).parent
+
+
+def page_app(telegram: bool, viber: bool) -> Starlette:
+    """The page; a chat whose messenger is real (a token set) is left out."""
+
+    def page(request: Request) -> Response:
+        html = (HERE / "page.html").read_text(encoding="utf-8")
+        chats = [("telegram", "Telegram", "/emulator/telegram/chat")] if telegram else []
+        chats += [("viber", "Viber", "/emulator/viber/pa/chat")] if viber else []
+        tabs = "".join(f'<button type="button" data-chat="{key}">{name}</button>'
+                       for key, name, _ in chats)
+        frames = "".join(f'<iframe id="chat-{key}" title="{name} chat" src="{src}"></iframe>'
+                         for key, name, src in chats)
+        return HTMLResponse(html.replace("{{tabs}}", tabs).replace("{{chats}}", frames))
+
+    def phone(request: Request) -> Response:
+        return HTMLResponse((HERE / "phone.html").read_text(encoding="utf-8"))
+
+    def with_slash(request: Request) -> Response:
+        """`/sandbox/outbox` and the like: this mount takes them before the router can add the
+        slash their own mounts need, so it adds it."""
+        path = request.url.path
+        if path.endswith("/"):
+            return PlainTextResponse("not found", status_code=404)
+        return RedirectResponse(path + "/", status_code=307)
+
+    return Starlette(routes=[Route("/", page), Route("/phone", phone),
+                             Route("/{name}", with_slash, methods=["GET", "HEAD", "POST"])])
