@@ -17,7 +17,11 @@ from storage.repository import Seller
 from storage.uow import UnitOfWork
 
 PREFIX = "mm:"  #: mm:list, mm:add, mm:edit:{id}, mm:del:{id}
-FIELDS = ("name", "description", "hint", "percent", "fee", "accepted", "charge", "days")
+FIELDS = ("name", "description", "hint", "percent", "fee", "accepted", "charge", "days",
+          "fiscal")
+#: what a seller may type to say yes or no (uk, ru, en)
+YES = {"так", "да", "yes", "y", "+", "1"}
+NO = {"ні", "нi", "нет", "no", "n", "-", "0"}
 NAME_LIMIT, TEXT_LIMIT = 64, 200  #: characters
 MAX_DAYS = 365
 _CURRENCY = re.compile(r"[A-Z]{3}")
@@ -38,14 +42,15 @@ def list_text(methods: list[ManualMethod], lang: str) -> str:
                        fee=format_money(fixed, lang),
                        accepted=", ".join(m.accepted_currencies or (m.account_currency,)),
                        charge=m.charge_currency or m.account_currency,
-                       days=int(m.timeout.total_seconds() // 86400)))
+                       days=int(m.timeout.total_seconds() // 86400))
+                     + (t(lang, "mm_item_fiscal") if m.fiscal else ""))
     return "\n".join(lines)
 
 
 def draft_of(method: ManualMethod | None, default_days: int) -> dict[str, Any]:
     """The form's starting values: the method's (editing) or none (adding)."""
     if method is None:
-        return {"id": 0, "days": str(default_days)}
+        return {"id": 0, "days": str(default_days), "fiscal": "no"}
     fixed_currency = method.fixed_fee_currency or method.account_currency
     return {"id": method.id, "builtin": method.builtin, "name": method.name,
             "description": method.description, "hint": method.comment_hint,
@@ -53,13 +58,17 @@ def draft_of(method: ManualMethod | None, default_days: int) -> dict[str, Any]:
             "fee": f"{method.fixed_fee} {fixed_currency}",
             "accepted": ",".join(method.accepted_currencies),
             "charge": method.charge_currency or "",
-            "days": str(int(method.timeout.total_seconds() // 86400))}
+            "days": str(int(method.timeout.total_seconds() // 86400)),
+            "fiscal": "yes" if method.fiscal else "no"}
 
 
 def ask_text(field: str, draft: dict[str, Any], lang: str) -> str:
     current = draft.get(field) or "—"
+    if field == "fiscal":
+        current = t(lang, "mm_yes" if draft.get("fiscal") == "yes" else "mm_no")
     return t(lang, f"mm_ask_{field}") + (
-        "\n" + t(lang, "mm_current", current=current) if draft.get("id") else "")
+        "\n" + t(lang, "mm_current", current=current)
+        if draft.get("id") or draft.get("builtin") else "")  # editing: *Cash* has id 0
 
 
 def take(field: str, text: str | None, draft: dict[str, Any],
@@ -88,6 +97,9 @@ def take(field: str, text: str | None, draft: dict[str, Any],
         value = text.upper() if _CURRENCY.fullmatch(text.upper()) else None
     elif field == "days":
         value = text if text.isdigit() and 1 <= int(text) <= MAX_DAYS else None
+    elif field == "fiscal":
+        word = text.lower().rstrip(".!")
+        value = "yes" if word in YES else "no" if word in NO else None
     if value is None:
         return None, t(lang, f"mm_bad_{field}")
     return {**draft, field: value}, ""
@@ -132,7 +144,7 @@ def save(uow_factory: Callable[[], UnitOfWork], seller: Seller, draft: dict[str,
         accepted_currencies=tuple(c for c in (draft.get("accepted") or "").split(",") if c),
         charge_currency=draft.get("charge") or None,
         timeout=timedelta(days=int(draft.get("days") or 30)),
-        builtin=bool(draft.get("builtin")))
+        fiscal=draft.get("fiscal") == "yes", builtin=bool(draft.get("builtin")))
     with uow_factory() as uow:
         uow.manual.save_method(method)
         uow.session.commit()

@@ -32,6 +32,8 @@ class FiscalMode(StrEnum):
 
 
 SALE, RETURN = "sell", "return"
+#: how the buyer paid, as the PRRO names it: a card (or a transfer), or cash in hand
+CASHLESS, CASH = "CASHLESS", "CASH"
 OFFLINE_WINDOW = timedelta(hours=36)  #: a PRRO may register a sale this late
 #: waits between tries while the PRRO is unreachable (the last one repeats)
 BACKOFF = (timedelta(seconds=10), timedelta(seconds=30), timedelta(minutes=2),
@@ -65,6 +67,7 @@ class FiscalReceipt:
     card_mask: str | None = None
     auth_code: str | None = None
     refund_key: str = ""
+    payment_type: str = CASHLESS
 
     @property
     def is_open(self) -> bool:

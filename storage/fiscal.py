@@ -12,10 +12,13 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.fiscal import (
-    OPEN_STATES, RETURN, SALE, FiscalMode, FiscalReceipt, FiscalReceiptQueued, ReceiptState,
+    CASH, CASHLESS, OPEN_STATES, RETURN, SALE, FiscalMode, FiscalReceipt, FiscalReceiptQueued,
+    ReceiptState,
 )
 from domain.invoice import Invoice
+from domain.manual import ManualState
 from domain.money import Money
+from storage.manual import ManualRepository
 from storage.repository import EventRepository, utc
 from storage.tables import FiscalReceiptRow, FiscalSettingsRow
 
@@ -110,7 +113,10 @@ class FiscalRepository:
         for event in invoice.events:
             payload = event.payload()
             if event.name == "InvoicePaid" and not self._exists(invoice.id, SALE, ""):
-                made.append(self._add(invoice, SALE, "", payload, now,
+                paid_by = self._paid_by(invoice, payload)
+                if paid_by is None:
+                    continue  # paid by hand with a method the seller did not mark fiscal
+                made.append(self._add(invoice, SALE, "", payload, now, payment_type=paid_by,
                                       card_mask=payload.get("card_mask"),
                                       auth_code=payload.get("auth_code")))
             elif event.name == "InvoiceRefunded":
@@ -120,12 +126,29 @@ class FiscalRepository:
                 if sale is not None and not self._exists(invoice.id, RETURN, key):
                     made.append(self._add(invoice, RETURN, key, payload, now,
                                           related_id=sale.id, card_mask=sale.card_mask,
-                                          auth_code=sale.auth_code))
+                                          auth_code=sale.auth_code,
+                                          payment_type=sale.payment_type))
         for receipt in made:
             self.events.record(FiscalReceiptQueued(invoice.id, receipt.id, receipt.kind,
                                                    receipt.amount_minor, receipt.currency),
                                status, status, now)
         return [r.id for r in made]
+
+    def _paid_by(self, invoice: Invoice, paid: dict[str, Any]) -> str | None:
+        """How a payment reaches the PRRO: a card payment as CASHLESS; one paid by hand only
+        when its method is marked fiscal, as CASH for the built-in *Cash* and CASHLESS for a
+        transfer; None: no receipt."""
+        if not paid.get("manual"):
+            return CASHLESS
+        manual = ManualRepository(self.session)
+        approved = [p for p in manual.for_invoice(invoice.id) if p.state is ManualState.APPROVED]
+        if not approved:
+            return None
+        payment = approved[-1]
+        method = manual.method(invoice.seller_id, payment.method_id, payment.amount.currency)
+        if method is None or not method.fiscal:
+            return None
+        return CASH if method.builtin else CASHLESS
 
     def _exists(self, invoice_id: str, kind: str, refund_key: str) -> bool:
         return self.session.scalars(select(FiscalReceiptRow.id).where(

@@ -347,6 +347,7 @@ class FiscalReceiptRow(SQLModel, table=True):
     amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
     currency: str = Field(max_length=3)
     card_mask: str | None = Field(default=None, max_length=32)
+    payment_type: str = Field(default="CASHLESS", max_length=16)  #: CASHLESS or CASH
     auth_code: str | None = Field(default=None, max_length=32)
     related_id: str | None = Field(default=None, max_length=36)
     state: str = Field(max_length=16)

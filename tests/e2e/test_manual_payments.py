@@ -296,16 +296,17 @@ def test_i_add_a_card_transfer_method_the_buyer_uses_it_and_i_remove_it(
                           ("1,5", "Фіксована плата"), ("п'ять", "Напишіть суму"),
                           ("5", "Які валюти"), ("UAH, доляри", "коди валют"),
                           ("UAH, USD", "У якій валюті"), ("UAH", "Скільки днів"),
-                          ("7", "Збережено")):
+                          ("7", "фіскальний чек"), ("може", "«так» або «ні»"),
+                          ("так", "Збережено")):
         seller.says(typed)
         seller.next(expect)
     listing = seller.next("Способи ручної оплати")
     assert "• Переказ на картку: комісія 1.5% + 5,00" in listing["text"]
-    assert "приймає UAH, USD, інакше UAH; чекає 7 дн." in listing["text"]
+    assert "приймає UAH, USD, інакше UAH; чекає 7 дн.; 🧾 фіскальний чек" in listing["text"]
     with uow_factory() as uow:
         seller_id = uow.sellers.by_external("telegram", str(seller.chat_id)).id  # type: ignore[union-attr]
         method = uow.manual.methods(seller_id, "UAH")[1]
-    assert method.timeout.days == 7 and str(method.commission_percent) == "1.5"
+    assert method.timeout.days == 7 and str(method.commission_percent) == "1.5" and method.fiscal
 
     link = seller.pay_link(seller.create_invoice("100", "Кава"))
     page = pay_page(link)
@@ -346,6 +347,8 @@ def test_a_viber_seller_adds_a_method_in_settings(
     seller.next("Скільки днів")
     seller.says("400")
     seller.next("від 1 до 365")
+    seller.taps("skip")
+    seller.next("фіскальний чек")
     seller.taps("skip")
     seller.next("Збережено")
     assert "• Privat24: комісія 0% + 0,00" in seller.next("Способи ручної оплати")["text"]

@@ -38,14 +38,16 @@ def test_a_method_form_reads_each_field_or_says_what_to_type() -> None:
     for field, typed, stored in (("percent", "1,5%", "1.5"), ("percent", "0", "0"),
                                  ("fee", "5", "5"), ("fee", "1,50 usd", "1.50 USD"),
                                  ("accepted", "uah, usd", "UAH,USD"), ("charge", "eur", "EUR"),
-                                 ("days", "7", "7")):
+                                 ("days", "7", "7"), ("fiscal", "Так", "yes"),
+                                 ("fiscal", "нет", "no"), ("fiscal", "yes", "yes")):
         taken, problem = form.take(field, typed, draft, "uk")
         assert taken is not None and taken[field] == stored, (field, typed, problem)
     for field, typed in (("percent", "100"), ("percent", "1.2345"), ("percent", "-1"),
                          ("percent", "п'ять"), ("fee", "1.5 JPY"), ("fee", "-5"),
                          ("accepted", "UAH, долар"), ("charge", "US"), ("days", "0"),
-                         ("days", "366")):
+                         ("days", "366"), ("fiscal", "може")):
         taken, problem = form.take(field, typed, draft, "uk")
         assert taken is None and problem, (field, typed)
     assert form.take("days", None, draft, "uk")[0] == draft  # Skip keeps what is there
-    assert form.next_field("days") is None and form.next_field("name") == "description"
+    assert form.next_field("days") == "fiscal" and form.next_field("fiscal") is None
+    assert form.next_field("name") == "description"

@@ -18,7 +18,7 @@ from typing import Any
 from domain import commands
 from domain.errors import FiscalRejected, FiscalUnavailable, ServiceUnavailable
 from domain.events import Event
-from domain.fiscal import RETURN, FiscalReceipt, ReceiptState
+from domain.fiscal import CASH, RETURN, FiscalReceipt, ReceiptState
 from domain.i18n import t
 from domain.invoice import Invoice
 from storage.fiscal import FiscalSettings
@@ -127,9 +127,10 @@ def _body(receipt: FiscalReceipt, invoice: Invoice, settings: FiscalSettings,
           lang: str) -> dict[str, Any]:
     """The sale (or return): one line, the price in kopecks, the quantity in thousandths."""
     name = (invoice.description or settings.goods_name or t(lang, "fiscal_default_goods"))
-    payment: dict[str, Any] = {"type": "CASHLESS", "value": receipt.amount_minor,
-                               "label": "Платіжна картка"}
-    if receipt.card_mask:
+    cash = receipt.payment_type == CASH
+    payment: dict[str, Any] = {"type": receipt.payment_type, "value": receipt.amount_minor,
+                               "label": "Готівка" if cash else "Платіжна картка"}
+    if receipt.card_mask and not cash:
         payment["card_mask"] = receipt.card_mask
     if receipt.auth_code:
         payment["auth_code"] = receipt.auth_code

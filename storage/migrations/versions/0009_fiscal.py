@@ -41,6 +41,8 @@ def upgrade() -> None:
         sa.Column('amount_minor', sa.BigInteger(), nullable=False),
         sa.Column('currency', sa.String(length=3), nullable=False),
         sa.Column('card_mask', sa.String(length=32), nullable=True),
+        sa.Column('payment_type', sa.String(length=16), nullable=False,
+                  server_default='CASHLESS'),
         sa.Column('auth_code', sa.String(length=32), nullable=True),
         sa.Column('related_id', sa.String(length=36), nullable=True),
         sa.Column('state', sa.String(length=16), nullable=False),
