@@ -47,7 +47,8 @@ def child(db: str, redis_url: str, directory: str) -> None:
 
 
 def insert(db: str, n: int, due: int) -> float:
-    from sqlalchemy import create_engine, insert as sql_insert
+    from sqlalchemy import create_engine
+    from sqlalchemy import insert as sql_insert
 
     from storage.db import normalize_url
     from storage.tables import InvoiceRow, SellerRow

@@ -20,7 +20,14 @@ from domain.commands import command_of
 from domain.errors import ServiceUnavailable
 from domain.i18n import t
 from domain.support import (
-    PERFORMED, RESEND_WINDOW, RESENDS, Action, AuditEntry, Phase, agent_name, over_resend_limit,
+    PERFORMED,
+    RESEND_WINDOW,
+    RESENDS,
+    Action,
+    AuditEntry,
+    Phase,
+    agent_name,
+    over_resend_limit,
 )
 from storage.queue import CommandBus
 from storage.settings import Settings

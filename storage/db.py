@@ -6,7 +6,6 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-
 #: execution option of a read-only transaction (see UnitOfWork.readonly)
 READONLY = "chatpay_readonly"
 

@@ -12,7 +12,14 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.fiscal import (
-    CASH, CASHLESS, OPEN_STATES, RETURN, SALE, FiscalMode, FiscalReceipt, FiscalReceiptQueued,
+    CASH,
+    CASHLESS,
+    OPEN_STATES,
+    RETURN,
+    SALE,
+    FiscalMode,
+    FiscalReceipt,
+    FiscalReceiptQueued,
     ReceiptState,
 )
 from domain.invoice import Invoice

@@ -15,7 +15,13 @@ from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
 from dramatiq.common import dq_name
 from dramatiq.errors import ConnectionClosed
 from dramatiq.middleware import (
-    AgeLimit, Callbacks, CurrentMessage, Pipelines, Retries, ShutdownNotifications, TimeLimit,
+    AgeLimit,
+    Callbacks,
+    CurrentMessage,
+    Pipelines,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
 )
 
 from domain.commands import Command, CreateInvoice

@@ -15,7 +15,11 @@ from domain.invoice import UNPAID_FINAL, Invoice, InvoiceStatus
 from domain.money import Money
 from domain.refunds import Refund, RefundState
 from storage.tables import (
-    InvoiceEventRow, InvoiceRow, MerchantAccountRow, RefundRow, SellerRow,
+    InvoiceEventRow,
+    InvoiceRow,
+    MerchantAccountRow,
+    RefundRow,
+    SellerRow,
 )
 
 #: no 0/O, 1/l/I: a code a person may read aloud; 10 characters ≈ 55 bits, never enumerable

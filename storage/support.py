@@ -15,7 +15,12 @@ from sqlalchemy.orm import Session
 from domain.support import AuditEntry, Phase, agent_name
 from storage.repository import utc
 from storage.tables import (
-    InvoiceEventRow, InvoiceRow, SellerRow, SupportAgentRow, SupportAuditRow, WebhookDeliveryRow,
+    InvoiceEventRow,
+    InvoiceRow,
+    SellerRow,
+    SupportAgentRow,
+    SupportAuditRow,
+    WebhookDeliveryRow,
 )
 
 INVOICE_ID = re.compile(r"[0-9a-f]{32}")

@@ -19,7 +19,10 @@ from storage.db import READONLY
 from storage.fiscal import FiscalRepository
 from storage.manual import ManualRepository
 from storage.repository import (
-    EventRepository, InvoiceRepository, MerchantAccountRepository, SellerRepository,
+    EventRepository,
+    InvoiceRepository,
+    MerchantAccountRepository,
+    SellerRepository,
 )
 from storage.support import AuditLog, SupportAgents, SupportQueries
 from storage.tables import InvoiceEventRow

@@ -20,11 +20,11 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from prometheus_client import generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from bots.telegram.webhook import read_capped, too_large
-from domain.i18n import format_money, normalize_language, status_word, t
 from bots.phone import read_buyer_email, read_buyer_phone
+from bots.telegram.webhook import read_capped, too_large
 from domain.commands import NotifySeller
 from domain.errors import ServiceUnavailable
+from domain.i18n import format_money, normalize_language, status_word, t
 from domain.invoice import Invoice, InvoiceStatus
 from domain.ports import CallbackVerifier, ProviderStatus
 from storage.queue import CommandBus
@@ -151,7 +151,9 @@ def create_app(deps: WebDeps) -> FastAPI:
 
     @app.get("/qr/{code}.png")
     def qr_image(code: str) -> Response:
-        from domain.qr import qr_png  # pure rendering, in the domain: both the web edge and the workers draw it
+        from domain.qr import (
+            qr_png,  # pure rendering, in the domain: both the web edge and the workers draw it
+        )
         with deps.uow().readonly() as uow:
             invoice = uow.invoices.by_code(code)
         if invoice is None:

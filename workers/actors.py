@@ -19,12 +19,26 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from domain import commands
 from domain.errors import (
-    CurrencyNotSupported, MessengerRateLimited, MessengerUnavailable, NoPaymentAccount,
-    ProviderUnavailable, ServiceUnavailable,
+    CurrencyNotSupported,
+    MessengerRateLimited,
+    MessengerUnavailable,
+    NoPaymentAccount,
+    ProviderUnavailable,
+    ServiceUnavailable,
 )
 from domain.i18n import t
 from storage.queue import queue_of
-from workers import answers, connect, deliveries, handlers, links, manual, receipts, refunds, support
+from workers import (
+    answers,
+    connect,
+    deliveries,
+    handlers,
+    links,
+    manual,
+    receipts,
+    refunds,
+    support,
+)
 from workers.fiscal import connect as fiscal_connect
 from workers.fiscal import receipts as fiscal_receipts
 from workers.fiscal import shifts as fiscal_shifts

@@ -17,8 +17,13 @@ from sqlalchemy.exc import IntegrityError
 
 from domain import commands
 from domain.errors import (
-    CurrencyNotSupported, InvalidTransition, MessengerError, MessengerRateLimited,
-    MessengerUnavailable, ProviderRejected, ProviderUnavailable,
+    CurrencyNotSupported,
+    InvalidTransition,
+    MessengerError,
+    MessengerRateLimited,
+    MessengerUnavailable,
+    ProviderRejected,
+    ProviderUnavailable,
 )
 from domain.events import EVENT_TYPES
 from domain.i18n import status_word, t

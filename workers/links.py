@@ -21,9 +21,9 @@ from domain.events import LinkSent
 from domain.i18n import format_money, status_word, t
 from domain.invoice import Invoice
 from domain.ports import Email
+from domain.qr import qr_png
 from storage.repository import Seller
 from workers.handlers import tell
-from domain.qr import qr_png
 from workers.render import local_time, pay_link
 from workers.runtime import Deps
 

@@ -26,8 +26,8 @@ from domain.manual import ManualMethod, ManualPayment, ManualState
 from domain.money import Money
 from storage.repository import new_code, new_id
 from storage.uow import UnitOfWork
-from workers.handlers import _retrying, deliver, tell
 from storage.wiring import Wired
+from workers.handlers import _retrying, deliver, tell
 from workers.runtime import Deps
 
 log = logging.getLogger(__name__)

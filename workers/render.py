@@ -11,12 +11,11 @@ from domain.i18n import format_money, status_word, t
 from domain.invoice import Invoice
 from domain.messaging import Button, OutboundMessage
 from domain.money import Money
-from storage.repository import Seller
 from domain.qr import qr_png
+from storage.repository import Seller
 from storage.tables import InvoiceEventRow
 from workers.fiscal.texts import FISCAL_MESSAGES, fiscal_text
 from workers.manual_render import MANUAL_EVENTS, render_manual
-
 
 #: the zone of a country with several, where chatpay's sellers are (others show UTC)
 MAIN_ZONES = {"UA": "Europe/Kyiv"}

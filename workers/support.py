@@ -19,9 +19,9 @@ from domain.i18n import status_word, t
 from domain.invoice import Invoice
 from domain.support import AuditEntry, Phase
 from storage.support import AlreadyRecorded
+from storage.wiring import Wired
 from workers import deliveries, handlers, links
 from workers.render import render_event
-from storage.wiring import Wired
 from workers.runtime import Deps
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,19 @@ from aiogram.types import BotCommand
 
 from bots.telegram.deps import BotDeps
 from bots.telegram.handlers import (
-    accounts, buyer_fields, fallback, fiscal, invoices, language, manual, manual_methods,
-    refunds, send_link, start, support, webhooks,
+    accounts,
+    buyer_fields,
+    fallback,
+    fiscal,
+    invoices,
+    language,
+    manual,
+    manual_methods,
+    refunds,
+    send_link,
+    start,
+    support,
+    webhooks,
 )
 from bots.telegram.middlewares import DropRepeatedUpdates, InFlight, SellerContext
 from bots.telegram.session import build_session

@@ -23,8 +23,8 @@ from viberbot.api.messages.text_message import TextMessage
 from bots import invoices, webhooks
 from bots.accounts import can_invoice
 from bots.deps import ChannelDeps
-from bots.viber import keyboards
 from bots.viber import fiscal as viber_fiscal
+from bots.viber import keyboards
 from bots.viber import support as support_desk
 from bots.viber.accounts import KEY_STEPS, AccountDialog
 from bots.viber.manual import PREFIXES as MANUAL_PREFIXES

@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import redis
 
-from sandbox.stack import Stack
 from sandbox.liqpay import _sign
+from sandbox.stack import Stack
 from storage.db import make_engine, make_session_factory
 from storage.uow import UnitOfWork
 from tests.e2e.conftest import SellerChat, buyer_pays

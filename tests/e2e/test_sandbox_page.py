@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from sandbox.stack import SANDBOX_PAGE, Stack
 from domain.i18n import t
+from sandbox.stack import SANDBOX_PAGE, Stack
 
 CHROMIUM = "/usr/bin/chromium"
 ARTEFACTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bots.telegram.deps import BotDeps
-from sandbox.stack import Stack, start_bot_thread
 from domain.i18n import format_money
 from domain.money import Money
+from sandbox.stack import Stack, start_bot_thread
 from storage.db import make_engine, make_session_factory
 from storage.queue import CommandBus, make_broker
 from storage.tables import InvoiceRow, SellerRow

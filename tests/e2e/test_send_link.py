@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from sandbox.stack import Stack
 from domain.commands import SendLink
+from sandbox.stack import Stack
 from sandbox.turbosms import TurboSms
 from tests.e2e.conftest import SellerChat, free_port
 from workers import runtime

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 from standardwebhooks import Webhook
 
-from sandbox.stack import Stack
 from sandbox.shop import Shop
+from sandbox.stack import Stack
 from tests.e2e.conftest import SellerChat, buyer_pays
 from tests.e2e.test_viber_conversation import ViberSeller
 

@@ -7,10 +7,10 @@ import time
 from typing import Any
 
 from sandbox.shop import Shop
+from sandbox.stack import Stack
 from tests.e2e.conftest import SellerChat
 from tests.e2e.test_send_link import Mailbox, smtp_server, turbosms  # noqa: F401 (fixtures)
 from tests.e2e.test_shop_webhooks import shop  # noqa: F401 (fixture)
-from sandbox.stack import Stack
 from workers import runtime
 
 AGENT = 900_001

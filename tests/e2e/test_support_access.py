@@ -7,9 +7,9 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from sandbox.stack import Stack
 from tests.e2e.conftest import SellerChat
 from tests.e2e.test_support import AGENT, buttons, data, open_card
-from sandbox.stack import Stack
 from workers import runtime
 
 

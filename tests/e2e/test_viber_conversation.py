@@ -179,8 +179,8 @@ def test_chatpay_viber_set_webhook_registers_the_webhook_or_says_why_not(
         stack: Stack, monkeypatch: Any) -> None:
     from typer.testing import CliRunner
 
-    from web.cli import app
     from storage.settings import get_settings
+    from web.cli import app
 
     monkeypatch.setenv("PUBLIC_BASE_URL", stack.base_url)
     monkeypatch.setenv("VIBER_AUTH_TOKEN", stack.settings.viber_auth_token)

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from sandbox.stack import Stack
 from sandbox.liqpay import _sign
+from sandbox.stack import Stack
 from tests.e2e.conftest import buyer_pays
 from tests.e2e.test_payment_account import (
     assert_nowhere_in_clear,

@@ -12,7 +12,12 @@ import pytest
 from dramatiq.common import dq_name
 
 from storage.queue import (
-    DELAY_POLL_MS, QUEUE, WAKE_TOKENS, PollingRedisBroker, make_broker, start_worker,
+    DELAY_POLL_MS,
+    QUEUE,
+    WAKE_TOKENS,
+    PollingRedisBroker,
+    make_broker,
+    start_worker,
 )
 
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from domain.fiscal import (
-    BACKOFF, OFFLINE_REASON, OFFLINE_WINDOW, SALE, FiscalReceipt, ReceiptState,
+    BACKOFF,
+    OFFLINE_REASON,
+    OFFLINE_WINDOW,
+    SALE,
+    FiscalReceipt,
+    ReceiptState,
 )
 
 T0 = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)

@@ -13,7 +13,12 @@ from domain import events
 from domain.errors import InvalidTransition
 from domain.invoice import Invoice, InvoiceStatus
 from domain.manual import (
-    MANUAL_PAYMENT_TIMEOUT, SYSTEM, ManualMethod, ManualPayment, ManualState, builtin_cash,
+    MANUAL_PAYMENT_TIMEOUT,
+    SYSTEM,
+    ManualMethod,
+    ManualPayment,
+    ManualState,
+    builtin_cash,
 )
 from domain.money import Money, round_money
 

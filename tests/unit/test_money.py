@@ -9,7 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.i18n import (
-    DEFAULT_LANGUAGE, LANGUAGES, TEXTS, format_money, normalize_language, status_word, t,
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    TEXTS,
+    format_money,
+    normalize_language,
+    status_word,
+    t,
 )
 from domain.invoice import InvoiceStatus
 from domain.money import Money, exponent

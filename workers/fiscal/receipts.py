@@ -23,9 +23,9 @@ from domain.i18n import t
 from domain.invoice import Invoice
 from storage.fiscal import FiscalSettings
 from storage.secrets import SecretBox
+from storage.wiring import Wired
 from workers.fiscal.paid_line import add_to_paid_message
 from workers.providers.checkbox import CheckboxClient, ShiftNotOpen
-from storage.wiring import Wired
 from workers.runtime import Deps
 
 log = logging.getLogger(__name__)

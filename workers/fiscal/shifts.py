@@ -7,9 +7,9 @@ from datetime import UTC, datetime, time
 
 from domain import commands
 from domain.errors import FiscalRejected, FiscalUnavailable
+from storage.wiring import Wired
 from workers.fiscal.receipts import client_for
 from workers.render import zone_of
-from storage.wiring import Wired
 from workers.runtime import Deps
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,12 @@ import logging
 
 import httpx
 
-from domain.errors import MessengerError, MessengerRateLimited, MessengerUnavailable, RecipientUnreachable
+from domain.errors import (
+    MessengerError,
+    MessengerRateLimited,
+    MessengerUnavailable,
+    RecipientUnreachable,
+)
 from domain.messaging import OutboundMessage
 from workers.messengers.ratelimit import RedisRateLimiter
 

@@ -16,7 +16,12 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bots.accounts import (
-    account_text, connect_command, connected_key, disconnect, read_key, remembered_key,
+    account_text,
+    connect_command,
+    connected_key,
+    disconnect,
+    read_key,
+    remembered_key,
 )
 from bots.telegram import keyboards
 from bots.telegram.deps import BotDeps

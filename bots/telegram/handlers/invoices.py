@@ -9,7 +9,12 @@ from aiogram.types import CallbackQuery, Message
 
 from bots.accounts import can_invoice
 from bots.invoices import (
-    DESCRIPTION_LIMIT, create_invoice, creating_text, open_invoices, pending_text, read_amount,
+    DESCRIPTION_LIMIT,
+    create_invoice,
+    creating_text,
+    open_invoices,
+    pending_text,
+    read_amount,
 )
 from bots.telegram import keyboards
 from bots.telegram.deps import BotDeps

@@ -7,7 +7,11 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bots.refunds import (
-    ask_text, confirm_text, read_refund_amount, refund_command, refundable_invoice,
+    ask_text,
+    confirm_text,
+    read_refund_amount,
+    refund_command,
+    refundable_invoice,
     requested_text,
 )
 from bots.telegram import keyboards
