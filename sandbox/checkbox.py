@@ -16,6 +16,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
@@ -79,8 +80,10 @@ class Register:
 class Checkbox(LoopbackServer):
     close_connections = True  #: a stopped Checkbox must refuse the very next call
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0,
+                 on_issued: Callable[[Receipt], None] | None = None) -> None:
         self.host, self.port = host, port
+        self.on_issued = on_issued  #: told of each receipt once DONE (the sandbox's outbox)
         self._server: ThreadingHTTPServer | None = None
         self._lock = threading.Lock()
         self.registers: dict[str, Register] = {}
@@ -226,6 +229,8 @@ class Checkbox(LoopbackServer):
             return
         receipt.status = "DONE"
         receipt.fiscal_code = f"TEST-{secrets.token_hex(4).upper()}"
+        if self.on_issued is not None:
+            self.on_issued(receipt)
 
     def _page(self, receipt_id: str) -> Answer:
         if not receipt_id:

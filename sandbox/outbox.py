@@ -1,6 +1,7 @@
 """`/sandbox/outbox`: what would have gone out, newest first, pushed live to the page.
 
-The SMS and e-mails the workers only logged (SMS_BACKEND=log, no SMTP_URL), and the webhooks a
+The SMS and e-mails the workers only logged (SMS_BACKEND=log, no SMTP_URL), the fiscal receipts
+the Checkbox stand-in issued (`receipt_keeper`), and the webhooks a
 seller's shop received at the sandbox's own shop (`POST /sandbox/outbox/shop/<name>`, answered
 `ok`: set `/webhook http://127.0.0.1:8000/sandbox/outbox/shop/main` in the bot). Development only.
 """
@@ -8,7 +9,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import redis
 from starlette.applications import Starlette
@@ -24,6 +27,22 @@ KEPT = 200  #: messages kept (as workers.sms.outbox_keeper keeps)
 BODY_KEPT = 16 * 1024  #: bytes of a shop webhook's body shown
 CHECK_EVERY = 0.5  #: seconds between looks at the list while a page listens
 PAGE = Path(__file__).with_name("outbox.html")
+
+
+def receipt_keeper(client: redis.Redis, public_base: str) -> Callable[[Any], None]:
+    """Keeps each fiscal receipt the Checkbox stand-in issues in the outbox, with its public
+    page (`public_base`/{id}), so the page shows receipts beside the SMS and e-mails."""
+    def keep(receipt: Any) -> None:
+        kind = "return" if receipt.is_return else "sale"
+        goods = "\n".join(f"{g['good']['name']}: {int(g['good']['price']) / 100:.2f}"
+                          for g in receipt.goods)
+        paid = ", ".join(str(p.get("type")) for p in receipt.payments)
+        item = {"kind": "receipt", "to": receipt.fiscal_code, "subject": kind,
+                "text": f"{goods}\n{receipt.total / 100:.2f} ({paid})",
+                "link": f"{public_base}/{receipt.id}"}
+        client.pipeline().lpush(OUTBOX_KEY, json.dumps(item)).ltrim(
+            OUTBOX_KEY, 0, KEPT - 1).execute()
+    return keep
 
 
 def outbox_app(client: redis.Redis) -> Starlette:

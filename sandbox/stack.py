@@ -42,16 +42,18 @@ def sandbox_mounts(settings: Settings, redis_url: str) -> dict[str, Any]:
     receipts unless CHECKBOX_API_BASE points elsewhere."""
     from sandbox.checkbox import Checkbox
     from sandbox.liqpay import LiqPaySandbox
-    from sandbox.outbox import outbox_app
+    from sandbox.outbox import outbox_app, receipt_keeper
 
     mounts: dict[str, Any] = {}
+    client = redis.Redis.from_url(redis_url, socket_timeout=5)
     if not settings.checkbox_api_base:
-        mounts["/sandbox/checkbox"] = Checkbox().asgi()
+        mounts["/sandbox/checkbox"] = Checkbox(on_issued=receipt_keeper(
+            client, settings.checkbox_receipts)).asgi()
     if settings.serves_sandbox:
         mounts["/sandbox/liqpay"] = LiqPaySandbox(
             {settings.liqpay_public_key: settings.liqpay_private_key}
             if settings.platform_account else {}).app
-    mounts["/sandbox/outbox"] = outbox_app(redis.Redis.from_url(redis_url, socket_timeout=5))
+    mounts["/sandbox/outbox"] = outbox_app(client)
     return mounts
 
 
@@ -128,7 +130,7 @@ class Stack:
         """The sandbox's mounts; a part whose real service is configured is not emulated."""
         from sandbox.checkbox import Checkbox
         from sandbox.liqpay import LiqPaySandbox
-        from sandbox.outbox import outbox_app
+        from sandbox.outbox import outbox_app, receipt_keeper
         from sandbox.page import page_app
         from sandbox.telegram import TelegramEmulator
         from sandbox.viber import ViberEmulator
@@ -146,11 +148,12 @@ class Stack:
                     if self.settings.platform_account else {})
         self.sandbox = LiqPaySandbox(platform)
         mounts["/sandbox/liqpay"] = self.sandbox.app
-        if not self.settings.checkbox_api_base:  # sellers' PRRO: the Checkbox stand-in
-            self.checkbox = Checkbox()
-            mounts["/sandbox/checkbox"] = self.checkbox.asgi()
         outbox_redis = redis.Redis.from_url(self.redis_url, socket_timeout=5)
         self._stops.append(outbox_redis.close)
+        if not self.settings.checkbox_api_base:  # sellers' PRRO: the Checkbox stand-in
+            self.checkbox = Checkbox(on_issued=receipt_keeper(
+                outbox_redis, self.settings.checkbox_receipts))
+            mounts["/sandbox/checkbox"] = self.checkbox.asgi()
         mounts["/sandbox/outbox"] = outbox_app(outbox_redis)
         # last: the paths above are matched first
         mounts["/sandbox"] = page_app(telegram=self.telegram is not None,

@@ -3,6 +3,7 @@ Telegram Bot API emulator, Dramatiq worker on Redis, the bot, the scheduler, and
 stand-in over real HTTP."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,8 +15,10 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 
 from sandbox.checkbox import LICENSE_KEY, PIN, Checkbox
+from sandbox.outbox import OUTBOX_KEY
 from storage.secrets import SecretBox
 from storage.uow import UnitOfWork
 from tests.e2e.conftest import SellerChat, buyer_pays
@@ -183,6 +186,12 @@ def test_chatpay_up_serves_the_checkbox_stand_in_sellers_receipts_go_to_by_defau
     assert page.status_code == 200 and "Фіскальний чек" in page.text
     listed = httpx.get(f"{stack.base_url}/sandbox/checkbox/")  # what the stand-in registered
     assert listed.status_code == 200 and link.rsplit("/", 1)[1] in listed.text
+    # the sandbox page's outbox shows it beside the SMS and e-mails, with its link
+    outbox = redis.Redis.from_url(stack.redis_url)
+    kept = [json.loads(raw) for raw in outbox.lrange(OUTBOX_KEY, 0, -1)]
+    [receipt] = [item for item in kept if item["kind"] == "receipt"]
+    assert receipt["link"] == link and receipt["subject"] == "sale"
+    assert receipt["to"] in issued["text"] and "12.50 (CASHLESS)" in receipt["text"]
 
 
 def test_the_buyers_receipt_e_mail_carries_the_fiscal_receipts_link(
