@@ -5,8 +5,6 @@ A missing, malformed or (in production) unsafe setting stops start-up with one l
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,22 +21,26 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.errors import ChatpayError
 from domain.webhooks import DEFAULT_SCHEDULE, parse_schedule
+from storage.settings_derived import DerivedSettings
+from storage.settings_rules import (  # noqa: F401  (re-exported: importers name storage.settings)
+    CHECKBOX_API,
+    CHECKBOX_RECEIPTS,
+    DEV_SECRET_KEY,
+    EMULATOR_TELEGRAM_TOKEN,
+    EMULATOR_VIBER_TOKEN,
+    LIQPAY_API,
+    SANDBOX_KEY_PREFIX,
+    SANDBOX_PRIVATE_KEY,
+    SANDBOX_PUBLIC_KEY,
+    SECRET_KEY_MIN,
+    TELEGRAM_API,
+    VIBER_API,
+    is_sandbox_key,
+    is_stand_in,
+    production_refusals,
+    refusals,
+)
 
-#: the sandbox's LiqPay keys; real keys come from LIQPAY_PUBLIC_KEY / LIQPAY_PRIVATE_KEY
-SANDBOX_PUBLIC_KEY = "sandbox_i00000000"
-SANDBOX_PRIVATE_KEY = "sandbox_a4825234f4bae72a0be04eafe9e8e2bada209255"
-SANDBOX_KEY_PREFIX = "sandbox_"  #: LiqPay's test keys begin so; with them no money moves
-#: the emulators' token for the Telegram bot when none is configured
-EMULATOR_TELEGRAM_TOKEN = "123456:chatpay-emulator-token"
-EMULATOR_VIBER_TOKEN = "chatpay-emulator-viber-token"
-DEV_SECRET_KEY = "dev-secret-change-me"
-SECRET_KEY_MIN = 32  #: characters, in production
-#: the real hosts, production's defaults
-LIQPAY_API = "https://www.liqpay.ua"
-TELEGRAM_API = "https://api.telegram.org"
-VIBER_API = "https://chatapi.viber.com/pa"
-CHECKBOX_API = "https://api.checkbox.ua/api/v1"
-CHECKBOX_RECEIPTS = "https://check.checkbox.ua"  #: a receipt's public page is {this}/{id}
 #: settings shown masked by `chatpay config`; URLs have only their password masked
 SECRETS = frozenset({"secret_key", "secret_key_previous", "liqpay_private_key",
                      "telegram_bot_token", "viber_auth_token", "telegram_webhook_secret",
@@ -55,16 +57,7 @@ class SettingsError(ChatpayError):
     """Raised when a setting is missing, malformed or unsafe; its message names the setting."""
 
 
-def is_sandbox_key(key: str) -> bool:
-    return key.startswith(SANDBOX_KEY_PREFIX)
-
-
-def is_stand_in(url: str) -> bool:
-    """Whether a base URL points at our LiqPay sandbox or a messenger emulator."""
-    return bool(re.search(r"/(sandbox|emulator)(/|$)", urlsplit(url).path))
-
-
-class Settings(BaseSettings):
+class Settings(DerivedSettings, BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
 
     #: "development": the sandbox, emulators and test keys are defaults; "production": none is
@@ -232,168 +225,17 @@ class Settings(BaseSettings):
             raise SettingsError(refusals[0])
         return self
 
-    # -- the rules -----------------------------------------------------------------------------
+    # -- the rules (storage.settings_rules) ----------------------------------------------------
 
     def refusals(self) -> list[str]:
         """What stops this process from starting, one line each (empty: it may start)."""
-        found = []
-        if self.liqpay_public_key and not is_sandbox_key(self.liqpay_public_key) \
-                and is_stand_in(self.liqpay_base):
-            found.append(f"Setting LIQPAY_API_BASE points at the LiqPay sandbox ({self.liqpay_base})"
-                         f", but LIQPAY_PUBLIC_KEY is not a sandbox key: set LIQPAY_API_BASE="
-                         f"{LIQPAY_API}, or use keys beginning {SANDBOX_KEY_PREFIX}.")
-        if self.production:
-            found += self.production_refusals()
-        return found
+        return refusals(self)
 
     def production_refusals(self) -> list[str]:
         """What production refuses of the settings given, whatever CHATPAY_ENV is now."""
-        def given(name: str) -> str:
-            return str(getattr(self, name)) if name in self._given else ""
+        return production_refusals(self)
 
-        found = []
-        secret = given("secret_key")
-        if not secret or secret == DEV_SECRET_KEY:
-            found.append(f"Setting SECRET_KEY is required in production: a random value of at "
-                         f"least {SECRET_KEY_MIN} characters.")
-        elif len(secret) < SECRET_KEY_MIN:
-            found.append(f"Setting SECRET_KEY is too short for production: {len(secret)} "
-                         f"characters, at least {SECRET_KEY_MIN} needed.")
-        previous = given("secret_key_previous")
-        if previous and (previous == DEV_SECRET_KEY or len(previous) < SECRET_KEY_MIN):
-            found.append(f"Setting SECRET_KEY_PREVIOUS is unsafe for production: at least "
-                         f"{SECRET_KEY_MIN} characters, not the development value.")
-        telegram, viber = given("telegram_bot_token"), given("viber_auth_token")
-        if telegram == EMULATOR_TELEGRAM_TOKEN:
-            found.append("Setting TELEGRAM_BOT_TOKEN is the emulator's token; production needs "
-                         "the bot's token from @BotFather.")
-        if viber == EMULATOR_VIBER_TOKEN:
-            found.append("Setting VIBER_AUTH_TOKEN is the emulator's token; production needs the "
-                         "token from Viber's admin panel.")
-        if not telegram and not viber:
-            found.append("Setting TELEGRAM_BOT_TOKEN (or VIBER_AUTH_TOKEN) is required in "
-                         "production: at least one messenger.")
-        # the platform's own account is optional (sellers connect theirs); half of one is not
-        keys = {name: given(name) for name in ("liqpay_public_key", "liqpay_private_key")}
-        for name, key in keys.items():
-            if not key and any(keys.values()):
-                found.append(f"Setting {name.upper()} is required in production when the other "
-                             f"LiqPay key is set (the platform's account needs both).")
-            elif key and (is_sandbox_key(key) or key in (SANDBOX_PUBLIC_KEY,
-                                                         SANDBOX_PRIVATE_KEY)):
-                found.append(f"Setting {name.upper()} is a sandbox key; production takes the "
-                             f"shop's real keys.")
-        for name, real in (("liqpay_api_base", LIQPAY_API), ("telegram_api_base", TELEGRAM_API),
-                           ("viber_api_base", VIBER_API), ("checkbox_api_base", CHECKBOX_API),
-                           ("checkbox_receipt_base", CHECKBOX_RECEIPTS)):
-            if is_stand_in(given(name)):
-                found.append(f"Setting {name.upper()} points at a sandbox or emulator; production "
-                             f"talks to {real} (leave it unset).")
-        if not given("metrics_token") and not self.metrics_public:
-            found.append("Setting METRICS_TOKEN is required in production (or METRICS_PUBLIC=1 to "
-                         "serve /metrics to anyone).")
-        return found
-
-    # -- what the rest of chatpay reads ----------------------------------------------------------
-
-    @property
-    def platform_account(self) -> bool:
-        """Whether the platform lends its own LiqPay account (LIQPAY_*) to sellers without one."""
-        return bool(self.liqpay_public_key and self.liqpay_private_key)
-
-    @property
-    def production(self) -> bool:
-        return self.chatpay_env == "production"
-
-    @property
-    def webhook_schedule(self) -> tuple[timedelta, ...]:
-        return parse_schedule(self.webhook_retry_schedule)
-
-    @property
-    def webhook_private_allowed(self) -> bool:
-        """Whether a shop URL may reach loopback/private addresses (local shops in development)."""
-        if self.webhook_allow_private is None:
-            return not self.production
-        return self.webhook_allow_private
-
-    @property
-    def serves_sandbox(self) -> bool:
-        """Whether the web edge mounts the LiqPay sandbox itself (development, no LIQPAY_API_BASE)."""
-        return not self.production and not self.liqpay_api_base
-
-    @property
-    def liqpay_base(self) -> str:
-        if self.liqpay_api_base:
-            return self.liqpay_api_base
-        return LIQPAY_API if self.production else f"{self.public_base_url}/sandbox/liqpay"
-
-    @property
-    def checkbox_base(self) -> str:
-        if self.checkbox_api_base:
-            return self.checkbox_api_base
-        return CHECKBOX_API if self.production else f"{self.checkbox_stand_in}/api/v1"
-
-    @property
-    def checkbox_receipts(self) -> str:
-        """A fiscal receipt's public page is `{this}/{receipt id}`."""
-        if self.checkbox_receipt_base:
-            return self.checkbox_receipt_base
-        return CHECKBOX_RECEIPTS if self.production else self.checkbox_stand_in
-
-    @property
-    def checkbox_stand_in(self) -> str:
-        """Where the web edge serves the Checkbox stand-in in development."""
-        return f"{self.public_base_url}/sandbox/checkbox"
-
-    @property
-    def telegram_base(self) -> str:
-        if self.telegram_api_base:
-            return self.telegram_api_base
-        return TELEGRAM_API if self.production else f"{self.public_base_url}/emulator/telegram"
-
-    @property
-    def telegram_emulated(self) -> bool:
-        """Whether the bot talks to our Telegram emulator (development without a real token)."""
-        return is_stand_in(self.telegram_base)
-
-    @property
-    def viber_emulated(self) -> bool:
-        """Whether Viber is our emulator (development without a real token)."""
-        return is_stand_in(self.viber_base)
-
-    @property
-    def telegram_webhook(self) -> str:
-        return self.telegram_webhook_url or f"{self.public_base_url}/telegram/webhook"
-
-    @property
-    def telegram_webhook_token(self) -> str:
-        """The secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token with every update."""
-        if self.telegram_webhook_secret:
-            return self.telegram_webhook_secret
-        return hmac.new(self.secret_key.encode(), b"telegram-webhook", hashlib.sha256).hexdigest()
-
-    @property
-    def viber_base(self) -> str:
-        if self.viber_api_base:
-            return self.viber_api_base
-        return VIBER_API if self.production else f"{self.public_base_url}/emulator/viber/pa"
-
-    @property
-    def database(self) -> str:
-        if self.database_url:
-            return self.database_url
-        return f"sqlite:///{(self.var_dir / 'chatpay.db').resolve()}"
-
-    @property
-    def support_user_ids(self) -> frozenset[str]:
-        """`telegram:<id>` / `viber:<id>` of the people who answer support chats."""
-        return frozenset(x for x in self.support_ids.split(",") if x)
-
-    @property
-    def support_agents(self) -> list[tuple[str, str]]:
-        """SUPPORT_IDS as (channel, id): they seed the support agents table."""
-        from domain.support import parse_agent
-        return [parse_agent(x) for x in sorted(self.support_user_ids)]
+    # -- the rules -----------------------------------------------------------------------------
 
 
 @contextmanager
