@@ -1,7 +1,7 @@
 """Status calls (real HTTP `status` requests to the LiqPay sandbox) per invoice over a full TTL,
 with the callback arriving (buyer pays after --paid-after s) and with callbacks never arriving.
 
-Time is driven, not slept: workers.handlers.now is a bench clock; the bus is a heap of delayed
+Time is driven, not slept: workers.txn.now is a bench clock; the bus is a heap of delayed
 commands run by the real actors in time order (on the real database), and the reconciler runs
 every --scan s of bench time. The sandbox answers over HTTP on loopback.
 
@@ -51,7 +51,7 @@ def scenario(db: str, d: Any, invoices: int, paid_after: float | None, scan_s: f
     from storage.db import make_engine, make_session_factory
     from storage.settings import load_settings
     from storage.uow import UnitOfWork
-    from workers import actors, handlers, runtime, scheduler
+    from workers import actors, handlers, runtime, scheduler, txn
     from workers.providers.liqpay import LiqPayClient
 
     settings = load_settings(database_url=db, var_dir=d)
@@ -79,7 +79,7 @@ def scenario(db: str, d: Any, invoices: int, paid_after: float | None, scan_s: f
 
     provider._request, provider.create_link = request, create_link  # type: ignore[method-assign]
     clock = Clock()
-    handlers.now = clock  # type: ignore[assignment]
+    txn.now = clock  # type: ignore[assignment]
     engine = make_engine(db)
     factory = make_session_factory(engine)
     with engine.begin() as conn:

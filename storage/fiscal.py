@@ -25,8 +25,9 @@ from domain.fiscal import (
 from domain.invoice import Invoice
 from domain.manual import ManualState
 from domain.money import Money
+from storage.events_repo import EventRepository
 from storage.manual import ManualRepository
-from storage.repository import EventRepository, utc
+from storage.repository import utc
 from storage.tables import FiscalReceiptRow, FiscalSettingsRow
 
 

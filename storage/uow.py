@@ -16,14 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from domain.invoice import Invoice, InvoiceStatus
 from domain.webhooks import SHOP_EVENTS
 from storage.db import READONLY
+from storage.events_repo import EventRepository
 from storage.fiscal import FiscalRepository
+from storage.invoices_repo import InvoiceRepository
 from storage.manual import ManualRepository
-from storage.repository import (
-    EventRepository,
-    InvoiceRepository,
-    MerchantAccountRepository,
-    SellerRepository,
-)
+from storage.repository import MerchantAccountRepository, SellerRepository
 from storage.support import AuditLog, SupportAgents, SupportQueries
 from storage.tables import InvoiceEventRow
 from storage.webhooks import WebhookRepository, invoice_state

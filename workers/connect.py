@@ -12,7 +12,7 @@ from domain.commands import ConnectAccount
 from domain.errors import ProviderRejected, ProviderUnavailable, SecretUnreadable
 from domain.i18n import mask_key, t
 from storage.secrets import SecretBox
-from workers.handlers import tell
+from workers.notify import tell
 from workers.runtime import Deps
 
 log = logging.getLogger(__name__)

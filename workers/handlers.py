@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
@@ -19,52 +17,29 @@ from domain import commands
 from domain.errors import (
     CurrencyNotSupported,
     InvalidTransition,
-    MessengerError,
-    MessengerRateLimited,
-    MessengerUnavailable,
     ProviderRejected,
     ProviderUnavailable,
 )
-from domain.events import EVENT_TYPES
 from domain.i18n import status_word, t
 from domain.invoice import Invoice, InvoiceStatus
-from domain.messaging import OutboundMessage
 from domain.money import Money
 from domain.polling import next_poll_at
 from domain.ports import PaymentRequest, ProviderStatus
-from storage.repository import ConcurrentUpdate, Seller, new_code, new_id
-from storage.tables import InvoiceEventRow
+from storage.repository import Seller, new_code, new_id
 from storage.uow import UnitOfWork
-from workers.render import pay_link, render_event
+from workers import txn
+from workers.notify import Claimed, deliver, tell
+from workers.notify import notify_seller as notify_seller
+from workers.polls import expire_invoice as expire_invoice
+from workers.polls import poll_invoice as poll_invoice
+from workers.render import pay_link
 from workers.runtime import Deps
+from workers.txn import _retrying
 
 log = logging.getLogger(__name__)
 
-CLAIM_TTL = timedelta(minutes=2)  #: a sender that died holding a claim is presumed dead after it
-POLL_EARLY = timedelta(seconds=1)  #: a delayed message may arrive this much before its time
-ATTEMPTS = 5  #: tries of a read-modify-write that lost a race
-MAX_NOTIFY_ATTEMPTS = 10  #: sends of one message before it is marked failed for good
-POLL_RETRY_BASE = 30  #: seconds; a poll the provider did not answer comes back after this, doubled
-POLL_RETRY_MAX = 3600  #: seconds; ... up to this
 WATCH_FIRST = timedelta(minutes=1)  #: first look at a closed invoice whose payment is in flight
 DEFAULT_SETTLE_WINDOW = timedelta(days=7)  #: PROVIDER_SETTLE_WINDOW's default
-T = TypeVar("T")
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _retrying(fn: Callable[[], T]) -> T:
-    """Run a read-modify-write again when another worker changed the invoice meanwhile."""
-    for attempt in range(ATTEMPTS):
-        try:
-            return fn()
-        except ConcurrentUpdate:
-            if attempt == ATTEMPTS - 1:
-                raise
-            log.info("Invoice changed concurrently; trying again (attempt %d).", attempt + 2)
-    raise AssertionError("unreachable")
 
 
 def create_invoice(cmd: commands.CreateInvoice, d: Deps) -> str:
@@ -83,7 +58,7 @@ def create_invoice(cmd: commands.CreateInvoice, d: Deps) -> str:
             provider, account_id = d.accounts.for_new_invoice(cmd.seller_id, uow)
             if amount.currency not in provider.currencies:
                 raise CurrencyNotSupported(amount.currency, provider.currencies)
-            created = now()
+            created = txn.now()
             invoice = Invoice.create(
                 id=new_id(), code=new_code(), seller_id=cmd.seller_id, amount=amount,
                 description=cmd.description, provider=provider.name,
@@ -158,7 +133,7 @@ def issue_link(invoice_id: str, d: Deps) -> None:
 
 def _schedule(d: Deps, invoice: Invoice, poll_at: datetime | None) -> None:
     """Queue the next poll and the expiry; if Redis loses them the reconciler finds them."""
-    moment = now()
+    moment = txn.now()
     if poll_at is not None:
         d.bus.publish(commands.PollInvoice(invoice.id),
                       delay_ms=int((poll_at - moment).total_seconds() * 1000))
@@ -180,7 +155,7 @@ def apply_fact(fact: ProviderStatus, unit_of_work: Callable[[], UnitOfWork],
             if invoice is None:
                 log.warning("Provider fact for unknown order %s ignored.", fact.order_id)
                 return []
-            moment = now()
+            moment = txn.now()
             if not invoice.apply(fact, moment):
                 return []
             until = invoice.watch_until(settle_window)
@@ -195,142 +170,6 @@ def apply_fact(fact: ProviderStatus, unit_of_work: Callable[[], UnitOfWork],
     return _retrying(attempt)
 
 
-def _following(invoice: Invoice, polls_done: int, window: timedelta,
-               moment: datetime) -> datetime | None:
-    """When to ask the provider about this invoice next, or None.
-
-    On the usual back-off until the invoice stops being watched; a settling or closed invoice
-    whose payment is in flight gets one last look at the end of the settle window.
-    """
-    until = invoice.watch_until(window)
-    if until is None:
-        return None
-    due = next_poll_at(invoice.created_at, polls_done, until)
-    if due is None and (invoice.settling or not invoice.is_open) and moment < until:
-        return until
-    return due
-
-
-def _publish_poll(d: Deps, invoice_id: str, at: datetime | None) -> None:
-    if at is not None:
-        d.bus.publish(commands.PollInvoice(invoice_id),
-                      delay_ms=int((at - now()).total_seconds() * 1000))
-
-
-def poll_invoice(invoice_id: str, d: Deps) -> None:
-    """Ask the provider about a watched invoice when its poll is due, then plan the next one.
-
-    A duplicate message (the reconciler re-queued one that was only late) finds the poll not yet
-    due and does nothing. A provider that does not answer backs off for this invoice alone; one
-    that refuses the call stops this invoice's polling and the seller is told.
-    """
-    window = d.settings.provider_settle_window
-    with d.uow().readonly() as uow:
-        invoice = uow.invoices.get(invoice_id)
-        if invoice is None or invoice.watch_until(window) is None:
-            return
-        polls, due, errors = uow.invoices.poll_state(invoice_id)
-    if due is None or due > now() + POLL_EARLY:
-        return
-    try:
-        fact = d.accounts.for_invoice(invoice).fetch_status(invoice.order_id)
-    except ProviderUnavailable as exc:
-        _poll_failed(invoice, errors + 1, exc, d)
-        return
-    except ProviderRejected as exc:
-        _stop_polling(invoice_id, str(exc), d)
-        return
-
-    def attempt() -> tuple[list[int], datetime | None]:
-        """Apply the answer and plan the next poll in one transaction."""
-        with d.uow() as uow:
-            current = uow.invoices.get(invoice_id, for_update=True)
-            if current is None:
-                return [], None
-            moment = now()
-            changed = current.apply(fact, moment)
-            if current.is_open and moment >= current.expires_at:
-                changed = current.expire(moment, fact, window) or changed
-            following = _following(current, polls + 1, window, moment)
-            plan = dict(polls_done=polls + 1, next_poll_at=following, poll_errors=0,
-                        poll_requeued_at=None)
-            if changed:
-                uow.invoices.save(current, **plan)
-            else:  # the usual answer: nothing new, only the schedule moves on
-                uow.invoices.schedule(invoice_id, **plan)
-            uow.commit()
-            return uow.notify_ids, following
-    notified, following = _retrying(attempt)
-    deliver(notified, d)
-    _publish_poll(d, invoice_id, following)
-
-
-def _poll_failed(invoice: Invoice, errors: int, exc: Exception, d: Deps) -> None:
-    """The provider did not answer: try this invoice again later, doubling the wait each time."""
-    moment = now()
-    until = invoice.watch_until(d.settings.provider_settle_window)
-    wait = timedelta(seconds=min(POLL_RETRY_BASE * 2 ** (errors - 1), POLL_RETRY_MAX))
-    following = min(moment + wait, until) if until is not None and moment < until else None
-    log.warning("Status of %s not known (%s); asking again in %d s.", invoice.order_id, exc,
-                int(wait.total_seconds()))
-    with d.uow() as uow:
-        uow.invoices.schedule(invoice.id, poll_errors=errors, next_poll_at=following,
-                              poll_requeued_at=None)
-        uow.commit()
-    _publish_poll(d, invoice.id, following)
-
-
-def _stop_polling(invoice_id: str, reason: str, d: Deps) -> None:
-    """The provider refuses status calls for this invoice: stop asking, and say why, once."""
-    log.error("Polling of invoice %s stopped: %s", invoice_id, reason)
-
-    def attempt() -> list[int]:
-        with d.uow() as uow:
-            current = uow.invoices.get(invoice_id, for_update=True)
-            if current is None or uow.invoices.poll_state(invoice_id)[1] is None:
-                return []
-            current.stop_watching(reason)
-            uow.invoices.save(current, next_poll_at=None)
-            uow.commit()
-            return uow.notify_ids
-    deliver(_retrying(attempt), d)
-
-
-def expire_invoice(invoice_id: str, d: Deps) -> None:
-    """At expiry ask the provider first: a success pays, a payment still in progress keeps the
-    invoice open (settling, polled until the settle window ends), anything else expires it.
-
-    A provider that cannot be reached raises: the message is retried and the reconciler finds
-    the invoice again, so an invoice is never closed blind.
-    """
-    window = d.settings.provider_settle_window
-    with d.uow().readonly() as uow:
-        invoice = uow.invoices.get(invoice_id)
-    if invoice is None or not invoice.is_open or invoice.settling or now() < invoice.expires_at:
-        return
-    answer: ProviderStatus | None = None
-    if invoice.status is InvoiceStatus.PENDING:
-        try:
-            answer = d.accounts.for_invoice(invoice).fetch_status(invoice.order_id)
-        except ProviderRejected as exc:  # it will never say: callbacks still apply if they come
-            log.warning("Expiring %s without the provider's word: %s", invoice.order_id, exc)
-
-    def attempt() -> tuple[list[int], datetime | None]:
-        with d.uow() as uow:
-            current = uow.invoices.get(invoice_id, for_update=True)
-            moment = now()
-            if current is None or not current.expire(moment, answer, window):
-                return [], None
-            polls = uow.invoices.poll_state(invoice_id)[0]
-            following = _following(current, polls, window, moment)
-            uow.invoices.save(current, next_poll_at=following, poll_requeued_at=None)
-            uow.commit()
-            return uow.notify_ids, following
-    notified, following = _retrying(attempt)
-    deliver(notified, d)
-    _publish_poll(d, invoice_id, following)
-
-
 def check_status(cmd: commands.CheckStatus, d: Deps) -> None:
     """The seller tapped *Check status*: ask the provider now and always answer.
 
@@ -343,7 +182,7 @@ def check_status(cmd: commands.CheckStatus, d: Deps) -> None:
     if invoice is None or invoice.seller_id != cmd.seller_id:
         return
     notified: list[int] = []
-    if invoice.checkable(now(), window):
+    if invoice.checkable(txn.now(), window):
         try:
             provider = d.accounts.for_invoice(invoice)
             notified = apply_fact(provider.fetch_status(invoice.order_id), d.uow, window)
@@ -377,7 +216,7 @@ def cancel_invoice(cmd: commands.CancelInvoice, d: Deps) -> None:
                 invoice.cancel()
             except InvalidTransition:
                 return [], invoice
-            moment = now()
+            moment = txn.now()
             until = invoice.watch_until(window)
             uow.invoices.save(invoice, next_poll_at=(
                 None if until is None else min(moment + WATCH_FIRST, until)))
@@ -409,135 +248,3 @@ def cancel_at_provider(invoice_id: str, d: Deps) -> None:
         d.accounts.for_invoice(invoice).cancel(invoice.order_id)
     except ProviderRejected as exc:  # a late payment is still caught (paid late) by polls
         log.warning("Provider cancel of %s refused: %s.", invoice.order_id, exc)
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """Events a transaction recorded and claimed for this worker, with the invoice and seller it
-    has just read: their messages are rendered from these, without reading them again."""
-    rows: list[InvoiceEventRow]
-    invoice: Invoice
-    seller: Seller | None
-
-    @property
-    def ids(self) -> list[int]:
-        return [r.id for r in self.rows if r.id is not None]
-
-    def loaded(self, event_id: int) -> tuple[InvoiceEventRow, Invoice, Seller] | None:
-        row = next((r for r in self.rows if r.id == event_id), None)
-        return None if row is None or self.seller is None else (row, self.invoice, self.seller)
-
-
-def deliver(event_ids: list[int], d: Deps, *, claimed: Claimed | None = None) -> None:
-    """Send these events' messages now; a failure leaves them queued for a retry.
-
-    `claimed`: the transaction that recorded them also claimed them for this worker.
-    """
-    for event_id in event_ids:
-        try:
-            notify_seller(event_id, d, claimed=claimed)
-        except (MessengerRateLimited, MessengerUnavailable) as exc:
-            delay = getattr(exc, "retry_after", 1.0)
-            log.info("Message for event %d deferred %.1f s: %s.", event_id, delay, exc)
-            d.bus.publish(commands.NotifySeller(event_id), delay_ms=int(delay * 1000))
-
-
-def notify_seller(event_id: int, d: Deps, *, claimed: Claimed | None = None) -> None:
-    """Send one event's message exactly once (claimed in the database before sending).
-
-    Each claim counts an attempt; a message the messenger keeps failing is marked failed after
-    MAX_NOTIFY_ATTEMPTS, with the reason, instead of being retried forever. News of a state that
-    a later message about the same invoice has overtaken is not sent at all.
-    """
-    loaded = claimed.loaded(event_id) if claimed is not None else None
-    prepared = (_claim_and_render(event_id, d, claim=claimed is None) if loaded is None
-                else (*_render(*loaded, d), 1))
-    if prepared is None:
-        return  # sent, being sent, given up on, or overtaken
-    message, invoice, seller, event_name, attempts = prepared
-    is_invoice_message = event_name == "InvoiceLinkIssued"
-    message_id: str | None = None
-    if not seller.subscribed:
-        log.info("Seller %d unsubscribed on %s; event %d not sent.", seller.id, invoice.channel,
-                 event_id)
-    else:
-        try:
-            message_id = d.senders[invoice.channel].send(message)
-        except MessengerRateLimited:
-            _release(event_id, d)  # asked to wait: that is not a failed attempt
-            raise
-        except MessengerUnavailable as exc:
-            if attempts >= MAX_NOTIFY_ATTEMPTS:
-                _give_up(event_id, f"{attempts} attempts failed; last: {exc}", d)
-                return
-            _release(event_id, d)  # another try later takes the claim again
-            raise
-        except MessengerError as exc:  # refused for good (blocked, gone): retrying would repeat it
-            _give_up(event_id, f"refused: {exc}", d)
-            return
-    with d.uow() as uow:
-        uow.events.mark_notified(event_id, now(), message_id)
-        if is_invoice_message and message_id:
-            uow.invoices.schedule(invoice.id, message_id=message_id)
-        uow.commit()
-    if event_name in ("InvoicePaid", "InvoiceRefunded") and invoice.buyer_email:
-        # once per invoice and kind: see receipts.py
-        d.bus.publish(commands.SendReceipt(invoice.id, "paid" if event_name == "InvoicePaid"
-                                           else "refunded"))
-
-
-def _release(event_id: int, d: Deps) -> None:
-    with d.uow() as uow:
-        uow.events.release(event_id)
-        uow.commit()
-
-
-def _give_up(event_id: int, reason: str, d: Deps) -> None:
-    log.error("Message of event %d failed for good: %s.", event_id, reason)
-    with d.uow() as uow:
-        uow.events.mark_failed(event_id, now(), reason)
-        uow.commit()
-
-
-def _claim_and_render(event_id: int, d: Deps, *, claim: bool,
-                      ) -> tuple[OutboundMessage, Invoice, Seller, str, int] | None:
-    """Take the right to send the event's message (unless the caller's transaction took it) and
-    read what it says, in one transaction; None if another worker has it, or if a later message
-    about the invoice overtook this one (then it is marked done unsent).
-
-    Rendered before leaving the unit of work: a read-only one rolls back, which expires the rows.
-    """
-    unit = d.uow() if claim else d.uow().readonly()
-    with unit as uow:
-        moment = now()
-        if claim and not uow.events.claim(event_id, moment, moment - CLAIM_TTL):
-            return None
-        event = uow.events.get(event_id)
-        assert event is not None
-        kind = EVENT_TYPES.get(event.name)
-        if claim and kind is not None and kind.superseded_by_later_news \
-                and uow.events.later_news(event):
-            log.info("Event %d (%s) overtaken by later news; not sent.", event_id, event.name)
-            uow.events.mark_notified(event_id, moment, None)
-            uow.commit()
-            return None
-        invoice = uow.invoices.get(event.invoice_id)
-        assert invoice is not None
-        seller = uow.sellers.get(invoice.seller_id)
-        assert seller is not None
-        attempts = event.notify_attempts
-        if claim:
-            uow.commit()
-        return (*_render(event, invoice, seller, d), attempts)
-
-
-def _render(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
-            d: Deps) -> tuple[OutboundMessage, Invoice, Seller, str]:
-    """The event's message, with the event's name (the invoice message's id is kept for
-    replies; a paid one sends the buyer's receipt)."""
-    message = render_event(event, invoice, seller, d.settings.public_base_url)
-    return message, invoice, seller, event.name
-
-
-def tell(d: Deps, channel: str, chat_id: str, text: str) -> None:
-    d.senders[channel].send(OutboundMessage(channel=channel, chat_id=chat_id, text=text))

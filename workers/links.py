@@ -23,7 +23,7 @@ from domain.invoice import Invoice
 from domain.ports import Email
 from domain.qr import qr_png
 from storage.repository import Seller
-from workers.handlers import tell
+from workers.notify import tell
 from workers.render import local_time, pay_link
 from workers.runtime import Deps
 

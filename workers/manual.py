@@ -27,8 +27,9 @@ from domain.money import Money
 from storage.repository import new_code, new_id
 from storage.uow import UnitOfWork
 from storage.wiring import Wired
-from workers.handlers import _retrying, deliver, tell
+from workers.notify import deliver, tell
 from workers.runtime import Deps
+from workers.txn import _retrying
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,9 @@ from domain.money import Money
 from domain.ports import PaymentProvider, ProviderStatus
 from domain.refunds import RefundState
 from storage.uow import UnitOfWork
-from workers.handlers import _retrying, deliver, tell
+from workers.notify import deliver, tell
 from workers.runtime import Deps
+from workers.txn import _retrying
 
 log = logging.getLogger(__name__)
 

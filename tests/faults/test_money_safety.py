@@ -15,7 +15,7 @@ from sqlalchemy import text
 from domain.invoice import InvoiceStatus
 from sandbox.liqpay import CARD_3DS
 from tests.faults.conftest import Rig, desc
-from workers import handlers
+from workers import handlers, notify
 from workers.providers.liqpay import LiqPayClient
 from workers.scheduler import reconcile
 
@@ -198,22 +198,22 @@ def test_a_message_telegram_keeps_refusing_is_failed_after_ten_attempts(rig: Rig
     rig.sends_down = True
     rig.callback(invoice, "success")
     [paid] = [e for e in rig.events(invoice.id) if e.name == "InvoicePaid"]
-    for _ in range(handlers.MAX_NOTIFY_ATTEMPTS + 3):
+    for _ in range(notify.MAX_NOTIFY_ATTEMPTS + 3):
         try:
-            handlers.notify_seller(paid.id, rig.deps)
-        except handlers.MessengerUnavailable:
+            notify.notify_seller(paid.id, rig.deps)
+        except notify.MessengerUnavailable:
             pass
     with rig.uow() as uow:
         row = uow.events.get(paid.id)
         assert row is not None
-        assert row.notify_attempts == handlers.MAX_NOTIFY_ATTEMPTS
+        assert row.notify_attempts == notify.MAX_NOTIFY_ATTEMPTS
         assert row.notify_failed_at is not None and "10 attempts" in (row.notify_error or "")
         assert uow.events.failed_count() == 1
     assert reconcile(rig.deps, datetime.now(UTC) + timedelta(minutes=5))["notifications"] == 0
     scrape = httpx.get(f"{rig.base_url}/metrics", timeout=10).text
     assert "chatpay_notifications_failed 1.0" in scrape
     rig.sends_down = False
-    handlers.notify_seller(paid.id, rig.deps)
+    notify.notify_seller(paid.id, rig.deps)
     assert not any("Оплачено" in m for m in texts(rig, 8))  # given up on, not sent late
 
 
@@ -229,7 +229,7 @@ def test_an_expired_message_never_arrives_after_the_paid_late_one(rig: Rig):
 
     for event in rig.events(invoice.id):  # the outbox is sent in order once Telegram is back
         if event.notify and event.notified_at is None:
-            handlers.notify_seller(event.id, rig.deps)
+            notify.notify_seller(event.id, rig.deps)
     said = texts(rig, 9)[1:]  # after the QR message
     assert said == [f"✅ Оплачено 100,00{NBSP}₴ — {desc(9)}\nОплата надійшла пізніше, ніж рахунок "
                     "було закрито — гроші зараховано."]

@@ -13,7 +13,7 @@ from domain.i18n import t
 from storage.secrets import SecretBox
 from workers.fiscal.receipts import retry_refused
 from workers.fiscal.texts import reason_text
-from workers.handlers import tell
+from workers.notify import tell
 from workers.providers.checkbox import CheckboxClient
 from workers.runtime import Deps
 

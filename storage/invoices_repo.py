@@ -1,0 +1,195 @@
+"""The invoice repository: invoices (with their refunds) to rows and back, and the scans that
+find invoices whose poll, expiry or link is overdue."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from domain.invoice import UNPAID_FINAL, Invoice, InvoiceStatus
+from domain.money import Money
+from domain.refunds import Refund, RefundState
+from storage.repository import ConcurrentUpdate, utc
+from storage.tables import InvoiceRow, RefundRow
+
+
+class InvoiceRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.seen: list[tuple[Invoice, str | None]] = []  #: with the status it was read in
+
+    def add(self, invoice: Invoice, *, next_poll_at: datetime | None = None) -> None:
+        row = InvoiceRow(id=invoice.id, version=0, polls_done=0, next_poll_at=next_poll_at,
+                         message_id=invoice.message_id, **_columns(invoice))
+        self.session.add(row)
+        self.session.flush()
+        self._save_refunds(invoice)
+        self.seen.append((invoice, None))
+
+    def get(self, invoice_id: str, *, for_update: bool = False) -> Invoice | None:
+        return self._one(select(InvoiceRow).where(InvoiceRow.id == invoice_id), for_update)
+
+    def by_code(self, code: str, *, for_update: bool = False) -> Invoice | None:
+        return self._one(select(InvoiceRow).where(InvoiceRow.code == code), for_update)
+
+    def by_key(self, idempotency_key: str) -> Invoice | None:
+        return self._one(select(InvoiceRow).where(InvoiceRow.idempotency_key == idempotency_key))
+
+    def by_order_id(self, order_id: str, *, for_update: bool = False) -> Invoice | None:
+        if not order_id.startswith("cp-"):
+            return None
+        return self.get(order_id[3:], for_update=for_update)
+
+    def _one(self, query: Any, for_update: bool = False) -> Invoice | None:
+        if for_update:
+            query = query.with_for_update()
+        row = self.session.scalars(query).first()
+        if row is None:
+            return None
+        invoice = _invoice(row)
+        # read after the row (and its lock, when taken): a racing refund committed first is seen
+        invoice.refunds = [_refund(r) for r in self.session.scalars(
+            select(RefundRow).where(RefundRow.invoice_id == invoice.id)
+            .order_by(RefundRow.created_at, RefundRow.id))]
+        self.seen.append((invoice, str(invoice.status)))
+        return invoice
+
+    def save(self, invoice: Invoice, **schedule: Any) -> None:
+        """Write the invoice back if nobody changed it since it was read (version check).
+
+        `schedule` may set next_poll_at / polls_done alongside.
+        """
+        result = self.session.execute(
+            update(InvoiceRow)
+            .where(InvoiceRow.id == invoice.id, InvoiceRow.version == invoice.version)
+            .values(version=invoice.version + 1, **_columns(invoice), **schedule)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentUpdate(f"Invoice {invoice.id} changed concurrently.")
+        invoice.version += 1
+        self._save_refunds(invoice)
+
+    def _save_refunds(self, invoice: Invoice) -> None:
+        for refund in invoice.refunds:
+            self.session.merge(RefundRow(
+                id=refund.id, invoice_id=invoice.id,
+                amount_minor=refund.amount.to_minor_units(), currency=refund.amount.currency,
+                state=str(refund.state), ours=refund.ours,
+                provider_refund_id=refund.provider_refund_id, raw_status=refund.raw_status,
+                reason=refund.reason, created_at=refund.created_at))
+        if invoice.refunds:
+            self.session.flush()
+
+    def schedule(self, invoice_id: str, **values: Any) -> None:
+        self.session.execute(update(InvoiceRow).where(InvoiceRow.id == invoice_id).values(**values))
+
+    def open_for_seller(self, seller_id: int, limit: int = 20) -> list[Invoice]:
+        rows = self.session.scalars(
+            select(InvoiceRow)
+            .where(InvoiceRow.seller_id == seller_id,
+                   InvoiceRow.status.in_([InvoiceStatus.CREATED, InvoiceStatus.PENDING]))
+            .order_by(InvoiceRow.created_at.desc()).limit(limit))
+        return [_invoice(r) for r in rows]
+
+    def due_for_poll(self, now: datetime, requeued_before: datetime,
+                     limit: int = 500) -> list[str]:
+        """Invoices whose poll is overdue (its message was lost, or waits in a long queue) and
+        was not re-queued since `requeued_before`: pending ones, and closed ones whose payment
+        is still in flight."""
+        return list(self.session.scalars(
+            select(InvoiceRow.id).where(
+                InvoiceRow.status.in_([InvoiceStatus.PENDING, *UNPAID_FINAL]),
+                InvoiceRow.next_poll_at <= now,
+                (InvoiceRow.poll_requeued_at.is_(None))
+                | (InvoiceRow.poll_requeued_at < requeued_before))
+            .order_by(InvoiceRow.next_poll_at).limit(limit)))
+
+    def mark_requeued(self, invoice_ids: list[str], at: datetime) -> None:
+        """These invoices' polls or expiries were re-queued (see due_for_poll, due_for_expiry)."""
+        if invoice_ids:
+            self.session.execute(update(InvoiceRow).where(InvoiceRow.id.in_(invoice_ids))
+                                 .values(poll_requeued_at=at))
+
+    def due_for_expiry(self, now: datetime, requeued_before: datetime,
+                       limit: int = 500) -> list[str]:
+        """Open invoices past their expiry and not re-queued since `requeued_before`, except
+        those settling (their polls decide). Expiry asks the provider first, so a hanging one
+        must not have every expiry re-queued on every scan."""
+        return list(self.session.scalars(
+            select(InvoiceRow.id).where(
+                InvoiceRow.status.in_([InvoiceStatus.CREATED, InvoiceStatus.PENDING]),
+                InvoiceRow.settling.is_(False), InvoiceRow.expires_at <= now,
+                (InvoiceRow.poll_requeued_at.is_(None))
+                | (InvoiceRow.poll_requeued_at < requeued_before)).limit(limit)))
+
+    def stuck_created(self, before: datetime, limit: int = 500) -> list[str]:
+        return list(self.session.scalars(
+            select(InvoiceRow.id).where(InvoiceRow.status == InvoiceStatus.CREATED,
+                                        InvoiceRow.created_at <= before).limit(limit)))
+
+    def poll_state(self, invoice_id: str) -> tuple[int, datetime | None, int]:
+        """How many polls were done, when the next one is due, and how many failed in a row."""
+        polls, due, errors = self.session.execute(
+            select(InvoiceRow.polls_done, InvoiceRow.next_poll_at, InvoiceRow.poll_errors)
+            .where(InvoiceRow.id == invoice_id)).one()
+        return polls, utc(due), errors
+
+
+def _columns(invoice: Invoice) -> dict[str, Any]:
+    """The columns a transition may change (message_id is set once, by the sender)."""
+    paid = invoice.paid_amount
+    return dict(
+        code=invoice.code, seller_id=invoice.seller_id,
+        amount_minor=invoice.amount.to_minor_units(), currency=invoice.amount.currency,
+        description=invoice.description, provider=invoice.provider,
+        idempotency_key=invoice.idempotency_key, status=str(invoice.status),
+        pay_url=invoice.pay_url, provider_status=invoice.provider_status,
+        provider_payment_id=invoice.provider_payment_id,
+        paid_amount_minor=paid.to_minor_units() if paid else None,
+        paid_currency=paid.currency if paid else None, paid_at=invoice.paid_at,
+        paid_late=invoice.paid_late, failure_reason=invoice.failure_reason,
+        refunded_minor=(invoice.refunded_amount.to_minor_units()
+                        if invoice.refunded_amount else None),
+        amount_mismatch=invoice.amount_mismatch, in_flight=invoice.in_flight,
+        settling=invoice.settling, extra_payment_ids=",".join(invoice.extra_payment_ids),
+        channel=invoice.channel, chat_id=invoice.chat_id,
+        created_at=invoice.created_at, expires_at=invoice.expires_at,
+        account_id=invoice.account_id, buyer_email=invoice.buyer_email,
+        buyer_language=invoice.buyer_language, buyer_name=invoice.buyer_name,
+        buyer_phone=invoice.buyer_phone, ask_name=invoice.ask_name, ask_phone=invoice.ask_phone,
+        manual=invoice.manual,
+    )
+
+
+def _invoice(row: InvoiceRow) -> Invoice:
+    return Invoice(
+        id=row.id, code=row.code, seller_id=row.seller_id,
+        amount=Money.from_minor_units(row.amount_minor, row.currency),
+        description=row.description, provider=row.provider,
+        idempotency_key=row.idempotency_key, status=InvoiceStatus(row.status),
+        pay_url=row.pay_url, provider_status=row.provider_status,
+        provider_payment_id=row.provider_payment_id,
+        paid_amount=(Money.from_minor_units(row.paid_amount_minor, row.paid_currency)
+                     if row.paid_amount_minor is not None and row.paid_currency else None),
+        paid_at=utc(row.paid_at), paid_late=row.paid_late, failure_reason=row.failure_reason,
+        amount_mismatch=row.amount_mismatch, in_flight=row.in_flight, settling=row.settling,
+        extra_payment_ids=tuple(x for x in (row.extra_payment_ids or "").split(",") if x),
+        channel=row.channel, chat_id=row.chat_id, message_id=row.message_id,
+        created_at=utc(row.created_at), expires_at=utc(row.expires_at),  # type: ignore[arg-type]
+        account_id=row.account_id, version=row.version, buyer_email=row.buyer_email,
+        buyer_language=row.buyer_language, buyer_name=row.buyer_name,
+        buyer_phone=row.buyer_phone, ask_name=row.ask_name, ask_phone=row.ask_phone,
+        manual=row.manual,
+    )
+
+
+def _refund(row: RefundRow) -> Refund:
+    return Refund(id=row.id, invoice_id=row.invoice_id,
+                  amount=Money.from_minor_units(row.amount_minor, row.currency),
+                  created_at=utc(row.created_at),  # type: ignore[arg-type]
+                  state=RefundState(row.state), ours=row.ours,
+                  provider_refund_id=row.provider_refund_id, raw_status=row.raw_status,
+                  reason=row.reason)
+
