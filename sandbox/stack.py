@@ -186,12 +186,12 @@ def run_up(settings: Settings, say: Callable[[str], None], stop: threading.Event
             say(f"Redis: {settings.redis_url.rpartition('@')[2]}")
         else:
             directory = settings.var_dir / "redis"
-            if embedded_redis_running(directory):  # another chatpay process's: left running
-                say(f"Redis: the embedded server already running under {directory}")
-            else:
+            running = embedded_redis_running(directory)  # another chatpay process's: kept
+            if not running:
                 stops.append(lambda: stop_embedded_redis(directory, save=True))
-                say(f"Redis started (embedded, under {directory})")
             redis_url = ensure_embedded_redis(directory)
+            say(f"Redis: the embedded server already running under {directory}" if running
+                else f"Redis started (embedded, under {directory})")
         for line in real_services(settings):
             say(line)
         stack = Stack(settings, redis_url, progress=say)
