@@ -207,6 +207,7 @@ def _pay_page(invoice: Invoice, seller: Seller, lang: str, returning: bool, *,
     errors, typed = errors or {}, typed or {}
     if invoice.status is InvoiceStatus.PENDING and returning:
         action = f'<p class="closed">{t(lang, "pay_processing")}</p>'
+        manual_html = ""  # a card payment is under way: paying another way could pay twice
     elif invoice.status is InvoiceStatus.PENDING and invoice.pay_url:
         fields = []
         if invoice.ask_name:

@@ -399,3 +399,13 @@ def test_an_approved_payment_tells_the_shop_and_sends_the_buyer_a_receipt(
     text = receipt.get_body(("plain",)).get_content()
     assert "You paid" in text and "80.00" in text and "Торт" in text  # the page was in English
     assert "Card:" not in text and "Transaction id" not in text
+
+
+def test_a_buyer_back_from_the_card_checkout_is_not_offered_to_pay_another_way(
+        seller: SellerChat) -> None:
+    seller.register()
+    link = seller.pay_link(seller.create_invoice("40", "Чай"))
+    assert "Я оплатив(ла)" in pay_page(link)  # before the card: both ways
+    back = pay_page(link + "?back=1")  # the provider sent the buyer back: a payment is under way
+    assert "Платіж обробляється" in back
+    assert "Я оплатив(ла)" not in back and "Оплатити карткою" not in back
