@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis
 from sqlalchemy import Engine
 
+from domain.commands import Command, DeliverWebhook, RegisterFiscalReceipt
+from domain.errors import ServiceUnavailable
 from storage.db import make_engine, make_session_factory
 from storage.queue import CommandBus, make_broker
 from storage.settings import Settings
@@ -47,27 +49,24 @@ def open_store(settings: Settings, redis_url: str) -> Store:
     A unit of work that commits shop deliveries or fiscal receipts publishes them at once; if
     Redis is away, the scheduler's scans find them in the database.
     """
-    from domain.commands import DeliverWebhook, RegisterFiscalReceipt
-    from domain.errors import ServiceUnavailable
-
     engine = make_engine(settings.database)
     factory = make_session_factory(engine)
     bus = CommandBus(make_broker(redis_url))
 
-    def attempt_now(delivery_ids: list[int]) -> None:
-        try:
-            for delivery_id in delivery_ids:
-                bus.publish(DeliverWebhook(delivery_id))
-        except ServiceUnavailable:
-            pass
-
-    def register_now(receipt_ids: list[str]) -> None:
-        try:
-            for receipt_id in receipt_ids:
-                bus.publish(RegisterFiscalReceipt(receipt_id))
-        except ServiceUnavailable:
-            pass
-
+    deliver_now = _publishing(bus, DeliverWebhook)
+    register_now = _publishing(bus, RegisterFiscalReceipt)
     return Store(settings, engine, lambda: UnitOfWork(
-        factory, on_shop_deliveries=attempt_now, on_fiscal_receipts=register_now), bus,
+        factory, on_shop_deliveries=deliver_now, on_fiscal_receipts=register_now), bus,
         redis.Redis.from_url(redis_url, socket_timeout=5))
+
+
+def _publishing(bus: CommandBus, command: Callable[[Any], Command]) -> Callable[[list[Any]], None]:
+    """Publish `command(key)` for each key a commit made; if Redis is away, the scans have them."""
+    def publish(keys: list[Any]) -> None:
+        try:
+            for key in keys:
+                bus.publish(command(key))
+        except ServiceUnavailable:
+            pass
+
+    return publish
