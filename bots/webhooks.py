@@ -48,8 +48,13 @@ def report(unit_of_work: Callable[[], UnitOfWork], seller_id: int,
             tries = uow.webhooks.attempts(row.id or 0)
             last = tries[-1] if tries else None
             said = "" if last is None else f", {last.status_code or '—'}"
-            lines.append(f"• {row.event_type} #{row.sequence}: {row.status} "
+            lines.append(f"• {row.event_type} #{row.sequence}: {delivery_word(row.status, lang)} "
                          f"({len(tries)}×{said}) · id {row.id}")
     return t(lang, "webhook_show", url=endpoint.url,
              state=t(lang, f"webhook_state_{endpoint.state.value}"),
              lines="\n".join(lines) or t(lang, "webhook_no_deliveries")), True
+
+
+def delivery_word(status: str, lang: str) -> str:
+    """A shop delivery's state (`pending`, `delivered`, `failed`) as the seller reads it."""
+    return t(lang, f"webhook_delivery_{status}")

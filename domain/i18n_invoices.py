@@ -107,7 +107,7 @@ INVOICE_TEXTS: dict[str, dict[str, str]] = {
     },
     "status_is": {"uk": "Статус рахунку на {amount}: {status}.", "ru": "Статус счёта на {amount}: {status}.", "en": "The invoice for {amount} is {status}."},
     "cannot_cancel": {
-        "uk": "Цей рахунок уже не можна скасувати: він {status}.", "ru": "Этот счёт уже нельзя отменить: он {status}.", "en": "This invoice can no longer be cancelled: it is {status}.",
+        "uk": "Цей рахунок уже не можна скасувати: його {status}.", "ru": "Этот счёт уже нельзя отменить: он {status}.", "en": "This invoice can no longer be cancelled: it is {status}.",
     },
     "checking": {"uk": "Перевіряю…", "ru": "Проверяю…", "en": "Checking…"},
     "cancelling": {"uk": "Скасовую…", "ru": "Отменяю…", "en": "Cancelling…"},

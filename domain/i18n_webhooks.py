@@ -48,6 +48,9 @@ WEBHOOK_TEXTS: dict[str, dict[str, str]] = {
         "en": "Shop URL: {url}\nState: {state}\nLast deliveries:\n{lines}",
     },
     "webhook_no_deliveries": {"uk": "— ще немає", "ru": "— пока нет", "en": "— none yet"},
+    "webhook_delivery_pending": {"uk": "очікує", "ru": "ожидает", "en": "pending"},
+    "webhook_delivery_delivered": {"uk": "доставлено", "ru": "доставлено", "en": "delivered"},
+    "webhook_delivery_failed": {"uk": "не доставлено", "ru": "не доставлено", "en": "failed"},
     "webhook_state_active": {"uk": "активні", "ru": "активны", "en": "active"},
     "webhook_state_disabled": {"uk": "вимкнені", "ru": "отключены", "en": "disabled"},
     "webhook_rotated": {

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from domain.i18n import t
+
 
 @dataclass(frozen=True, slots=True)
 class Button:
@@ -21,6 +23,18 @@ class OutboundMessage:
     photo_url: str | None = None  #: sent by URL (Viber)
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)  #: rows of buttons
     reply_to: str | None = None  #: message id to reply to, when the messenger supports it
+    #: the seller's language, for a messenger that shows one keyboard at a time (Viber): it puts
+    #: the main menu under the message's own buttons, so the menu never disappears
+    lang: str | None = None
+
+
+def main_menu_rows(lang: str) -> tuple[tuple[Button, ...], ...]:
+    """The seller's main menu as rows of buttons whose data is their own text (Viber's reply
+    buttons send their text back; Telegram shows the same words on its reply keyboard)."""
+    def own(key: str) -> Button:
+        return Button(t(lang, key), data=t(lang, key))
+    return ((own("btn_create"), own("btn_record")), (own("btn_pending"), own("btn_language")),
+            (own("btn_settings"),))
 
 
 class MessengerSender(Protocol):

@@ -1,6 +1,7 @@
 """What the seller reads when something happens to an invoice, in their language."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -65,6 +66,13 @@ def _described(invoice: Invoice) -> str:
 
 def render_event(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
                  base_url: str) -> OutboundMessage:
+    """The seller's message about `event`, in their language (which also lets Viber keep the
+    main menu under the message's own buttons)."""
+    return dataclasses.replace(_render(event, invoice, seller, base_url), lang=seller.language)
+
+
+def _render(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
+            base_url: str) -> OutboundMessage:
     lang = seller.language
     amount = format_money(invoice.amount, lang)
     payload = json.loads(event.payload or "{}")

@@ -6,7 +6,7 @@ from typing import Any
 
 from domain.i18n import LANGUAGES, format_money, t
 from domain.invoice import Invoice
-from domain.messaging import Button
+from domain.messaging import Button, main_menu_rows
 from workers.messengers.viber_format import keyboard
 
 LANGUAGE_NAMES = {"uk": "Українська", "ru": "Русский", "en": "English"}
@@ -17,13 +17,7 @@ def share_phone(lang: str) -> dict[str, Any]:
 
 
 def main_menu(lang: str) -> dict[str, Any]:
-    return keyboard((
-        (Button(t(lang, "btn_create"), data=t(lang, "btn_create")),
-         Button(t(lang, "btn_record"), data=t(lang, "btn_record"))),
-        (Button(t(lang, "btn_pending"), data=t(lang, "btn_pending")),
-         Button(t(lang, "btn_language"), data=t(lang, "btn_language"))),
-        (Button(t(lang, "btn_settings"), data=t(lang, "btn_settings")),),
-    ))
+    return keyboard(main_menu_rows(lang))
 
 
 def account(lang: str, connected: bool) -> dict[str, Any]:

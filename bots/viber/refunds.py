@@ -1,5 +1,6 @@
 """*Refund* in Viber: the same steps and texts as in Telegram. Viber has no inline buttons, so
-the buttons send `rfd:{code}`, `rfa` (all that is left) and `rfc` (confirm) back as text."""
+the buttons send `rfd:{code}`, `rfa` (all that is left), `rfc` (confirm) and `rfn` (no) back as
+text; anything but `rfc` at the confirmation ends the refund, as in Telegram."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -48,7 +49,8 @@ class RefundDialog:
                 return [Reply(problem)]
             self.state.set(user_id, {**step, "step": "refund_confirm", "amount": str(amount.amount)})
             return [Reply(refunds.confirm_text(amount, step["description"], lang), keyboard(
-                ((Button(t(lang, "btn_refund_confirm"), data="rfc"),),)))]
+                ((Button(t(lang, "btn_refund_confirm"), data="rfc"),
+                  Button(t(lang, "btn_refund_no"), data="rfn")),)))]
         if text != "rfc":
             self.state.clear(user_id)
             return [Reply(t(lang, "dialog_cancelled"), keyboards.main_menu(lang))]

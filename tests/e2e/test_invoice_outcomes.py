@@ -191,7 +191,7 @@ def test_i_can_cancel_an_invoice_once_and_the_buyer_then_cannot_pay_it(
 
     seller.taps(invoice_message, f"cnl:{code}")
     refused = seller.next("не можна скасувати")
-    assert refused["text"] == "Цей рахунок уже не можна скасувати: він скасовано."
+    assert refused["text"] == "Цей рахунок уже не можна скасувати: його скасовано."
 
     assert stored(uow_factory, code).status is InvoiceStatus.CANCELLED
     page = pay_page(link)

@@ -46,7 +46,7 @@ def test_telegram_seller_sets_a_webhook_gets_the_secret_once_and_the_shop_hears_
 
     seller.says("/webhook")
     shown = seller.next(shop.url("tg"))
-    assert "активні" in shown["text"] and "invoice.paid #1: delivered" in shown["text"]
+    assert "активні" in shown["text"] and "invoice.paid #1: доставлено" in shown["text"]
     assert "whsec_" not in shown["text"]  # the secret is shown once only
     buttons = [b["callback_data"] for row in shown["reply_markup"]["inline_keyboard"]
                for b in row]

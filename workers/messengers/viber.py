@@ -17,7 +17,7 @@ from domain.errors import (
     MessengerUnavailable,
     RecipientUnreachable,
 )
-from domain.messaging import OutboundMessage
+from domain.messaging import OutboundMessage, main_menu_rows
 from workers.messengers.ratelimit import RedisRateLimiter
 from workers.messengers.viber_format import (
     ELLIPSIS,
@@ -142,7 +142,8 @@ class ViberSender:
 
     def payloads(self, message: OutboundMessage) -> list[dict[str, Any]]:
         """The send_message bodies for one message, each within Viber's limits."""
-        board = keyboard(message.buttons) if message.buttons else None
+        rows = message.buttons + (main_menu_rows(message.lang) if message.lang else ())
+        board = keyboard(rows) if rows else None
         text = message.text
         if message.photo_url is None:
             return [self._text(message.chat_id, text, board)]

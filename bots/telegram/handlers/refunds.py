@@ -83,7 +83,29 @@ async def _confirm(message: Message, state: FSMContext, amount: Money, descripti
     await state.update_data(amount=str(amount.amount))
     await state.set_state(NewRefund.confirm)
     await message.answer(confirm_text(amount, description, lang),
-                         reply_markup=_one_button(t(lang, "btn_refund_confirm"), "rfc"))
+                         reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
+                             InlineKeyboardButton(text=t(lang, "btn_refund_confirm"),
+                                                  callback_data="rfc"),
+                             InlineKeyboardButton(text=t(lang, "btn_refund_no"),
+                                                  callback_data="rfn")]]))
+
+
+@router.callback_query(NewRefund.confirm, F.data == "rfn")
+async def refund_declined(query: CallbackQuery, state: FSMContext, lang: str) -> None:
+    await query.answer()
+    assert isinstance(query.message, Message)
+    await _cancelled(query.message, state, lang)
+
+
+@router.message(NewRefund.confirm)
+async def refund_confirm_typed(message: Message, state: FSMContext, lang: str) -> None:
+    """Typing instead of tapping *Yes* or *No* ends the refund, as in Viber: nothing is sent."""
+    await _cancelled(message, state, lang)
+
+
+async def _cancelled(message: Message, state: FSMContext, lang: str) -> None:
+    await state.clear()
+    await message.answer(t(lang, "dialog_cancelled"), reply_markup=keyboards.main_menu(lang))
 
 
 @router.callback_query(NewRefund.confirm, F.data == "rfc")
