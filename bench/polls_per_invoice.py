@@ -41,6 +41,9 @@ class Sender:
     def send(self, message: Any) -> str:  # noqa: ANN401
         return str(next(self.n))
 
+    def edit_buttons(self, chat_id: str, message_id: str, buttons: Any) -> None:  # noqa: ANN401
+        pass
+
 
 def scenario(db: str, d: Any, invoices: int, paid_after: float | None, scan_s: float) -> dict[str, Any]:  # noqa: ANN401
     from sqlalchemy import text

@@ -47,3 +47,8 @@ class MessengerSender(Protocol):
     channel: str
 
     def send(self, message: OutboundMessage) -> str: ...
+
+    def edit_buttons(self, chat_id: str, message_id: str,
+                     buttons: tuple[tuple[Button, ...], ...]) -> None:
+        """Replace the buttons under a message sent before (Telegram). A messenger that cannot
+        edit (Viber) does nothing: its next message carries the actions instead."""

@@ -17,9 +17,12 @@ from domain.messaging import OutboundMessage
 from storage.repository import Seller
 from storage.tables import InvoiceEventRow
 from workers import txn
-from workers.render import render_event
+from workers.render import live_buttons, render_event
 from workers.runtime import Deps
 
+#: the news after which the QR message's buttons no longer all make sense
+ENDING_NEWS = frozenset({"InvoicePaid", "InvoiceFailed", "InvoiceExpired", "InvoiceCancelled",
+                         "InvoiceRefunded"})
 log = logging.getLogger(__name__)
 
 CLAIM_TTL = timedelta(minutes=2)  #: a sender that died holding a claim is presumed dead after it
@@ -95,10 +98,22 @@ def notify_seller(event_id: int, d: Deps, *, claimed: Claimed | None = None) -> 
         if is_invoice_message and message_id:
             uow.invoices.schedule(invoice.id, message_id=message_id)
         uow.commit()
+    if seller.subscribed and event_name in ENDING_NEWS and invoice.message_id:
+        _trim_invoice_buttons(invoice, seller, d)
     if event_name in ("InvoicePaid", "InvoiceRefunded") and invoice.buyer_email:
         # once per invoice and kind: see receipts.py
         d.bus.publish(commands.SendReceipt(invoice.id, "paid" if event_name == "InvoicePaid"
                                            else "refunded"))
+
+
+def _trim_invoice_buttons(invoice: Invoice, seller: Seller, d: Deps) -> None:
+    """Under the QR message, only the actions that still make sense (Telegram edits it; Viber
+    cannot, and its event message carries them). A courtesy: a refusal is logged, not retried."""
+    try:
+        d.senders[invoice.channel].edit_buttons(invoice.chat_id, invoice.message_id or "",
+                                                live_buttons(invoice, seller.language))
+    except MessengerError as exc:
+        log.info("The buttons of invoice %s's message were not trimmed: %s.", invoice.code, exc)
 
 
 def _release(event_id: int, d: Deps) -> None:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.core import get_global
 
 from domain.i18n import format_money, status_word, t
-from domain.invoice import Invoice
+from domain.invoice import Invoice, InvoiceStatus
 from domain.messaging import Button, OutboundMessage
 from domain.money import Money
 from domain.qr import qr_png
@@ -49,6 +49,19 @@ def invoice_buttons(invoice: Invoice, lang: str) -> tuple[tuple[Button, ...], ..
             (Button(t(lang, "btn_send_sms"), data=f"sms:{invoice.code}"),
              Button(t(lang, "btn_send_email"), data=f"eml:{invoice.code}")),
             (Button(t(lang, "btn_record_for_invoice"), data=f"mpo:{invoice.code}"),))
+
+
+def live_buttons(invoice: Invoice, lang: str) -> tuple[tuple[Button, ...], ...]:
+    """What still makes sense under the invoice's QR message in its present state: all of it
+    while it can be paid; *Refund* once paid; *Check status* once it failed, expired or was
+    cancelled (a payment the provider confirms late is still found); nothing once refunded."""
+    if invoice.status in (InvoiceStatus.CREATED, InvoiceStatus.PENDING):
+        return invoice_buttons(invoice, lang)
+    if invoice.status in (InvoiceStatus.PAID, InvoiceStatus.PARTIALLY_REFUNDED):
+        return paid_buttons(invoice, lang)
+    if invoice.status is InvoiceStatus.REFUNDED:
+        return ()
+    return ((Button(t(lang, "btn_check"), data=f"chk:{invoice.code}"),),)
 
 
 def paid_buttons(invoice: Invoice, lang: str) -> tuple[tuple[Button, ...], ...]:

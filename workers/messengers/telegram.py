@@ -64,6 +64,17 @@ class TelegramSender:
             if "not modified" not in str(exc):
                 raise
 
+    def edit_buttons(self, chat_id: str, message_id: str,
+                     buttons: tuple[tuple[Button, ...], ...]) -> None:
+        data = {"chat_id": chat_id, "message_id": message_id,
+                "reply_markup": json.dumps({"inline_keyboard": [
+                    [_button(b) for b in row] for row in buttons]})}
+        try:
+            self._call("editMessageReplyMarkup", chat_id, data, None)
+        except MessengerError as exc:
+            if "not modified" not in str(exc):
+                raise
+
     def _call(self, method: str, chat_id: str, data: dict[str, str],
               files: dict[str, tuple[str, bytes, str]] | None) -> dict:  # type: ignore[type-arg]
         if self.limiter is not None:

@@ -17,7 +17,7 @@ from domain.errors import (
     MessengerUnavailable,
     RecipientUnreachable,
 )
-from domain.messaging import OutboundMessage, main_menu_rows
+from domain.messaging import Button, OutboundMessage, main_menu_rows
 from workers.messengers.ratelimit import RedisRateLimiter
 from workers.messengers.viber_format import (
     ELLIPSIS,
@@ -132,6 +132,10 @@ class ViberSender:
                 self._limiter.acquire(message.chat_id)
             message_token = str(self._api.call("send_message", payload)["message_token"])
         return message_token
+
+    def edit_buttons(self, chat_id: str, message_id: str,
+                     buttons: tuple[tuple[Button, ...], ...]) -> None:
+        """Viber cannot edit a message: the event's own message carries what is left to do."""
 
     def send_text(self, chat_id: str, text: str, board: dict[str, Any] | None) -> str:
         """A bot's answer: a text under a keyboard already in Viber's format."""
