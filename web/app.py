@@ -56,7 +56,9 @@ class WebDeps:
 
 
 def create_app(deps: WebDeps) -> FastAPI:
-    app = FastAPI(title="chatpay", docs_url=None, redoc_url=None)
+    # production draws no map of its edge for a stranger: no /docs, no /openapi.json
+    app = FastAPI(title="chatpay", docs_url=None, redoc_url=None,
+                  openapi_url=None if deps.settings.production else "/openapi.json")
     app.state.deps = deps
 
     @app.post("/callbacks/{provider_name}")
