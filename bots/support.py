@@ -180,10 +180,12 @@ class Desk:
             stored = views.stored_addresses(uow, invoice)
             text = views.history(uow, invoice, lang) if code == "hi" else ""
         tap = args[1] if len(args) > 1 else nonce()
+        reads = {"o": Action.OPEN, "hi": Action.HISTORY, "rl": Action.RESEND_MENU}
+        if code in reads:  # each shows the buyer's details: written every time, a repeat too
+            self._log(agent, reads[code], f"{tap[:20]}.{nonce()}", invoice.id, invoice.seller_id)
         if code == "o":
             return views.card(invoice, seller, lang, now(), nonce())
         if code == "hi":
-            self._log(agent, Action.HISTORY, tap, invoice.id, invoice.seller_id)
             return Screen(text)
         if code == "rl":
             return views.link_menu(invoice, stored, lang, tap)
@@ -238,7 +240,7 @@ class Desk:
 
     def _log(self, agent: str, action: Action, key: str, invoice_id: str | None = None,
              seller_id: int | None = None, detail: dict[str, object] | None = None) -> None:
-        """A read (find, history, seller, stats): one `done` line."""
+        """A read (find, card, resend menu, history, seller, stats): one `done` line per `key`."""
         with self.uow() as uow:
             try:
                 uow.audit.append(AuditEntry(

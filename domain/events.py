@@ -90,7 +90,8 @@ class PollingStopped(Event):
 @dataclass(frozen=True, slots=True)
 class InvoiceFailed(Event):
     raw_status: str
-    reason: str | None = None
+    reason: str | None = None  #: the provider's own words, kept for support's history
+    code: str | None = None  #: the provider's error code: what the seller reads is made from it
     notifies_seller = True
     superseded_by_later_news = True
 

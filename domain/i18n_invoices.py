@@ -117,6 +117,11 @@ INVOICE_TEXTS: dict[str, dict[str, str]] = {
     "invoice_not_found": {"uk": "Рахунок не знайдено.", "ru": "Счёт не найден.", "en": "Invoice not found."},
     "choose_language": {"uk": "Оберіть мову:", "ru": "Выберите язык:", "en": "Choose your language:"},
     "language_set": {"uk": "Мову змінено на українську.", "ru": "Язык изменён на русский.", "en": "Language set to English."},
+    "failed_try_again": {
+        "uk": "⚠️ Щось пішло не так. Спробуйте ще раз.",
+        "ru": "⚠️ Что-то пошло не так. Попробуйте ещё раз.",
+        "en": "⚠️ Something went wrong. Please try again.",
+    },
     "unavailable": {
         "uk": "⚠️ Сервіс тимчасово недоступний. Нічого не збережено — спробуйте ще раз за хвилину.",
         "ru": "⚠️ Сервис временно недоступен. Ничего не сохранено — попробуйте ещё раз через минуту.",

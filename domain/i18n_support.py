@@ -86,6 +86,8 @@ SUPPORT_TEXTS: dict[str, dict[str, str]] = {
     "sup_act_redeliver_failed": {"uk": "невдалі вебхуки", "ru": "неудачные вебхуки", "en": "failed webhooks"},
     "sup_act_recheck": {"uk": "перевірка в провайдера", "ru": "проверка у провайдера", "en": "re-check with the provider"},
     "sup_act_history": {"uk": "історія", "ru": "история", "en": "history"},
+    "sup_act_open": {"uk": "картка рахунку", "ru": "карточка счёта", "en": "invoice card"},
+    "sup_act_resend_menu": {"uk": "меню надсилання", "ru": "меню отправки", "en": "resend menu"},
     "sup_act_find": {"uk": "пошук", "ru": "поиск", "en": "find"},
     "sup_act_seller": {"uk": "продавець", "ru": "продавец", "en": "seller"},
     "sup_act_stats": {"uk": "статистика", "ru": "статистика", "en": "stats"},

@@ -176,7 +176,8 @@ class Invoice(InvoiceRefunds):
             self.in_flight = self.settling = False
             self.provider_status = fact.raw_status
             self.failure_reason = fact.error_description or fact.error_code
-            self.events.append(events.InvoiceFailed(self.id, fact.raw_status, self.failure_reason))
+            self.events.append(events.InvoiceFailed(self.id, fact.raw_status, self.failure_reason,
+                                                    fact.error_code))
             return True
         if fact.outcome in ("reversed", "refunded", "refund_pending"):
             return self._refund_fact(fact, at)

@@ -32,6 +32,8 @@ class Action(StrEnum):
     REDELIVER_FAILED = "redeliver_failed"
     RECHECK = "recheck"
     HISTORY = "history"
+    OPEN = "open"  #: the invoice card, which shows the buyer's name, phone and e-mail
+    RESEND_MENU = "resend_menu"  #: the resend menu, the buyer's phone and e-mail on its buttons
     FIND = "find"
     SELLER = "seller"
     STATS = "stats"

@@ -10,6 +10,7 @@ Rules held here:
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,7 +27,26 @@ SHOP_EVENTS = {
     "InvoiceRefunded": "invoice.refunded",
 }
 PING = "ping"
+#: IPv6 ranges ipaddress counts as global that carry (or translate to) an IPv4 address of any
+#: kind, loopback and private included: 6to4, Teredo, NAT64's well-known and local-use prefixes
+_TUNNELS = tuple(ipaddress.ip_network(n) for n in
+                 ("2002::/16", "2001::/32", "64:ff9b::/96", "64:ff9b:1::/48"))
 _UNITS = {"": 1.0, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def is_public_address(address: str) -> bool:
+    """True only for a globally routable address a shop may live at.
+
+    An IPv4-mapped IPv6 address is judged as the IPv4 address it carries; the shared address
+    space (100.64.0.0/10) is not global; 6to4, Teredo and NAT64 addresses are refused outright,
+    since they reach an IPv4 address the guard cannot see."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif any(ip in net for net in _TUNNELS):
+            return False
+    return ip.is_global and not ip.is_multicast
 
 
 def parse_schedule(text: str) -> tuple[timedelta, ...]:

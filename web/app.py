@@ -53,10 +53,14 @@ class WebDeps:
     open_manual_payment: Callable[..., tuple[str, list[int]]]
     mounts: dict[str, Any] = field(default_factory=dict)  #: path prefix -> ASGI app (sandbox)
     extra_routes: list[Callable[[FastAPI], None]] = field(default_factory=list)
+    #: messenger updates whose handler failed, per channel (read from Redis at each scrape)
+    update_failures: Callable[[], dict[str, int]] | None = None
 
 
 def create_app(deps: WebDeps) -> FastAPI:
-    app = FastAPI(title="chatpay", docs_url=None, redoc_url=None)
+    # production draws no map of its edge for a stranger: no /docs, no /openapi.json
+    app = FastAPI(title="chatpay", docs_url=None, redoc_url=None,
+                  openapi_url=None if deps.settings.production else "/openapi.json")
     app.state.deps = deps
 
     @app.post("/callbacks/{provider_name}")
@@ -165,7 +169,7 @@ def create_app(deps: WebDeps) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    outbox = metrics.outbox_registry(deps.uow)
+    outbox = metrics.outbox_registry(deps.uow, deps.update_failures)
 
     @app.get("/metrics")
     def prometheus(request: Request) -> Response:

@@ -13,6 +13,7 @@ from typing import Any
 import redis
 from fastapi import FastAPI
 
+from storage import update_failures
 from storage.secrets import SecretBox
 from storage.settings import Settings
 from storage.wiring import Store, open_store
@@ -55,7 +56,10 @@ def build(settings: Settings, redis_url: str, mounts: dict[str, Any] | None = No
         stops.append(client.close)
         routes.append(viber_routes(ViberDeps(settings=settings, uow=store.uow, bus=store.bus,
                                              currencies=LIQPAY_CURRENCIES, redis=client)))
+    counters = redis.Redis.from_url(redis_url, socket_timeout=2)
+    stops.append(counters.close)
     app = create_app(WebDeps(settings=settings, uow=store.uow,
                              providers={accounts.name: accounts}, bus=store.bus,
-                             apply_fact=apply_fact, open_manual_payment=open_payment, mounts=mounts or {}, extra_routes=routes))
+                             apply_fact=apply_fact, open_manual_payment=open_payment, mounts=mounts or {}, extra_routes=routes,
+                             update_failures=lambda: update_failures.read(counters)))
     return WebProcess(app, store, stops)

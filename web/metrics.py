@@ -5,7 +5,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 REGISTRY = CollectorRegistry()
@@ -33,7 +34,31 @@ class OutboxCollector:
         yield family
 
 
-def outbox_registry(unit_of_work: Callable[[], Any]) -> CollectorRegistry:
+class UpdateFailuresCollector:
+    """Reads, at each scrape, how many messenger updates a handler failed on (counted in Redis
+    by every bot process: storage.update_failures)."""
+
+    def __init__(self, read: Callable[[], dict[str, int]]) -> None:
+        self.read = read
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        try:
+            counts = self.read()
+        except RedisError:
+            return  # Redis is away: the scrape shows the counters it can
+        family = CounterMetricFamily("chatpay_update_failures",
+                                     "Messenger updates whose handler failed unexpectedly.",
+                                     labels=["channel"])
+        for channel in sorted(set(counts) | {"telegram", "viber"}):
+            family.add_metric([channel], counts.get(channel, 0))
+        yield family
+
+
+def outbox_registry(unit_of_work: Callable[[], Any],
+                    update_failures: Callable[[], dict[str, int]] | None = None
+                    ) -> CollectorRegistry:
     registry = CollectorRegistry()
     registry.register(OutboxCollector(unit_of_work))  # type: ignore[arg-type]
+    if update_failures is not None:
+        registry.register(UpdateFailuresCollector(update_failures))  # type: ignore[arg-type]
     return registry

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.core import get_global
 
+from domain.declines import code_in, decline_text
 from domain.i18n import format_money, status_word, t
 from domain.invoice import Invoice, InvoiceStatus
 from domain.messaging import Button, OutboundMessage
@@ -77,6 +78,12 @@ def _described(invoice: Invoice) -> str:
     return f" — {invoice.description}" if invoice.description else ""
 
 
+def _provider_reason(payload: dict, lang: str) -> str:
+    """The provider's refusal in the seller's words: made from its code, never shown raw (the raw
+    words stay in the event, for support's history)."""
+    return decline_text(payload.get("code") or code_in(payload.get("reason")), lang)
+
+
 def render_event(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
                  base_url: str) -> OutboundMessage:
     """The seller's message about `event`, in their language (which also lets Viber keep the
@@ -128,11 +135,10 @@ def _render(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
     if event.name == "PollingStopped":
         return OutboundMessage(text=t(lang, "polling_stopped", amount=amount,
                                       description=_described(invoice),
-                                      reason=payload.get("reason", "")), **base)
+                                      reason=_provider_reason(payload, lang)), **base)
     if event.name == "InvoiceFailed":
-        reason = payload.get("reason") or t(lang, "reason_unknown")
         return OutboundMessage(text=t(lang, "failed", amount=amount, description=_described(invoice),
-                                      reason=reason), **base)
+                                      reason=_provider_reason(payload, lang)), **base)
     if event.name == "InvoiceRefunded":
         refunded = Money.parse_provider(payload["amount"], payload["currency"])
         if payload.get("full"):
@@ -149,7 +155,7 @@ def _render(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
         return OutboundMessage(text=t(lang, key, amount=format_money(refund, lang),
                                       description=_described(invoice),
                                       status=payload.get("raw_status", ""),
-                                      reason=payload.get("reason") or t(lang, "reason_unknown")),
+                                      reason=_provider_reason(payload, lang)),
                                **base)
     if event.name in ("InvoiceExpired", "InvoiceCancelled"):
         key = "expired" if event.name == "InvoiceExpired" else "cancelled"

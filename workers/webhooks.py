@@ -1,16 +1,16 @@
 """The seller's shop: all of chatpay's HTTP to it, signed the Standard Webhooks way.
 
-Every attempt resolves the shop's name, vets each address (no loopback, private, link-local or
-multicast unless allowed), and connects to the vetted address itself, sending the name as Host
+Every attempt resolves the shop's name, vets each address (only globally routable ones, no 6to4,
+Teredo or NAT64, unless WEBHOOK_ALLOW_PRIVATE), and connects to the vetted address itself, sending the name as Host
 and TLS server name: a name that resolves elsewhere a moment later (DNS rebinding) changes
 nothing. Redirects are not followed; success is `200` with the body `ok`, nothing else.
 """
 from __future__ import annotations
 
-import ipaddress
 import secrets
 import socket
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +20,7 @@ import httpx
 from standardwebhooks import Webhook
 
 from domain.errors import WebhookUrlRefused
-from domain.webhooks import RESPONSE_KEPT, Attempt
+from domain.webhooks import RESPONSE_KEPT, Attempt, is_public_address
 
 TIMEOUT = 15.0  #: seconds for the whole attempt: connect, send, answer
 USER_AGENT = "chatpay-webhooks/1"
@@ -39,14 +39,6 @@ def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not (ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_multicast
-                or ip.is_unspecified or ip.is_reserved)
-
-
 def sign(message_id: str, body: str, secrets_: Sequence[str], at: datetime) -> dict[str, str]:
     """The Standard Webhooks headers; one signature per secret, space-separated (a rotated
     secret's overlap). `at` is made UTC first: the library signs a non-UTC time wrongly."""
@@ -54,6 +46,34 @@ def sign(message_id: str, body: str, secrets_: Sequence[str], at: datetime) -> d
     signatures = " ".join(Webhook(s).sign(message_id, at, body) for s in secrets_)
     return {"webhook-id": message_id, "webhook-timestamp": str(int(at.timestamp())),
             "webhook-signature": signatures}
+
+
+#: content-encodings whose first bytes we inflate ourselves, bounded (zlib's wbits for each)
+_INFLATE = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
+MAX_RAW_READ = 64 * 1024  #: bytes of a shop's (encoded) answer read at most
+
+
+def _first_bytes(response: httpx.Response) -> bytes:
+    """The answer's first RESPONSE_KEPT bytes, read raw off the wire and stopping there.
+
+    httpx would inflate a whole network read at once (a 64 KiB read of a gzip bomb is 64 MiB),
+    so the body is read undecoded and a gzip or deflate answer is inflated here with a bound on
+    the output. An encoding we do not inflate is kept as it came."""
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    inflater = zlib.decompressobj(_INFLATE[encoding]) if encoding in _INFLATE else None
+    kept, read = b"", 0
+    for chunk in response.iter_raw(1024):
+        read += len(chunk)
+        if inflater is None:
+            kept += chunk
+        else:
+            try:
+                kept += inflater.decompress(chunk, RESPONSE_KEPT - len(kept))
+            except zlib.error:
+                break
+        if len(kept) >= RESPONSE_KEPT or read >= MAX_RAW_READ:
+            break
+    return kept[:RESPONSE_KEPT]
 
 
 class ShopClient:
@@ -86,7 +106,7 @@ class ShopClient:
         if not addresses:
             raise WebhookUrlRefused(f"{parts.hostname} does not resolve")
         if not self.allow_private:
-            refused = [a for a in addresses if not is_public(a)]
+            refused = [a for a in addresses if not is_public_address(a)]
             if refused:  # one bad answer is enough: a resolver may pick any of them
                 raise WebhookUrlRefused(
                     f"{parts.hostname} resolves to a non-public address ({refused[0]})")
@@ -109,18 +129,15 @@ class ShopClient:
         literal = f"[{address}]" if ":" in address else address
         target = urlunsplit((parts.scheme, f"{literal}:{port}", parts.path or "/", parts.query, ""))
         headers = {"content-type": "application/json", "user-agent": USER_AGENT,
+                   "accept-encoding": "identity",
                    "host": parts.netloc.rsplit("@", 1)[-1],
                    **sign(message_id, body, secrets_, at)}
         extensions: dict[str, Any] = {"sni_hostname": host} if parts.scheme == "https" else {}
         try:
             with self._http.stream("POST", target, content=body.encode("utf-8"),
                                    headers=headers, extensions=extensions) as response:
-                kept = b""
-                for chunk in response.iter_bytes():
-                    kept += chunk
-                    if len(kept) >= RESPONSE_KEPT:
-                        break
-            text = kept[:RESPONSE_KEPT].decode("utf-8", errors="replace")
+                kept = _first_bytes(response)
+            text = kept.decode("utf-8", errors="replace")
             return Attempt(at, response.status_code, text, took())
         except httpx.TimeoutException:
             return Attempt(at, None, "", took(), f"timed out after {self.timeout:g} s")

@@ -62,11 +62,12 @@ def build_dispatcher(deps: BotDeps, bot_id: int) -> Dispatcher:
     client = aioredis.Redis.from_pool(pool)  # closing the client closes the pool
     storage = RedisStorage(client, key_builder=DefaultKeyBuilder(prefix="chatpay:tg:fsm",
                                                                  with_bot_id=True))
-    dp = Dispatcher(storage=storage, deps=deps, in_flight=InFlight())
+    dp = Dispatcher(storage=storage, deps=deps, in_flight=InFlight(), update_failures=client)
     dp.update.outer_middleware(dp["in_flight"])
     dp.update.outer_middleware(DropRepeatedUpdates(client, bot_id))
     dp.update.outer_middleware(SellerContext(deps))
     dp.errors.register(fallback.unavailable, fallback.FILTER)
+    dp.errors.register(fallback.failed)  # anything else: "something went wrong", logged, counted
     # the cancel/start router first: /cancel works in every state; /webhook too
     # menu buttons (invoices, language) before the key dialog: a tap leaves it, never becomes a key
     # support: agents only (checked in the database at each update); anyone else falls through

@@ -7,6 +7,7 @@ webhook's own answer (to a person not yet subscribed, the only way to greet them
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -16,6 +17,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
+from redis.exceptions import RedisError
 from starlette.concurrency import run_in_threadpool
 from viberbot.api.viber_requests import (
     ViberConversationStartedRequest,
@@ -29,6 +31,8 @@ from bots.telegram.webhook import read_capped, too_large
 from bots.viber.dialog import Dialog, Reply, StillHandling, ViberDeps
 from domain.commands import AnswerInViber, Command, carry
 from domain.errors import ServiceUnavailable
+from domain.i18n import normalize_language, t
+from storage import update_failures
 from workers.messengers.viber_format import SENDER_NAME_MAX, TEXT_MAX, required_api_version
 
 log = logging.getLogger(__name__)
@@ -69,6 +73,15 @@ def viber_routes(deps: ViberDeps) -> Callable[[FastAPI], None]:
 
     dialog = Dialog(deps, say=answer)
 
+    def failed(user_id: str, language: str | None, token: str, exc: Exception) -> list[Reply]:
+        """Log the failure with the message's token, count it, and tell the person to try again
+        (answered 200: a redelivery would fail the same way)."""
+        log.error("Viber message %s from %s failed in its handler: %r.", token, user_id, exc,
+                  exc_info=exc)
+        with contextlib.suppress(RedisError):
+            update_failures.count(deps.redis, "viber")
+        return [Reply(t(normalize_language(language), "failed_try_again"))]
+
     def add(app: FastAPI) -> None:
         @app.post(PATH)
         async def viber_webhook(request: Request) -> Response:
@@ -96,6 +109,9 @@ def viber_routes(deps: ViberDeps) -> Callable[[FastAPI], None]:
                         event.message, str(event.message_token))
                 except StillHandling:  # not 200: if that delivery dies, Viber's next try is ours
                     return PlainTextResponse("being handled", status_code=503)
+                except Exception as exc:  # noqa: BLE001 -- a handler nobody expected to fail
+                    replies = await run_in_threadpool(failed, sender.id, sender.language,
+                                                      str(event.message_token), exc)
                 if replies:
                     try:
                         await run_in_threadpool(answer, sender.id, replies)

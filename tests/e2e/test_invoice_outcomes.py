@@ -58,7 +58,10 @@ def test_a_declined_card_tells_me_the_payment_failed_and_why(seller: SellerChat)
 
     failed = seller.next("Оплата не вдалася")
     assert failed["text"].startswith(f"❌ Оплата не вдалася: 12,50{NBSP}₴ — Кава")
-    assert "Причина: Insufficient funds" in failed["text"]
+    # the sandbox's declined card answers err_code `limit` ("Insufficient funds"): the seller
+    # reads it in Ukrainian, never the provider's English words or code
+    assert "Причина: перевищено ліміт картки або платежу" in failed["text"]
+    assert "Insufficient" not in failed["text"] and "limit" not in failed["text"]
     assert failed["reply_to_message_id"] == invoice_message["message_id"]
 
 

@@ -297,3 +297,26 @@ def test_an_agent_reads_who_rejected_a_manual_payment_and_why_and_the_sellers_me
 
     agent.says("/seller +380501234567")
     assert "Manual payments: Cash" in agent.next("Seller +380501234567")["text"]
+
+
+def test_every_read_of_an_invoice_is_audited_a_repeated_tap_too(stack_factory: Any) -> None:
+    """The card (buyer's name, phone, e-mail), the resend menu and the history: each tap is one
+    `done` line, the second tap of the same button included."""
+    stack = stack_factory(support_ids=f"telegram:{AGENT}")
+    _, code = invoice_with_link_sent(stack)
+    agent = SellerChat(stack, chat_id=AGENT, language="en")
+    agent.says(f"/find {code}")
+    found = agent.next("page 1")
+    for _ in range(2):
+        agent.taps(found, buttons(found)[0][1])
+        card = agent.next("Invoice ")
+    for _ in range(2):
+        agent.taps(card, data(card, "Resend link"))
+        menu = agent.next("Where should the pay link")
+        assert any("buyer@example.com" in label for label, _ in buttons(menu))
+    for _ in range(2):
+        agent.taps(card, data(card, "History"))
+        agent.next("History of")
+    lines = audit(code)
+    for action in ("open", "resend_menu", "history"):
+        assert lines.count((f"telegram:{AGENT}", action, "done")) == 2, (action, lines)

@@ -72,3 +72,37 @@ def test_a_viber_seller_trying_support_commands_gets_what_garbage_gets(stack_fac
     for text in (f"/find {code}", "/stats", "/seller 380501234567", f"sup:o:{invoice_id}",
                  f"sup:rs:{invoice_id}:n1", f"sup:lE:{invoice_id}:n1", "sup:rf:1:7:n"):
         assert answer(text) == garbage, text
+
+
+def test_a_typed_sup_text_is_a_tap_checked_and_audited_the_same(stack_factory: Any) -> None:
+    """In Viber a button comes back as text, so typing `sup:o:<id>` is tapping *Open*: for an
+    agent it opens the card and writes the same audit line as the tap; each time."""
+    stack = stack_factory(support_ids=f"viber:{AGENT}")
+    seller = ViberSeller(stack)
+    seller.register()
+    code = pay_link(seller.create_invoice("25")).rsplit("/", 1)[1]
+    with runtime.deps().uow() as uow:
+        invoice_id = uow.invoices.by_code(code).id  # type: ignore[union-attr]
+    agent = ViberSeller(stack, user_id=AGENT)
+
+    def lines(action: str) -> int:
+        with runtime.deps().uow() as uow:
+            return sum((e.agent, e.action, e.phase) == (f"viber:{AGENT}", action, "done")
+                       for e in uow.audit.for_invoice(invoice_id))
+
+    agent.says(f"/find {code}")
+    found = agent.next("сторінка 1")
+    agent.taps(body(found, "1"))
+    card = agent.next("Рахунок ")
+    assert lines("open") == 1
+    agent.says(f"sup:o:{invoice_id}")  # typed, not tapped
+    assert agent.next("Рахунок ")["text"] == card["text"]
+    assert lines("open") == 2
+    agent.says(body(card, "Історія"))  # the history button's text, typed twice
+    agent.next("Історія")
+    agent.says(body(card, "Історія"))
+    agent.next("Історія")
+    assert lines("history") == 2
+    agent.says(body(card, "Посилання покупцю"))
+    agent.next("Куди надіслати")
+    assert lines("resend_menu") == 1

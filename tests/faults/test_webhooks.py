@@ -312,6 +312,10 @@ def test_without_allow_private_every_non_public_address_is_refused(shop):
         "loopback.test": ["127.0.0.1"], "private.test": ["10.1.2.3"],
         "link-local.test": ["169.254.169.254"], "multicast.test": ["224.0.0.1"],
         "v6-loopback.test": ["::1"], "mapped.test": ["::ffff:127.0.0.1"],
+        "shared.test": ["100.64.0.1"], "6to4.test": ["2002:7f00:1::1"],
+        "teredo.test": ["2001:0:4136:e378:8000:63bf:3fff:fdd2"],
+        "nat64.test": ["64:ff9b::7f00:1"], "nat64-local.test": ["64:ff9b:1::7f00:1"],
+        "documentation.test": ["192.0.2.1"],
         # a resolver may hand out any of its answers: one bad one is enough to refuse
         "rebinding.test": ["93.184.216.34", "127.0.0.1"],
     }

@@ -95,6 +95,8 @@ def test_production_web_edge_serves_no_stand_ins_no_viber_and_closes_metrics(
             assert httpx.post(f"{base}{path}", content=b"{}").status_code == 404, path
         assert httpx.get(f"{base}/sandbox/liqpay/checkout").status_code == 404
         assert httpx.get(f"{base}/sandbox/outbox/").status_code == 404
+        for path in ("/openapi.json", "/docs", "/redoc"):  # no map of the edge for a stranger
+            assert httpx.get(f"{base}{path}").status_code == 404, path
         assert httpx.get(f"{base}/metrics").status_code == 401
         wrong = {"Authorization": "Bearer not-the-token"}
         assert httpx.get(f"{base}/metrics", headers=wrong).status_code == 401

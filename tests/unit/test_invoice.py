@@ -157,7 +157,8 @@ def test_a_failure_closes_a_pending_invoice_with_the_reason():
                          LATER) is True
     assert invoice.status is InvoiceStatus.FAILED
     assert invoice.failure_reason == "Insufficient funds"
-    assert invoice.events == [events.InvoiceFailed("inv1", "failure", "Insufficient funds")]
+    # the raw words stay for support's history; the code is what the seller's text is made from
+    assert invoice.events == [events.InvoiceFailed("inv1", "failure", "Insufficient funds", "9859")]
 
 
 def test_the_same_failure_twice_tells_the_seller_once():

@@ -13,6 +13,7 @@ from domain.webhooks import (
     DeliveryStatus,
     Endpoint,
     EndpointState,
+    is_public_address,
     parse_schedule,
 )
 
@@ -102,3 +103,34 @@ def test_a_test_answered_ok_enables_a_disabled_endpoint_and_an_event_does_not():
     assert not e.active
     e.event_delivered(PING)
     assert e.active and e.news[-1].kind == "enabled"
+
+
+# -- the address guard: only globally routable addresses reach a shop ---------------------------
+
+@pytest.mark.parametrize("address", [
+    "127.0.0.1", "::1",                        # loopback
+    "10.1.2.3", "172.16.0.1", "192.168.1.1",   # private
+    "169.254.169.254", "fe80::1",              # link-local (cloud metadata lives here)
+    "100.64.0.1", "100.127.255.254",           # shared address space (carrier NAT, some metadata)
+    "224.0.0.1", "ff02::1",                    # multicast
+    "0.0.0.0", "::",                           # unspecified
+    "240.0.0.1", "255.255.255.255",            # reserved, broadcast
+    "192.0.0.170", "192.0.2.1", "198.18.0.1",  # IETF protocol assignments, documentation, benchmarks
+    "fc00::1", "fd12:3456::1",                 # unique local
+    "2001:db8::1",                             # documentation
+    "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:100.64.0.1",  # IPv4-mapped
+    "2002:7f00:1::1", "2002:808:808::1",       # 6to4 (wraps any IPv4, loopback included)
+    "2001::1", "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
+    "64:ff9b::7f00:1", "64:ff9b::808:808",     # NAT64 well-known prefix
+    "64:ff9b:1::1",                            # NAT64 local-use prefix
+])
+def test_an_address_that_is_not_globally_routable_is_refused(address):
+    assert not is_public_address(address)
+
+
+@pytest.mark.parametrize("address", [
+    "93.184.216.34", "8.8.8.8", "1.1.1.1", "100.128.0.1", "100.63.255.255",
+    "2606:4700:4700::1111", "2a00:1450:4001::1", "::ffff:8.8.8.8",
+])
+def test_a_globally_routable_address_is_accepted(address):
+    assert is_public_address(address)
