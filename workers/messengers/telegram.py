@@ -17,7 +17,7 @@ from domain.errors import (
     MessengerUnavailable,
     RecipientUnreachable,
 )
-from domain.messaging import OutboundMessage
+from domain.messaging import Button, OutboundMessage
 from workers.messengers.ratelimit import RedisRateLimiter
 
 log = logging.getLogger(__name__)
