@@ -103,7 +103,8 @@ def history(uow: UnitOfWork, invoice: Invoice, lang: str) -> str:
             continue
         lines.append((at, t(lang, "sup_h_transition", event=event_word(row.name, lang),
                             before=status_word(row.status_from or "—", lang),
-                            after=status_word(row.status_to, lang)) + _why(payload, lang)))
+                            after=status_word(row.status_to, lang)) + _why(payload, lang)
+                      + _provider_words(row.name, payload)))
         if row.notify:
             if row.notified_at is not None:
                 lines.append((utc(row.notified_at) or at, t(lang, "sup_h_message",
@@ -128,6 +129,19 @@ def history(uow: UnitOfWork, invoice: Invoice, lang: str) -> str:
     lines.sort(key=lambda pair: pair[0])
     shown = [f"{at:%Y-%m-%d %H:%M:%S} {text}" for at, text in lines[-HISTORY_LINES:]]
     return "\n".join([t(lang, "sup_history", code=invoice.code), *shown])
+
+
+#: events carrying a provider's refusal: support reads its raw code and words (the seller
+#: read them translated, domain.declines)
+PROVIDER_REFUSALS = frozenset({"InvoiceFailed", "RefundRefused", "PollingStopped"})
+
+
+def _provider_words(name: str, payload: dict[str, object]) -> str:
+    if name not in PROVIDER_REFUSALS:
+        return ""
+    code, words = payload.get("code"), payload.get("reason")
+    shown = " ".join(str(x) for x in (code, f"({words})" if words else None) if x)
+    return f" — {shown}" if shown else ""
 
 
 def _why(payload: dict[str, object], lang: str) -> str:

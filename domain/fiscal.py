@@ -2,8 +2,10 @@
 
 `queued` (made once per payment: our receipt id is its identity, and the PRRO's too) → `pending`
 (the PRRO was unreachable; tried again with backoff within its 36-hour offline window) →
-`accepted` (the PRRO has it, not yet fiscalised) → `done` (a fiscal number and a public link) |
-`refused` (the PRRO said no, or the window ran out; a person may `retry()` it after the fix).
+`accepted` (the PRRO has it, not yet fiscalised: read again with backoff) → `done` (a fiscal
+number and a public link) | `refused` (the PRRO said no, or the window ran out; a person may
+`retry()` it after the fix) | `stuck` (the PRRO kept it CREATED for the whole 36-hour window:
+no more reads, the seller is told to look in the PRRO's cabinet).
 The id stays: every try asks the PRRO for that id first, and the PRRO itself refuses a second
 receipt with it, so a payment is never registered twice. Only a receipt the PRRO ended in ERROR
 (not fiscal, yet its id is taken) is retried under a new id.
@@ -24,6 +26,7 @@ class ReceiptState(StrEnum):
     ACCEPTED = "accepted"
     DONE = "done"
     REFUSED = "refused"
+    STUCK = "stuck"
 
 
 class FiscalMode(StrEnum):
@@ -38,8 +41,11 @@ OFFLINE_WINDOW = timedelta(hours=36)  #: a PRRO may register a sale this late
 #: waits between tries while the PRRO is unreachable (the last one repeats)
 BACKOFF = (timedelta(seconds=10), timedelta(seconds=30), timedelta(minutes=2),
            timedelta(minutes=10), timedelta(minutes=30), timedelta(hours=1))
-#: how long to wait for an accepted receipt to be fiscalised before looking again
+#: how long to wait for an accepted receipt to be fiscalised before looking again: a quarter of
+#: its age, from ACCEPTED_RECHECK up to ACCEPTED_RECHECK_MAX (about 60 reads in the 36 hours)
 ACCEPTED_RECHECK = timedelta(seconds=30)
+ACCEPTED_RECHECK_MAX = timedelta(hours=1)
+STUCK_REASON = "@fiscal_reason_stuck"
 #: a reason of ours is a text key (domain/i18n_fiscal.py) behind "@"; the PRRO's are its words
 OFFLINE_REASON = "@fiscal_reason_offline"
 OPEN_STATES = frozenset({ReceiptState.QUEUED, ReceiptState.PENDING, ReceiptState.ACCEPTED})
@@ -88,8 +94,16 @@ class FiscalReceipt:
                                     tell=tell)
 
     def accept(self, now: datetime) -> Event | None:
-        """The PRRO has the receipt and is fiscalising it; look again soon."""
-        self.next_try_at = now + ACCEPTED_RECHECK
+        """The PRRO has the receipt and is fiscalising it: look again later, each wait longer
+        than the last; once the 36-hour window is over, it is stuck and nobody looks again."""
+        if self.state is ReceiptState.STUCK:
+            return None
+        age = now - self.created_at
+        if age >= OFFLINE_WINDOW:
+            self.state, self.reason, self.next_try_at = ReceiptState.STUCK, STUCK_REASON, None
+            return FiscalReceiptStuck(self.invoice_id, self.id, self.kind, self.amount_minor,
+                                      self.currency, int(age.total_seconds() // 3600))
+        self.next_try_at = now + min(max(age / 4, ACCEPTED_RECHECK), ACCEPTED_RECHECK_MAX)
         if self.state is ReceiptState.ACCEPTED:
             return None
         self.state = ReceiptState.ACCEPTED
@@ -178,6 +192,17 @@ class FiscalReceiptRefused(Event):
     amount_minor: int
     currency: str
     reason: str
+    notifies_seller = True
+
+
+@dataclass(frozen=True, slots=True)
+class FiscalReceiptStuck(Event):
+    """The PRRO took the receipt but never fiscalised it within its 36-hour window."""
+    receipt_id: str
+    kind: str
+    amount_minor: int
+    currency: str
+    hours: int
     notifies_seller = True
 
 

@@ -112,6 +112,15 @@ FISCAL_TEXTS: dict[str, dict[str, str]] = {
         "ru": "Checkbox не смог фискализировать чек (статус ERROR). Проверьте настройки кассы в кабинете Checkbox.",
         "en": "Checkbox could not fiscalise the receipt (status ERROR). Check the cash register's settings in your Checkbox cabinet.",
     },
+    "fiscal_stuck": {
+        "uk": "⚠️ Фіскальний чек на {amount}{description} завис: Checkbox прийняв його, але 36 годин не фіскалізує. Я більше не перевіряю його. Перевірте чек у кабінеті Checkbox або зверніться до підтримки Checkbox.",
+        "ru": "⚠️ Фискальный чек на {amount}{description} завис: Checkbox принял его, но 36 часов не фискализирует. Я больше не проверяю его. Проверьте чек в кабинете Checkbox или обратитесь в поддержку Checkbox.",
+        "en": "⚠️ The fiscal receipt for {amount}{description} is stuck: Checkbox took it but has not fiscalised it in 36 hours. I have stopped checking it. Look at the receipt in your Checkbox cabinet, or ask Checkbox's support.",
+    },
+    "fiscal_reason_stuck": {
+        "uk": "Checkbox 36 годин не фіскалізував чек.", "ru": "Checkbox 36 часов не фискализировал чек.",
+        "en": "Checkbox did not fiscalise the receipt in 36 hours.",
+    },
     "fiscal_reason_offline": {
         "uk": "Checkbox не відповідав 36 годин.", "ru": "Checkbox не отвечал 36 часов.",
         "en": "Checkbox did not answer for 36 hours.",

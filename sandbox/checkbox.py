@@ -5,8 +5,8 @@
 `POST /shifts/close` (the Z-report), `POST /receipts/sell` (CREATED, then DONE or ERROR when
 read; a second sell with the same `id` creates nothing: 400, like Checkbox), `GET /receipts/{id}`.
 `/{id}` is the receipt's public page. It can be told to fail (`fail_next`, 503), be down
-(`stop()`), be slow (`delay`), refuse (`refuse_next`), or end a receipt in ERROR; `receipts`
-holds everything registered.
+(`stop()`), be slow (`delay`), refuse (`refuse_next`), end a receipt in ERROR, or keep new
+receipts CREATED for good (`hold_created`); `receipts` holds everything registered.
 """
 from __future__ import annotations
 
@@ -59,6 +59,7 @@ class Receipt:
     status: str = "CREATED"
     fiscal_code: str | None = None
     reads: int = 0
+    held: bool = False  #: kept CREATED for good (Checkbox.hold_created when it was sold)
 
     def json(self) -> dict[str, Any]:
         return {"id": self.id, "status": self.status, "fiscal_code": self.fiscal_code,
@@ -95,6 +96,8 @@ class Checkbox(LoopbackServer):
         self.refuse_next: list[tuple[int, str]] = []  #: (status, message) for the next sells
         self.error_next = 0  #: this many new receipts end in ERROR
         self.reads_to_done = 1  #: reads of a CREATED receipt before it is DONE
+        #: new receipts stay CREATED however often they are read (a PRRO that never fiscalises)
+        self.hold_created = False
         self.add_register(LICENSE_KEY, PIN)
 
     def add_register(self, license_key: str | None = None, pin: str = PIN) -> Register:
@@ -184,7 +187,8 @@ class Checkbox(LoopbackServer):
             if receipt is None or receipt.license_key != register.license_key:
                 return _json(404, {"message": "Чек не знайдено"})
             receipt.reads += 1
-            if receipt.status == "CREATED" and receipt.reads >= self.reads_to_done:
+            if receipt.status == "CREATED" and receipt.reads >= self.reads_to_done \
+                    and not receipt.held:
                 self._finish(receipt)
             return _json(200, receipt.json())
         return _json(404, {"message": "Not Found"})
@@ -218,7 +222,8 @@ class Checkbox(LoopbackServer):
                 return _json(422, {"message": "Validation error",
                                    "detail": "related_receipt_id is not a done sale"})
         receipt = Receipt(receipt_id, register.license_key, register.shift.id, goods, payments,
-                          total, is_return, related, serial=len(self.receipts) + 1)
+                          total, is_return, related, serial=len(self.receipts) + 1,
+                          held=self.hold_created)
         self.receipts[receipt_id] = receipt
         return _json(201, receipt.json())
 

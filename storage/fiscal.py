@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.fiscal import (
@@ -112,7 +112,7 @@ class FiscalRepository:
         events, when the seller's receipts are automatic. Once per payment: a payment already
         queued is not queued again. Returns the new receipts' ids."""
         names = {e.name for e in invoice.events}
-        if not names & {"InvoicePaid", "InvoiceRefunded"}:
+        if not names & {"InvoicePaid", "ExtraPaymentReceived", "InvoiceRefunded"}:
             return []
         setting = self.settings(invoice.seller_id)
         if setting is None or not setting.automatic:
@@ -127,8 +127,17 @@ class FiscalRepository:
                 made.append(self._add(invoice, SALE, "", payload, now, payment_type=paid_by,
                                       card_mask=payload.get("card_mask"),
                                       auth_code=payload.get("auth_code")))
+            elif event.name == "ExtraPaymentReceived":
+                # the buyer paid twice: the second payment is a sale of its own, keyed by the
+                # provider's payment id (so a repeated callback queues nothing more)
+                key = f"payment:{payload['provider_payment_id']}"
+                if not self._exists(invoice.id, SALE, key):
+                    made.append(self._add(invoice, SALE, key, payload, now,
+                                          payment_type=CASHLESS))
             elif event.name == "InvoiceRefunded":
-                sale = self.sale_of(invoice.id)
+                currency = str(payload["currency"])
+                sale = self._sale_to_return(invoice.id, Money.parse_provider(
+                    payload["amount"], currency).to_minor_units())
                 key = str(payload.get("refund_id")
                           or f"refund-{payload.get('refunded_total') or payload['amount']}")
                 if sale is not None and not self._exists(invoice.id, RETURN, key):
@@ -194,6 +203,19 @@ class FiscalRepository:
     def sale_of(self, invoice_id: str) -> FiscalReceipt | None:
         return next((r for r in self.for_invoice(invoice_id) if r.kind == SALE), None)
 
+    def _sale_to_return(self, invoice_id: str, amount_minor: int) -> FiscalReceipt | None:
+        """The sale a return refers to: the newest with room left for it (a buyer who paid
+        twice is refunded the second payment, the one the seller was told can be refunded),
+        else the first sale."""
+        receipts = self.for_invoice(invoice_id)
+        sales = [r for r in receipts if r.kind == SALE]
+        for sale in reversed(sales):
+            returned = sum(r.amount_minor for r in receipts
+                           if r.kind == RETURN and r.related_id == sale.id)
+            if sale.amount_minor - returned >= amount_minor:
+                return sale
+        return sales[0] if sales else None
+
     def claim(self, receipt_id: str, now: datetime, until: datetime) -> FiscalReceipt | None:
         """Take the receipt for one worker until `until`, if it is due and nobody holds it."""
         result = self.session.execute(update(FiscalReceiptRow).where(
@@ -219,6 +241,11 @@ class FiscalRepository:
         if previous_id and previous_id != receipt.id:  # its returns refer to it by the new id
             self.session.execute(update(FiscalReceiptRow).where(
                 FiscalReceiptRow.related_id == previous_id).values(related_id=receipt.id))
+
+    def stuck_count(self) -> int:
+        """Receipts the PRRO kept CREATED for the whole 36-hour window (shown in /metrics)."""
+        return int(self.session.scalar(select(func.count()).select_from(FiscalReceiptRow).where(
+            FiscalReceiptRow.state == ReceiptState.STUCK.value)) or 0)
 
     def due(self, now: datetime, limit: int = 500) -> list[str]:
         return list(self.session.scalars(select(FiscalReceiptRow.id).where(

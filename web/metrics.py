@@ -26,11 +26,16 @@ class OutboxCollector:
         try:
             with self.unit_of_work().readonly() as uow:
                 failed = uow.events.failed_count()
+                stuck = uow.fiscal.stuck_count()
         except SQLAlchemyError:
             return  # the database is away: the scrape shows the counters it can
         family = GaugeMetricFamily("chatpay_notifications_failed",
                                    "Seller messages given up on after their bounded attempts.")
         family.add_metric([], failed)
+        yield family
+        family = GaugeMetricFamily("chatpay_fiscal_receipts_stuck",
+                                   "Fiscal receipts Checkbox kept CREATED for 36 hours.")
+        family.add_metric([], stuck)
         yield family
 
 

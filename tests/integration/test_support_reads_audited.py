@@ -74,3 +74,19 @@ def test_a_tap_on_an_invoice_that_does_not_exist_is_not_audited_as_a_read(
     screen = desk.handle(AGENT, AGENT, "en", "sup:o:" + "0" * 32)
     assert "0" * 32 in screen.text
     assert reads(uow_factory, "0" * 32) == []
+
+
+def test_the_history_shows_support_the_providers_raw_code_and_words(
+        desk: Desk, uow_factory: Callable[[], UnitOfWork]) -> None:
+    """The seller read "not enough money on the card" in their language (domain.declines);
+    support's History keeps what LiqPay said, as it said it."""
+    from datetime import UTC, datetime
+
+    from domain.events import InvoiceFailed
+    invoice_id = invoice_with_buyer(uow_factory)
+    with uow_factory() as uow:
+        uow.events.record(InvoiceFailed(invoice_id, "failure", "Insufficient funds", "9859"),
+                          "pending", "failed", datetime.now(UTC))
+        uow.commit()
+    screen = desk.handle(AGENT, AGENT, "en", f"sup:hi:{invoice_id}:t1")
+    assert "9859 (Insufficient funds)" in screen.text

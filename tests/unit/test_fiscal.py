@@ -69,3 +69,20 @@ def test_a_receipt_the_prro_ended_in_error_is_retried_under_a_new_id() -> None:
     kept = receipt.id
     receipt.retry(T0, "cli")
     assert receipt.id == kept
+
+
+def test_a_receipt_the_prro_keeps_created_is_read_again_ever_later_then_stuck() -> None:
+    from domain.fiscal import ACCEPTED_RECHECK, ACCEPTED_RECHECK_MAX, STUCK_REASON
+    receipt = a_receipt()
+    moment, waits = T0, []
+    while receipt.state is not ReceiptState.STUCK:
+        event = receipt.accept(moment)
+        if receipt.next_try_at is None:
+            break
+        waits.append(receipt.next_try_at - moment)
+        moment = receipt.next_try_at
+    assert event is not None and event.name == "FiscalReceiptStuck" and event.notifies_seller
+    assert receipt.reason == STUCK_REASON and not receipt.is_open
+    assert waits[0] == ACCEPTED_RECHECK and max(waits) == ACCEPTED_RECHECK_MAX
+    assert waits == sorted(waits) and len(waits) < 80
+    assert receipt.accept(moment + timedelta(hours=1)) is None  # told once

@@ -61,19 +61,24 @@ def register_receipt(receipt_id: str, d: Deps, *, moment: datetime | None = None
     assert invoice is not None and seller is not None
     shift_used = False
     try:
-        event, shift_used = _attempt(receipt, settings, invoice, seller.language, sale, d)
+        event, shift_used = _attempt(receipt, settings, invoice, seller.language, sale, d,
+                                     moment)
     except FiscalUnavailable as exc:
         log.warning("Fiscal receipt %s of %s not registered yet: %s", receipt.id, invoice.code,
                     exc)
-        event = receipt.unavailable(now(), str(exc))
+        event = receipt.unavailable(moment, str(exc))
     except FiscalRejected as exc:
         log.warning("Fiscal receipt %s of %s refused: %s", receipt.id, invoice.code, exc)
         event = receipt.refuse(str(exc))
-    _record(receipt, event, invoice, d, shift_used=shift_used)
+    if receipt.state is ReceiptState.STUCK:
+        log.error("Fiscal receipt %s of %s is stuck: Checkbox kept it CREATED for 36 hours.",
+                  receipt.id, invoice.code)
+    _record(receipt, event, invoice, d, shift_used=shift_used, moment=moment)
 
 
 def _attempt(receipt: FiscalReceipt, settings: FiscalSettings | None, invoice: Invoice,
-             lang: str, sale: FiscalReceipt | None, d: Deps) -> tuple[Event | None, bool]:
+             lang: str, sale: FiscalReceipt | None, d: Deps,
+             moment: datetime) -> tuple[Event | None, bool]:
     if settings is None or not settings.connected:
         raise FiscalRejected("@fiscal_reason_not_connected")
     if receipt.currency != "UAH":
@@ -95,7 +100,9 @@ def _attempt(receipt: FiscalReceipt, settings: FiscalSettings | None, invoice: I
             except ShiftNotOpen:  # closed between our two calls (the day's end): open again
                 client.ensure_shift()
                 found = client.sell(body)
-        found = _settled(client, receipt.id, found)
+            # just sold: Checkbox usually fiscalises it within a second or two. A receipt
+            # found CREATED on a later look is read once; the backoff spaces the looks.
+            found = _settled(client, receipt.id, found)
     finally:
         client.close()
     status = found.get("status")
@@ -110,7 +117,7 @@ def _attempt(receipt: FiscalReceipt, settings: FiscalSettings | None, invoice: I
         return receipt.refuse(str(found.get("error") or found.get("message")
                                   or "@fiscal_reason_error"),
                               errored=True), shift_used
-    return receipt.accept(now()), shift_used
+    return receipt.accept(moment), shift_used
 
 
 def _settled(client: CheckboxClient, receipt_id: str, found: dict[str, Any]) -> dict[str, Any]:
@@ -147,10 +154,9 @@ def _body(receipt: FiscalReceipt, invoice: Invoice, settings: FiscalSettings,
 
 
 def _record(receipt: FiscalReceipt, event: Event | None, invoice: Invoice, d: Deps, *,
-            shift_used: bool) -> None:
+            shift_used: bool, moment: datetime) -> None:
     """Save the receipt (letting it go), write the step in the invoice's history, tell the seller
     when the step says so, and come back when it is due again."""
-    moment = now()
     with d.uow() as uow:
         uow.fiscal.save(receipt)
         if shift_used:

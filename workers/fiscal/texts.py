@@ -8,7 +8,7 @@ from domain.i18n import format_money, t
 from domain.money import Money
 
 FISCAL_MESSAGES = frozenset({"FiscalReceiptIssued", "FiscalReceiptPending",
-                             "FiscalReceiptRefused"})
+                             "FiscalReceiptRefused", "FiscalReceiptStuck"})
 REASON_PREFIX = "@"  #: a reason of ours is a text key (`@fiscal_reason_…`), Checkbox's is words
 
 
@@ -28,5 +28,7 @@ def fiscal_text(name: str, payload: dict[str, Any], lang: str, description: str)
                  link=payload["link"])
     if name == "FiscalReceiptPending":
         return t(lang, "fiscal_pending", amount=amount, description=description)
+    if name == "FiscalReceiptStuck":
+        return t(lang, "fiscal_stuck", amount=amount, description=description)
     return t(lang, "fiscal_refused", amount=amount, description=description,
              reason=reason_text(payload.get("reason"), lang))
