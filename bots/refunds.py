@@ -1,6 +1,10 @@
 """What both bots do in the refund dialog, whatever the messenger: find what is left to refund,
 read the amount the seller typed (the invoice amount rules, and no more than is left), and build
-the RefundInvoice command."""
+the RefundInvoice command.
+
+One refund at a time: while a refund of the invoice is in flight, *Refund* answers at once that
+it is still in progress (naming its amount); the worker decides the same under the invoice's row
+lock, so two Confirm taps racing still make one refund."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -9,6 +13,7 @@ from decimal import Decimal
 from bots.invoices import read_amount
 from domain.commands import RefundInvoice
 from domain.i18n import format_money, t
+from domain.i18n_refunds import refusal_text
 from domain.invoice import Invoice
 from domain.money import Money
 from storage.uow import UnitOfWork
@@ -22,6 +27,18 @@ def refundable_invoice(uow_factory: Callable[[], UnitOfWork], seller_id: int,
     # an invoice paid by hand is refunded by hand (bots.manual), never through the provider
     return invoice if invoice is not None and invoice.seller_id == seller_id \
         and not invoice.manual else None
+
+
+def refusal(invoice: Invoice | None, lang: str) -> str | None:
+    """Why this invoice may not be refunded now, in the seller's language; None: it may."""
+    if invoice is None:
+        return t(lang, "refund_nothing_left")
+    flying = invoice.refund_in_flight
+    if flying is not None:
+        return refusal_text("refund_in_flight", flying.amount, lang)
+    if invoice.refundable.amount <= 0:
+        return t(lang, "refund_nothing_left")
+    return None
 
 
 def ask_text(left: Money, lang: str) -> str:

@@ -163,6 +163,15 @@ class RefundInvoice(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class ReconcileRefunds(Command):
+    """Ask the provider what was refunded on an order and carry on its refund in flight: a
+    `reversed` word without the running total came, or a refund's lease expired unanswered."""
+
+    actor: ClassVar[str] = "reconcile_refunds"
+    order_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class OpenManualPayment(Command):
     """The seller says an invoice was paid by hand (the first of two steps for a card invoice:
     an open manual payment, which they then approve or reject)."""

@@ -42,4 +42,22 @@ REFUND_TEXTS: dict[str, dict[str, str]] = {
         "ru": "Возвращать нечего: эта оплата уже возвращена полностью или возврат ещё идёт.",
         "en": "There is nothing left to refund: this payment is refunded already, or a refund is under way.",
     },
+    "refund_in_flight": {
+        "uk": "Повернення {amount} ще триває. Нове повернення можна зробити, коли воно завершиться.",
+        "ru": "Возврат {amount} ещё идёт. Новый возврат можно сделать, когда он завершится.",
+        "en": "A refund of {amount} is still in progress. You can refund again when it is done.",
+    },
+    "refund_paid_by_hand": {
+        "uk": "Цей рахунок оплачено не карткою, тому кошти з картки не повертаються. Поверніть гроші покупцю самі й позначте це в рахунку.",
+        "ru": "Этот счёт оплачен не картой, поэтому деньги на карту не возвращаются. Верните деньги покупателю сами и отметьте это в счёте.",
+        "en": "This invoice was not paid by card, so nothing can go back to a card. Give the money back to the buyer yourself and mark it on the invoice.",
+    },
 }
+
+
+def refusal_text(reason: str, named: object, lang: str) -> str:
+    """Why a refund may not be made (domain.errors.RefundNotAllowed's `reason` and the amount
+    it names: what is left, or the refund in flight), in the seller's language."""
+    from domain.i18n import format_money, t  # here: domain.i18n imports this module
+    amount = format_money(named, lang) if named is not None else ""  # type: ignore[arg-type]
+    return t(lang, reason, left=amount, amount=amount)

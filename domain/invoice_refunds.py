@@ -3,6 +3,11 @@ what the seller asked to refund, and matches the provider's refund facts to thos
 
 Keyed by their own identity (ours, the provider's when given): the refunded total is the sum of
 done refunds, never counts one refund's steps twice, and never exceeds what was paid.
+
+One at a time: while a refund of the invoice is in flight (requested or pending), a further
+one is refused (`refund_in_flight`, naming the amount in flight), so a running refund total the
+provider reports is read against what was done before plus that one refund (domain.refunds.
+reconcile), never guessed among several.
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from domain import events
 from domain.errors import InvalidTransition, RefundNotAllowed
 from domain.money import Money
 from domain.ports import ProviderStatus
-from domain.refunds import Refund, total
+from domain.refunds import Refund, reconcile, total
 
 if TYPE_CHECKING:
     from domain.invoice import InvoiceStatus
@@ -49,28 +54,43 @@ class InvoiceRefunds:
         left = paid - total(self.refunds, paid.currency, held=True)
         return left if left.amount > 0 else Money.from_minor_units(0, paid.currency)
 
+    @property
+    def refund_in_flight(self) -> Refund | None:
+        """The one refund asked for and not yet final (requested or pending), if any."""
+        return next((r for r in self.refunds if r.is_open), None)
+
     def refund_manually(self, refund_id: str, amount: Money, at: datetime) -> bool:
         """The seller gave a manual payment back by hand: a done refund, no provider call."""
         if not self.manual or any(r.id == refund_id for r in self.refunds):
             return False
-        refund = self.request_refund(refund_id, amount, at)
+        refund = self._hold(refund_id, amount, at)
         return self._finish(refund, "manual")
 
     def request_refund(self, refund_id: str, amount: Money | None, at: datetime) -> Refund:
-        """Hold back `amount` (None: all that is left) for a refund the seller asked for.
+        """Hold back `amount` (None: all that is left) for a card refund the seller asked for.
 
         Asking again with the same refund id returns the same refund (a double tap, a
-        redelivered command). Raises RefundNotAllowed when the amount is not left to refund.
+        redelivered command). Raises RefundNotAllowed when the amount is not left to refund,
+        when another refund is still in flight (one at a time), or when the invoice was paid
+        by hand (it is refunded by hand, never through the provider).
         """
         for refund in self.refunds:
             if refund.id == refund_id:
                 return refund
+        if self.manual:
+            raise RefundNotAllowed("refund_paid_by_hand", self.paid_amount or self.amount)
+        return self._hold(refund_id, amount, at)
+
+    def _hold(self, refund_id: str, amount: Money | None, at: datetime) -> Refund:
         left = self.refundable
         if left.amount <= 0:
             raise RefundNotAllowed("refund_nothing_left", left)
         wanted = left if amount is None else amount
         if wanted.currency != left.currency or wanted.amount <= 0 or wanted.amount > left.amount:
             raise RefundNotAllowed("refund_more_than_left", left)
+        flying = self.refund_in_flight
+        if flying is not None:
+            raise RefundNotAllowed("refund_in_flight", flying.amount)
         refund = Refund(id=refund_id, invoice_id=self.id, amount=wanted, created_at=at)
         self.refunds.append(refund)
         self.events.append(events.RefundRequested(
@@ -101,6 +121,8 @@ class InvoiceRefunds:
         from domain.invoice import InvoiceStatus  # here: domain.invoice imports this module
         if self.status not in (InvoiceStatus.PAID, InvoiceStatus.PARTIALLY_REFUNDED):
             return False
+        if self.needs_refund_status(fact):
+            return False  # read from the provider's status instead (workers.refunds)
         paid = self.paid_amount or self.amount
         if fact.refund_total is not None and fact.refund_total.currency == paid.currency:
             return self._refund_total_seen(fact, at)
@@ -133,20 +155,37 @@ class InvoiceRefunds:
         return None
 
     def _refund_total_seen(self, fact: ProviderStatus, at: datetime) -> bool:
-        """The provider states everything refunded so far: finish the open refunds it covers,
-        and record the rest as one refund we did not ask for."""
+        """The provider states everything refunded so far: read it against what was done
+        before plus the one refund in flight (domain.refunds.reconcile). It finishes that refund
+        only when it adds up exactly; money nobody here asked for is recorded as a refund of
+        its own, once (the same total again finds it counted)."""
         assert fact.refund_total is not None
         paid = self.paid_amount or self.amount
-        new = fact.refund_total - total(self.refunds, paid.currency)
+        flying = self.refund_in_flight
+        if flying is not None and flying.amount.currency != paid.currency:
+            flying = None
+        done, reported = reconcile(fact.refund_total, total(self.refunds, paid.currency),
+                                   flying.amount if flying else None)
         changed = False
-        for refund in [r for r in self.refunds if r.is_open]:
-            if refund.amount.currency == paid.currency and refund.amount.amount <= new.amount:
-                new = new - refund.amount
-                changed = self._finish(refund, fact.raw_status) or changed
-        rest = min(new, self.refundable, key=lambda m: m.amount)
+        rest = min(reported, self.refundable, key=lambda m: m.amount)  # never more than paid
         if rest.amount > 0:
-            changed = self._finish(self._reported(rest, fact, at), fact.raw_status) or changed
+            changed = self._finish(self._reported(rest, fact, at), fact.raw_status)
+        if flying is not None and done:
+            changed = self._finish(flying, fact.raw_status) or changed
+        elif flying is not None and fact.outcome == "refund_pending" \
+                and fact.amount in (None, flying.amount):
+            changed = self._pend(flying, fact.raw_status) or changed
         return changed
+
+    def needs_refund_status(self, fact: ProviderStatus) -> bool:
+        """A `reversed` word without the provider's running total, after part was refunded (or
+        while another amount is in flight): it does not say how much went back, so it is not
+        read as "all of it"; the provider's status is asked instead (see workers.refunds)."""
+        if fact.outcome != "reversed" or fact.refund_total is not None:
+            return False
+        paid, flying = self.paid_amount or self.amount, self.refund_in_flight
+        return any(r.is_done and r.amount.currency == paid.currency for r in self.refunds) or (
+            flying is not None and fact.amount not in (None, flying.amount))
 
     def _foreign_refund(self, fact: ProviderStatus, amount: Money, at: datetime) -> bool:
         """A refund in another currency than was paid cannot be weighed against it: it is

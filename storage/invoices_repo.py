@@ -78,9 +78,20 @@ class InvoiceRepository:
                 amount_minor=refund.amount.to_minor_units(), currency=refund.amount.currency,
                 state=str(refund.state), ours=refund.ours,
                 provider_refund_id=refund.provider_refund_id, raw_status=refund.raw_status,
-                reason=refund.reason, created_at=refund.created_at))
+                reason=refund.reason, created_at=refund.created_at,
+                lease_until=refund.lease_until, leases=refund.leases))
         if invoice.refunds:
             self.session.flush()
+
+    def refunds_to_resume(self, now: datetime, limit: int = 100) -> list[tuple[str, str]]:
+        """(order id, refund id) of refunds asked for and unanswered whose lease expired before
+        `now`: the worker that held it died or could not reach the provider."""
+        rows = self.session.execute(
+            select(RefundRow.invoice_id, RefundRow.id)
+            .where(RefundRow.state == RefundState.REQUESTED.value, RefundRow.ours.is_(True),
+                   (RefundRow.lease_until.is_(None)) | (RefundRow.lease_until < now))  # type: ignore[union-attr]
+            .order_by(RefundRow.created_at).limit(limit))
+        return [(f"cp-{invoice_id}", refund_id) for invoice_id, refund_id in rows]
 
     def schedule(self, invoice_id: str, **values: Any) -> None:
         self.session.execute(update(InvoiceRow).where(InvoiceRow.id == invoice_id).values(**values))
@@ -191,5 +202,5 @@ def _refund(row: RefundRow) -> Refund:
                   created_at=utc(row.created_at),  # type: ignore[arg-type]
                   state=RefundState(row.state), ours=row.ours,
                   provider_refund_id=row.provider_refund_id, raw_status=row.raw_status,
-                  reason=row.reason)
+                  reason=row.reason, lease_until=utc(row.lease_until), leases=row.leases or 0)
 

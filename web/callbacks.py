@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from domain.commands import NotifySeller
+from domain.commands import NotifySeller, ReconcileRefunds
 from domain.errors import ForgedCallback, ServiceUnavailable
 from domain.ports import CallbackVerifier
 from web import metrics
@@ -49,5 +49,12 @@ def accept_callback(provider: CallbackVerifier, form: dict[str, str],
         except ServiceUnavailable:
             # stored in the outbox: the reconciler sends it when Redis is back
             log.warning("Queue down; event %d will be sent by the reconciler.", event_id)
+    if not notify and fact.outcome == "reversed" and fact.refund_total is None:
+        # "reversed" without how much: after a partial refund it is not read as "all of it";
+        # a worker asks LiqPay's status what was refunded (domain: needs_refund_status)
+        try:
+            deps.bus.publish(ReconcileRefunds(fact.order_id))
+        except ServiceUnavailable:
+            log.warning("Queue down; the refunds of %s are not asked about now.", fact.order_id)
     metrics.CALLBACKS.labels(provider.name, "applied" if notify else "unchanged").inc()
     return 200, "ok"

@@ -122,6 +122,10 @@ def refund_invoice(payload: dict[str, Any]) -> None:
     refunds.refund_invoice(commands.RefundInvoice.from_dict(payload), deps())  # type: ignore[arg-type]
 
 
+def reconcile_refunds(payload: dict[str, Any]) -> None:
+    refunds.reconcile_refunds(payload["order_id"], deps())
+
+
 def notify_seller(payload: dict[str, Any]) -> None:
     handlers.notify_seller(payload["event_id"], deps())
 
@@ -209,7 +213,8 @@ def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[s
 
 ACTORS = (create_invoice, issue_link, poll_invoice, expire_invoice, check_status, cancel_invoice,
           notify_seller, tell_seller, cancel_at_provider, connect_account, deliver_webhook,
-          manage_webhook, send_link, send_receipt, refund_invoice, open_manual_payment,
+          manage_webhook, send_link, send_receipt, refund_invoice, reconcile_refunds,
+          open_manual_payment,
           decide_manual_payment, record_manual_payment, refund_manual_payment, support_act,
           register_fiscal_receipt, close_fiscal_shift, connect_fiscal, answer_in_viber)
 

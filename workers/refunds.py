@@ -1,25 +1,33 @@
-"""Refunding a paid invoice: hold the amount back under the invoice's row lock, then ask the
-provider (with the invoice's own account), then record its answer and tell the seller.
+"""Refunding a paid invoice, one refund at a time: hold the amount back and take the refund's
+lease under the invoice's row lock, then ask the provider (with the invoice's own account), then
+record its answer and tell the seller.
 
-Never more than was paid: the amount is reserved in the database (SELECT … FOR UPDATE on the
-invoice, and the version check besides) before the provider is called, so two taps or two
-workers racing cannot both take the same money. Idempotent by our refund id: a redelivered
-command whose refund the provider already answered calls nobody.
+Never more than was paid, never one refund sent twice:
+- the amount is reserved in the database (SELECT … FOR UPDATE on the invoice, and the version
+  check besides) before the provider is called, and while a refund of the invoice is in flight
+  a further one is refused (domain.invoice_refunds), so two Confirm taps racing make one refund;
+- only the worker holding the refund's lease (domain.refunds.REFUND_LEASE, 60 s, claimed in
+  the database) calls LiqPay's `refund`; a second worker or a redelivered command while it is
+  held calls nobody and leaves it to the holder;
+- a lease that expired unanswered (the holder died, or LiqPay did not answer) is taken over by
+  the next command or by the reconciler (`reconcile_refunds`), which FIRST asks LiqPay's status
+  what was refunded and sends the refund only if LiqPay has not done it.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from domain import commands
-from domain.errors import ProviderRejected, RefundNotAllowed
-from domain.i18n import format_money, t
+from domain.errors import ProviderRejected, ProviderUnavailable, RefundNotAllowed
+from domain.i18n_refunds import refusal_text
 from domain.invoice import Invoice
 from domain.money import Money
 from domain.ports import PaymentProvider, ProviderStatus
-from domain.refunds import RefundState
+from domain.refunds import Refund, RefundState
 from storage.uow import UnitOfWork
 from workers.notify import deliver, tell
 from workers.runtime import Deps
@@ -28,92 +36,144 @@ from workers.txn import _retrying
 log = logging.getLogger(__name__)
 
 
-def reserve(uow_factory: Callable[[], UnitOfWork], cmd: commands.RefundInvoice
-            ) -> tuple[Invoice | None, RefundState | None, RefundNotAllowed | None]:
-    """Hold the refund's amount back on the invoice (under its row lock). Returns the invoice,
-    the refund's state before this call (None: new), or why it may not be refunded."""
-    def attempt() -> tuple[Invoice | None, RefundState | None, RefundNotAllowed | None]:
+@dataclass
+class Reserved:
+    """What `reserve` found: the invoice and its refund, whether this worker holds the refund's
+    lease (and so may call the provider for it), or why it may not be refunded."""
+
+    invoice: Invoice | None = None
+    refund: Refund | None = None
+    claimed: bool = False
+    refused: RefundNotAllowed | None = None
+
+
+def reserve(uow_factory: Callable[[], UnitOfWork], cmd: commands.RefundInvoice) -> Reserved:
+    """Hold the refund's amount back on the invoice and take its lease (under the invoice's
+    row lock). A refund asked for again (a double tap, a redelivered command) is the same
+    refund; its lease is taken only if nobody holds it and the provider has not answered."""
+    def attempt() -> Reserved:
         with uow_factory() as uow:
             invoice = uow.invoices.by_code(cmd.code, for_update=True)
             if invoice is None or invoice.seller_id != cmd.seller_id:
-                return None, None, None
-            before = next((r.state for r in invoice.refunds if r.id == cmd.refund_id), None)
-            if before is not None:
-                return invoice, before, None
-            amount = None if cmd.amount is None else Money(Decimal(cmd.amount),
-                                                           invoice.refundable.currency)
-            try:
-                invoice.request_refund(cmd.refund_id, amount, datetime.now(UTC))
-            except RefundNotAllowed as refused:
-                return invoice, None, refused
-            uow.invoices.save(invoice)
-            uow.commit()
-            return invoice, None, None
+                return Reserved()
+            now = datetime.now(UTC)
+            refund = next((r for r in invoice.refunds if r.id == cmd.refund_id), None)
+            if refund is None:
+                amount = None if cmd.amount is None else Money(Decimal(cmd.amount),
+                                                               invoice.refundable.currency)
+                try:
+                    refund = invoice.request_refund(cmd.refund_id, amount, now)
+                except RefundNotAllowed as refused:
+                    return Reserved(invoice, refused=refused)
+            claimed = refund.claim(now)
+            if claimed:
+                uow.invoices.save(invoice)
+                uow.commit()
+            return Reserved(invoice, refund, claimed)
     return _retrying(attempt)
 
 
 def refund_invoice(cmd: commands.RefundInvoice, d: Deps) -> None:
-    invoice, before, refused = reserve(d.uow, cmd)
+    got = reserve(d.uow, cmd)
+    if got.refused is not None and got.invoice is not None:
+        _tell_refused(d, got.invoice, got.refused)
+        return
+    if got.invoice is None or got.refund is None:
+        return
+    if not got.claimed:  # answered already, or another worker holds the lease: it finishes
+        log.info("Refund %s is answered or being sent by another worker; nothing sent.",
+                 got.refund.id)
+        return
+    provider = d.accounts.for_invoice(got.invoice)
+    if got.refund.ask_first and not _not_refunded_yet(d, provider, got.invoice, got.refund.id):
+        return
+    _send(d, provider, got.invoice, got.refund)
+
+
+def reconcile_refunds(order_id: str, d: Deps) -> None:
+    """Ask LiqPay what it refunded on the order and read that against what we know: a
+    `reversed` word without the running total, or a refund whose lease expired unanswered.
+    A refund in flight whose lease this takes over is sent only if LiqPay has not done it."""
+    def claim() -> tuple[Invoice | None, Refund | None]:
+        with d.uow() as uow:
+            invoice = uow.invoices.by_order_id(order_id, for_update=True)
+            if invoice is None:
+                return None, None
+            flying = invoice.refund_in_flight
+            if flying is None or not flying.claim(datetime.now(UTC)):
+                return invoice, None
+            uow.invoices.save(invoice)
+            uow.commit()
+            return invoice, flying
+    invoice, claimed = _retrying(claim)
     if invoice is None:
         return
-    if refused is not None:
-        with d.uow().readonly() as uow:
-            seller = uow.sellers.get(invoice.seller_id)
-        lang = seller.language if seller else "uk"
-        tell(d, invoice.channel, invoice.chat_id, t(
-            lang, refused.reason, left=format_money(refused.left, lang)))  # type: ignore[arg-type]
-        return
-    if before is not None and before is not RefundState.REQUESTED:
-        return  # answered already: a redelivered command calls nobody
-    refund = next(r for r in invoice.refunds if r.id == cmd.refund_id)
     provider = d.accounts.for_invoice(invoice)
-    if before is RefundState.REQUESTED:
-        done = _reached_provider(provider, invoice, refund.amount)
-        if done is not None:  # an earlier try refunded it: record what LiqPay says, once
-            deliver(_record(d, invoice.id, cmd.refund_id, done, answer=False), d)
-            return
+    if _not_refunded_yet(d, provider, invoice, claimed.id if claimed else None) and claimed:
+        _send(d, provider, invoice, claimed)
+
+
+def _not_refunded_yet(d: Deps, provider: PaymentProvider, invoice: Invoice,
+                      refund_id: str | None) -> bool:
+    """Ask LiqPay's status first and record what it says (its running refund total read
+    against what was done before plus the refund in flight). True: the refund `refund_id` is
+    still not done, so it may be sent; False: done, or LiqPay could not be asked (the lease
+    stays until it expires, then the reconciler asks again)."""
+    try:
+        fact = provider.fetch_status(invoice.order_id)
+    except (ProviderUnavailable, ProviderRejected) as exc:
+        log.warning("Could not ask LiqPay what was refunded on %s: %s. Asked again once the "
+                    "refund's lease expires.", invoice.order_id, exc)
+        return False
+    notified, state = _record(d, invoice.id, refund_id, fact, answer=False)
+    deliver(notified, d)
+    return state is RefundState.REQUESTED
+
+
+def _send(d: Deps, provider: PaymentProvider, invoice: Invoice, refund: Refund) -> None:
+    """Call the provider's refund, holding the refund's lease, and record its answer."""
     try:
         result = provider.refund(invoice.order_id, refund.amount)
         fact = ProviderStatus(invoice.order_id, _outcome(result.raw_status), result.raw_status,
                               refund.amount, raw=result.raw)
-    except ProviderRejected as exc:  # ProviderUnavailable propagates: the actor retries
-        reason = str(exc)
+    except ProviderUnavailable as exc:
+        # it may have reached LiqPay: the lease is kept, and whoever takes it over once it
+        # expires asks LiqPay's status before sending anything again
+        log.warning("Refund %s of %s got no answer (%s); LiqPay is asked what it refunded "
+                    "once the lease expires.", refund.id, invoice.order_id, exc)
+        return
+    except ProviderRejected as exc:
         fact = ProviderStatus(invoice.order_id, "failed", "error", refund.amount,
-                              error_description=_reason(reason))
-    deliver(_record(d, invoice.id, cmd.refund_id, fact), d)
+                              error_description=_reason(str(exc)))
+    deliver(_record(d, invoice.id, refund.id, fact)[0], d)
 
 
-def _reached_provider(provider: PaymentProvider, invoice: Invoice,
-                      amount: Money) -> ProviderStatus | None:
-    """A retried refund whose first try may have reached LiqPay (it timed out, or the worker
-    died after the call): LiqPay's refund has no id of ours, so ask what it has refunded on the
-    order. If that covers this refund too, it was done (the status fact says so); never call
-    refund twice for it."""
-    fact = provider.fetch_status(invoice.order_id)
-    total, done = fact.refund_total, invoice.refunded_amount
-    if total is None or total.currency != amount.currency:
-        return None
-    covered = total.amount >= (done.amount if done else 0) + amount.amount
-    return fact if covered else None
+def _tell_refused(d: Deps, invoice: Invoice, refused: RefundNotAllowed) -> None:
+    with d.uow().readonly() as uow:
+        seller = uow.sellers.get(invoice.seller_id)
+    lang = seller.language if seller else "uk"
+    tell(d, invoice.channel, invoice.chat_id, refusal_text(refused.reason, refused.left, lang))
 
 
-def _record(d: Deps, invoice_id: str, refund_id: str, fact: ProviderStatus, *,
-            answer: bool = True) -> list[int]:
+def _record(d: Deps, invoice_id: str, refund_id: str | None, fact: ProviderStatus, *,
+            answer: bool = True) -> tuple[list[int], RefundState | None]:
     """Record the provider's answer to our refund call (`answer`), or a status fact about the
-    order (its running refund total finishes the open refunds it covers)."""
-    def attempt() -> list[int]:
+    order. Returns the events to tell and the refund's state after it."""
+    def attempt() -> tuple[list[int], RefundState | None]:
         with d.uow() as uow:
             invoice = uow.invoices.get(invoice_id, for_update=True)
             if invoice is None:
-                return []
+                return [], None
             at = datetime.now(UTC)
-            changed = (invoice.refund_answered(refund_id, fact, at) if answer
-                       else invoice.apply(fact, at))
+            assert refund_id is not None or not answer
+            changed = (invoice.refund_answered(refund_id, fact, at)  # type: ignore[arg-type]
+                       if answer else invoice.apply(fact, at))
+            state = next((r.state for r in invoice.refunds if r.id == refund_id), None)
             if not changed:
-                return []
+                return [], state
             uow.invoices.save(invoice)
             uow.commit()
-            return uow.notify_ids
+            return uow.notify_ids, state
     return _retrying(attempt)
 
 

@@ -29,6 +29,8 @@ def reconcile(d: Wired, now: datetime | None = None) -> dict[str, int]:
         expiries = uow.invoices.due_for_expiry(moment, moment - REQUEUE_AFTER)
         created = uow.invoices.stuck_created(moment - GRACE)
         unnotified = uow.events.unnotified(moment - GRACE)
+        # refunds whose lease expired unanswered: LiqPay is asked first, then maybe sent
+        refunds = uow.invoices.refunds_to_resume(moment)
     for invoice_id in polls:
         d.bus.publish(commands.PollInvoice(invoice_id))
     for invoice_id in expiries:
@@ -41,11 +43,13 @@ def reconcile(d: Wired, now: datetime | None = None) -> dict[str, int]:
         d.bus.publish(commands.IssueLink(invoice_id))
     for event_id in unnotified:
         d.bus.publish(commands.NotifySeller(event_id))
+    for order_id in sorted({order_id for order_id, _ in refunds}):
+        d.bus.publish(commands.ReconcileRefunds(order_id))
     webhooks = deliveries.scan(d, moment)  # the shop deliveries' schedule lives in the database
     # manual payments wait up to 30 days: found here, never by a long-delayed message
     rejected = manual.auto_reject(d, moment)
     counts = {"polls": len(polls), "expiries": len(expiries), "created": len(created),
-              "notifications": len(unnotified), "webhooks": webhooks,
+              "notifications": len(unnotified), "refunds": len(refunds), "webhooks": webhooks,
               "manual_rejected": rejected, "support": support.requeue(d, moment),
               "fiscal_receipts": fiscal_receipts.scan(d, moment),
               "fiscal_shifts": fiscal_shifts.scan(d, moment)}

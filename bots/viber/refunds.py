@@ -30,8 +30,9 @@ class RefundDialog:
     def tapped(self, user_id: str, seller: Seller | None, lang: str, code: str) -> Reply:
         invoice = None if seller is None else refunds.refundable_invoice(
             self.deps.uow, seller.id, code)
-        if invoice is None or invoice.refundable.amount <= 0:
-            return Reply(t(lang, "refund_nothing_left"), keyboards.main_menu(lang))
+        refused = refunds.refusal(invoice, lang)
+        if refused is not None or invoice is None:
+            return Reply(refused or t(lang, "refund_nothing_left"), keyboards.main_menu(lang))
         left = invoice.refundable
         self.state.set(user_id, {"step": "refund_amount", "code": invoice.code,
                                  "description": invoice.description, "left": str(left.amount),

@@ -1,6 +1,6 @@
 """The server API, POST /api/request: status, refund and invoice_cancel, with the fail modes
-(`fail_mode`, `latency`, `status_hang`) that let tests see the adapter survive a misbehaving
-LiqPay."""
+(`fail_mode`, `latency`, `status_hang`, `refund_delay`) that let tests see the adapter survive a
+misbehaving LiqPay, and `refund_calls`, every refund it was asked to make."""
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from sandbox.liqpay.orders import PAID, Orders
+from sandbox.liqpay.orders import PAID, Orders, _now_ms
 from sandbox.liqpay.wire import _dumps, _error
 
 TIMEOUT_MODE_SLEEP = 30.0  #: seconds the "timeout" fail mode holds an answer
@@ -29,6 +29,9 @@ class ServerApi(Orders):
     status_hang: float
     status_holds: int  #: status calls `status_hang` has held so far
     refund_mode: str  #: "" (refunds are done at once) | "pending" (they wait for finish_refunds)
+    refund_delay: float  #: seconds a `refund` call takes before it is made and answered
+    #: (order_id, amount) of every refund it was asked to make and accepted, in order
+    refund_calls: list[tuple[str, Decimal]]
 
     async def _api_request(self, request: Request) -> Response:
         fields = await self._form(request)
@@ -38,6 +41,9 @@ class ServerApi(Orders):
             self.status_holds += 1
             if await self._hold(request, self.status_hang, holding=lambda: self.status_hang > 0):
                 return Response(status_code=499)
+        if self.refund_delay and self._action(fields) == "refund" \
+                and await self._hold(request, self.refund_delay):
+            return Response(status_code=499)
         if self.fail_mode == "500":
             return JSONResponse({"result": "error", "err_code": "server_error"}, status_code=500)
         if self.fail_mode == "garbage":
@@ -104,20 +110,25 @@ class ServerApi(Orders):
             return _error("err_limit_amount")
         if not wanted.is_finite() or wanted <= 0 or wanted > remaining:
             return _error("err_limit_amount")
+        self.refund_calls.append((state["order_id"], wanted))
         answer = {"result": "ok", "action": "refund", "payment_id": state["payment_id"],
                   "order_id": state["order_id"], "amount": wanted, "currency": state["currency"]}
         if self.refund_mode == "pending":
             waiting.append(wanted)
-            self._schedule_callback(state, status="refund_wait", amount=wanted)
+            self._schedule_callback(state, refund=True, status="refund_wait", amount=wanted)
             return {**answer, "status": "refund_wait"}
         return {**answer, "status": self._refund_done(state, wanted)}
 
     def _refund_done(self, state: dict[str, Any], amount: Decimal) -> str:
         state["refunded"] += amount
         if state["refunded"] == state["amount"]:
-            return self._settle(state, "reversed")
-        self._schedule_callback(state)
+            state.update(status="reversed", err_code=None, end_date=_now_ms())
+        self._schedule_callback(state, refund=True)
         return str(state["status"])
+
+    def refunds_asked(self, order_id: str) -> list[Decimal]:
+        """The amounts the sandbox was asked to refund on an order (and accepted), in order."""
+        return [amount for order, amount in self.refund_calls if order == order_id]
 
     def finish_refunds(self) -> int:
         """Finish every refund still waiting, as the bank eventually does; how many."""

@@ -27,19 +27,43 @@ class CallbackDelivery:
     callbacks: bool  #: False: change orders without telling the merchant
     callback_delay: float  #: seconds before the first attempt
     callback_log: list[dict[str, Any]]
+    #: "" (refund callbacks go out at once) | "reverse" (they are held, as they stood when each
+    #: refund changed, until release_refund_callbacks() sends them newest first, one by one)
+    refund_callbacks: str
+    held_callbacks: list[tuple[str, str, str, dict[str, str]]]
     _loop: asyncio.AbstractEventLoop | None  #: the app's loop, once it has served a request
     _tasks: set[asyncio.Task[None]]
 
-    def _schedule_callback(self, state: dict[str, Any], **overrides: Any) -> None:
+    def _schedule_callback(self, state: dict[str, Any], *, refund: bool = False,
+                           **overrides: Any) -> None:
         """Post the order as it stands (with `overrides`: a refund still waiting is told with
-        its own status and amount) to the merchant's server_url, signed."""
+        its own status and amount) to the merchant's server_url, signed. `refund`: the
+        callback tells of a refund (held when `refund_callbacks` is "reverse")."""
         if not self.callbacks or not state.get("server_url"):
             return
         private_key = self.keys[state["public_key"]]
         body = {**describe(state), **overrides}
         data = base64.b64encode(_dumps(body).encode()).decode()
         form = {"data": data, "signature": _sign(data, private_key)}
-        coro = self._deliver(state["order_id"], body["status"], state["server_url"], form)
+        if refund and self.refund_callbacks == "reverse":
+            self.held_callbacks.append((state["order_id"], body["status"], state["server_url"], form))
+            return
+        self._run(self._deliver(state["order_id"], body["status"], state["server_url"], form))
+
+    def release_refund_callbacks(self) -> int:
+        """Send the held refund callbacks, newest first, each once the one before it was
+        answered (LiqPay answering refunds out of order); how many."""
+        held, self.held_callbacks[:] = list(self.held_callbacks), []
+
+        async def in_reverse() -> None:
+            for order_id, status, url, form in reversed(held):
+                await self._deliver(order_id, status, url, form)
+        if held:
+            self._run(in_reverse())
+        return len(held)
+
+    def _run(self, coro: Any) -> None:
+        """Run a delivery on the app's loop (or this thread's, or a thread of its own)."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:

@@ -8,6 +8,7 @@ import math
 import secrets
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -43,6 +44,12 @@ def _refund_mode(value: str) -> str:
     return value
 
 
+def _refund_callbacks(value: str) -> str:
+    if value not in ("", "reverse"):
+        raise ValueError(f"{value!r} is not an order for refund callbacks.")
+    return value
+
+
 #: the knobs `POST /faults` may set, each with the parser of its form field
 KNOBS: dict[str, Callable[[str], object]] = {
     "callbacks": lambda value: value.lower() in ("1", "true", "yes", "on"),
@@ -51,6 +58,8 @@ KNOBS: dict[str, Callable[[str], object]] = {
     "status_hang": _seconds,
     "fail_mode": _fail_mode,
     "refund_mode": _refund_mode,
+    "refund_delay": _seconds,
+    "refund_callbacks": _refund_callbacks,
 }
 
 
@@ -73,6 +82,10 @@ class LiqPaySandbox(CheckoutPages, ServerApi):
         self.status_hang = 0.0  #: seconds each `status` call is held (see ServerApi)
         self.status_holds = 0
         self.refund_mode = ""  #: "pending": refunds wait (`refund_wait`) until finish_refunds()
+        self.refund_delay = 0.0  #: seconds each `refund` call takes (see ServerApi)
+        self.refund_callbacks = ""  #: "reverse": held until release_refund_callbacks()
+        self.held_callbacks: list[tuple[str, str, str, dict[str, str]]] = []
+        self.refund_calls: list[tuple[str, Decimal]] = []  #: every refund it was asked to make
         self.orders: dict[str, dict[str, Any]] = {}
         self.callback_log: list[dict[str, Any]] = []
         self._lock = threading.RLock()
@@ -87,6 +100,7 @@ class LiqPaySandbox(CheckoutPages, ServerApi):
             Route("/faults", self._faults, methods=["GET", "POST"]),
             Route("/merchants", self._merchants, methods=["POST"]),
             Route("/refunds/finish", self._finish_refunds, methods=["POST"]),
+            Route("/refunds/callbacks", self._release_callbacks, methods=["POST"]),
         ])
 
     def reset(self) -> None:
@@ -99,6 +113,10 @@ class LiqPaySandbox(CheckoutPages, ServerApi):
             self.fail_mode = None
             self.status_hang = 0.0
             self.refund_mode = ""
+            self.refund_delay = 0.0
+            self.refund_callbacks = ""
+            self.held_callbacks.clear()
+            self.refund_calls.clear()
 
     async def _faults(self, request: Request) -> JSONResponse:
         """GET shows the knobs; POST sets the ones its fields name (`status_hang=60`), so a person
@@ -136,6 +154,11 @@ class LiqPaySandbox(CheckoutPages, ServerApi):
         """POST finishes every refund still waiting (sends their callbacks). A control path."""
         await self._form(request)
         return JSONResponse({"finished": self.finish_refunds()})
+
+    async def _release_callbacks(self, request: Request) -> JSONResponse:
+        """POST sends the held refund callbacks, newest first. A control path."""
+        await self._form(request)
+        return JSONResponse({"released": self.release_refund_callbacks()})
 
     # -- programmatic helpers (benches) --------------------------------------------------------
 

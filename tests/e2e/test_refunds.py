@@ -3,6 +3,7 @@ Bot API emulator, Dramatiq worker on Redis, the aiogram bot, the scheduler)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from domain.invoice import InvoiceStatus
@@ -87,3 +88,78 @@ def test_a_viber_seller_refunds_part_of_a_payment_with_the_refund_button(
     assert seller.next("↩️ Повернено")["text"] == (
         f"↩️ Повернено 2,50{NBSP}₴ — Кава. Ще можна повернути 10,00{NBSP}₴.")
     assert stored(uow_factory, code).status is InvoiceStatus.PARTIALLY_REFUNDED
+
+
+# -- one refund at a time ----------------------------------------------------------------------
+
+IN_FLIGHT = (f"Повернення 30,00{NBSP}₴ ще триває. "
+             "Нове повернення можна зробити, коли воно завершиться.")
+
+
+def refunded_at_the_bank(stack: Any, code: str, uow_factory: Callable[[], UnitOfWork]) -> None:
+    """Chatpay counts what the sandbox refunded, and the sandbox was asked for each refund once."""
+    invoice = stored(uow_factory, code)
+    order = stack.sandbox.orders[invoice.order_id]
+    assert invoice.refunded_amount is not None
+    assert invoice.refunded_amount.amount == order["refunded"] == Decimal("50.00")
+    assert stack.sandbox.refunds_asked(invoice.order_id) == [Decimal("30.00"), Decimal("20.00")]
+
+
+def test_while_my_refund_waits_at_the_bank_a_second_one_is_refused_then_allowed_once_it_is_done(
+        seller: SellerChat, stack: Any, uow_factory: Callable[[], UnitOfWork]) -> None:
+    seller.register()
+    link = seller.pay_link(seller.create_invoice("100", "Кава"))
+    code = code_of(link)
+    buyer_pays(link)
+    paid = seller.next("Оплачено")
+    stack.sandbox.refund_mode = "pending"  # the bank takes its time
+    seller.taps(paid, f"rfd:{code}")
+    seller.next("Скільки повернути")
+    seller.says("30")
+    seller.taps(seller.next("Повернути покупцю 30,00"), "rfc")
+    seller.next("прийнято, але ще не завершено")
+
+    seller.taps(paid, f"rfd:{code}")  # a second refund while the first waits
+    assert seller.next("ще триває")["text"] == IN_FLIGHT
+
+    stack.sandbox.refund_mode = ""
+    assert stack.sandbox.finish_refunds() == 1
+    seller.next(f"↩️ Повернено 30,00{NBSP}₴")
+    seller.taps(paid, f"rfd:{code}")  # done: the next one may go
+    assert f"до 70,00{NBSP}₴" in seller.next("Скільки повернути")["text"]
+    seller.says("20")
+    seller.taps(seller.next("Повернути покупцю 20,00"), "rfc")
+    seller.next(f"↩️ Повернено 20,00{NBSP}₴")
+    refunded_at_the_bank(stack, code, uow_factory)
+
+
+def test_a_viber_seller_is_told_a_refund_is_in_progress_then_refunds_again_once_it_is_done(
+        stack: Any, uow_factory: Callable[[], UnitOfWork]) -> None:
+    from tests.e2e.test_viber_conversation import ViberSeller, pay_link
+    seller = ViberSeller(stack)
+    seller.register()
+    link = pay_link(seller.create_invoice("100", "Кава"))
+    code = code_of(link)
+    buyer_pays(link)
+    seller.next("Оплачено")
+    stack.sandbox.refund_mode = "pending"
+    seller.taps(f"rfd:{code}")
+    seller.next("Скільки повернути")
+    seller.says("30")
+    seller.next("Повернути покупцю 30,00")
+    seller.taps("rfc")
+    seller.next("прийнято, але ще не завершено")
+
+    seller.taps(f"rfd:{code}")
+    assert seller.next("ще триває")["text"] == IN_FLIGHT
+
+    stack.sandbox.refund_mode = ""
+    assert stack.sandbox.finish_refunds() == 1
+    seller.next(f"↩️ Повернено 30,00{NBSP}₴")
+    seller.taps(f"rfd:{code}")
+    assert f"до 70,00{NBSP}₴" in seller.next("Скільки повернути")["text"]
+    seller.says("20")
+    seller.next("Повернути покупцю 20,00")
+    seller.taps("rfc")
+    seller.next(f"↩️ Повернено 20,00{NBSP}₴")
+    refunded_at_the_bank(stack, code, uow_factory)

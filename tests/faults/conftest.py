@@ -353,3 +353,14 @@ def age_claims(rig: Rig, seconds: float = 600) -> set[str]:
             f"UPDATE invoice_events SET notify_claimed_at = :t {where}"), {"t": past})
         uow.session.commit()
     return doubt
+
+
+def age_refund_leases(rig: Rig) -> int:
+    """Let every refund's lease expire (REFUND_LEASE is 60 s) without waiting for it, as if the
+    worker holding it had died; returns how many were held."""
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    with rig.uow() as uow:
+        result = uow.session.execute(text(
+            "UPDATE refunds SET lease_until = :t WHERE lease_until IS NOT NULL"), {"t": past})
+        uow.session.commit()
+    return result.rowcount  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from domain.commands import RefundInvoice
 from domain.invoice import Invoice, InvoiceStatus
 from domain.money import Money
 from domain.refunds import RefundState
-from tests.faults.conftest import Rig, wait_until
+from tests.faults.conftest import Rig, age_refund_leases, wait_until
 from workers import refunds
 from workers.providers.liqpay import LiqPayClient
 
@@ -161,17 +161,23 @@ def test_a_refund_in_another_currency_is_recorded_and_later_callbacks_still_answ
 
 def test_a_refund_retried_after_its_first_try_reached_liqpay_is_not_refunded_twice(rig: Rig):
     """The worker died (or LiqPay's answer timed out) after LiqPay refunded, and its callback
-    was lost: the retry asks LiqPay what it refunded instead of refunding again."""
+    was lost: a retry while its lease is held calls nobody; once the lease expired, the retry
+    asks LiqPay what it refunded instead of refunding again."""
     assert rig.sandbox is not None and rig.deps is not None
     invoice = paid_invoice(rig, 8)
     rig.sandbox.callbacks = False
     command = RefundInvoice("r-1", invoice.code, rig.seller_id, "30.00")
-    refunds.reserve(rig.deps.uow, command)
+    assert refunds.reserve(rig.deps.uow, command).claimed  # the first try holds the lease
     client: LiqPayClient = rig.deps.provider  # type: ignore[assignment]
     client.refund(invoice.order_id, Money(Decimal("30.00"), "UAH"))  # the first try, unrecorded
 
-    refunds.refund_invoice(command, rig.deps)  # the retry
+    calls = len(rig.api_hits)
+    refunds.refund_invoice(command, rig.deps)  # a retry while the lease is held
+    assert len(rig.api_hits) == calls  # LiqPay was not asked anything
+    assert age_refund_leases(rig) == 1
+    refunds.refund_invoice(command, rig.deps)  # the retry once the lease expired
     assert rig.sandbox.orders[invoice.order_id]["refunded"] == Decimal("30.00")
+    assert rig.sandbox.refunds_asked(invoice.order_id) == [Decimal("30.00")]
     after = rig.invoice(invoice.id)
     assert after.status is InvoiceStatus.PARTIALLY_REFUNDED
     assert [(r.id, r.state) for r in after.refunds] == [("r-1", RefundState.DONE)]

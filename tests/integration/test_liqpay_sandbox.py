@@ -246,6 +246,29 @@ def test_a_pending_refund_waits_then_is_done_with_a_callback_each_time(
         sandbox.refund_mode = ""
 
 
+def test_the_sandbox_counts_refunds_asked_takes_its_time_and_can_tell_them_newest_first(
+        client, sandbox, merchant, make_request):
+    request = make_request(amount="100.00")
+    sandbox.pay(client.create_link(request).url)
+    sandbox.refund_delay, sandbox.refund_callbacks = 0.3, "reverse"
+    started = time.monotonic()
+    client.refund(request.order_id, Money(Decimal("10.00"), "UAH"))
+    assert time.monotonic() - started >= 0.3  # the refund took its time
+    sandbox.refund_delay = 0.0
+    client.refund(request.order_id, Money(Decimal("20.00"), "UAH"))
+    with pytest.raises(ProviderRejected):  # refused: not counted as a refund made
+        client.refund(request.order_id, Money(Decimal("80.00"), "UAH"))
+    assert sandbox.refunds_asked(request.order_id) == [Decimal("10.00"), Decimal("20.00")]
+    merchant.forms.clear()
+    assert sandbox.release_refund_callbacks() == 2
+    deadline, told = time.monotonic() + 5, []
+    while len(told) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        told = [s.refund_total for s in map(client.parse_callback, merchant.forms)
+                if s.order_id == request.order_id and s.refund_total is not None]
+    assert told == [Money(Decimal("30.00"), "UAH"), Money(Decimal("10.00"), "UAH")]
+
+
 def test_an_unpaid_order_cannot_be_refunded(client, sandbox, make_request):
     request = make_request()
     sandbox.pay(client.create_link(request).url, card="4000000000000002")

@@ -12,6 +12,7 @@ from bots.refunds import (
     read_refund_amount,
     refund_command,
     refundable_invoice,
+    refusal,
     requested_text,
 )
 from bots.telegram import keyboards
@@ -40,8 +41,9 @@ async def refund_tapped(query: CallbackQuery, state: FSMContext, seller: Seller 
     assert isinstance(query.message, Message)
     invoice = None if seller is None else await deps.run(
         refundable_invoice, deps.uow, seller.id, (query.data or "")[4:])
-    if invoice is None or invoice.refundable.amount <= 0:
-        await query.message.answer(t(lang, "refund_nothing_left"))
+    refused = refusal(invoice, lang)
+    if refused is not None or invoice is None:
+        await query.message.answer(refused or t(lang, "refund_nothing_left"))
         return
     left = invoice.refundable
     await state.set_state(NewRefund.amount)
