@@ -114,3 +114,21 @@ def test_a_viber_seller_whose_keys_were_revoked_reads_why_and_what_to_do_in_ukra
     assert not any(PROVIDER_CODES.search(m.get("text") or "") for m in sent)
     page = httpx.get(pay_link(before), headers={"accept-language": "uk"}, timeout=10)
     assert "Зараз оплату прийняти неможливо" in page.text
+
+
+def test_as_the_readme_says_the_first_poll_after_a_revocation_tells_the_seller_once(
+        stack: Stack, seller: SellerChat) -> None:
+    from tests.e2e.test_payment_account import connect
+    seller.register()
+    public, private = stack.sandbox.add_merchant()  # type: ignore[attr-defined]
+    connect(seller, public, private)
+    seller.next("LiqPay підключено")
+    invoice = seller.create_invoice("20", "Чай")
+    revoke(stack, public)  # no clock driven: the invoice's own first poll (15 s) finds it
+
+    told = seller.next("LiqPay більше не приймає ключі вашого рахунку", timeout=40)
+    assert not PROVIDER_CODES.search(told["text"])
+    seller.says("🧾 Створити рахунок")
+    seller.next("LiqPay більше не приймає")  # at once, before any amount is asked
+    page = httpx.get(seller.pay_link(invoice), headers={"accept-language": "uk"}, timeout=10)
+    assert "Зараз оплату прийняти неможливо" in page.text
