@@ -62,11 +62,13 @@ def scenario(db: str, d: Any, invoices: int, paid_after: float | None, scan_s: f
                             callbacks=False)
     base, stop = serve_in_thread(sandbox.app)
     provider = LiqPayClient(settings.liqpay_public_key, settings.liqpay_private_key, base)
-    calls = {"status": 0}
+    calls = {"status": 0, "key_check": 0}
     orig_request, orig_link = provider._request, provider.create_link
 
     def request(params: dict[str, Any]) -> dict[str, Any]:
-        if params.get("action") == "status":
+        if str(params.get("order_id", "")).startswith("chatpay-key-check-"):
+            calls["key_check"] += 1  # the account's keys, before a link is signed: not a poll
+        elif params.get("action") == "status":
             calls["status"] += 1
         return orig_request(params)
 
@@ -145,6 +147,7 @@ def scenario(db: str, d: Any, invoices: int, paid_after: float | None, scan_s: f
     engine.dispose()
     stop()
     return {"status_calls_per_invoice": round(calls["status"] / invoices, 2),
+            "key_checks": calls["key_check"],
             "final_statuses": statuses, "commands_run": ran,
             "bench_hours": round((clock() - start).total_seconds() / 3600, 2)}
 

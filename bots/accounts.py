@@ -41,11 +41,6 @@ def account_text(public_key: str | None, platform: bool, lang: str) -> str:
     return t(lang, "account_platform" if platform else "account_none")
 
 
-def can_invoice(uow_factory: Callable[[], UnitOfWork], seller_id: int, platform: bool) -> bool:
-    """Whether a new invoice of the seller has an account to be paid into."""
-    return platform or connected_key(uow_factory, seller_id) is not None
-
-
 def remembered_key(box: SecretBox, encrypted: object) -> str | None:
     """The public key the dialog state keeps (encrypted) between the two steps; None when it
     has none or it cannot be read (SECRET_KEY changed meanwhile): then it is asked for again."""

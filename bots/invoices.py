@@ -3,15 +3,17 @@ CreateInvoice command, and word the replies and the pending list."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from domain.amounts import parse_amount
 from domain.commands import CreateInvoice, SendLink
 from domain.errors import AmountError
-from domain.i18n import format_money, t
+from domain.i18n import format_money, mask_key, t
 from domain.invoice import Invoice
 from domain.money import Money
 from storage.repository import Seller
+from storage.settings import Settings
 from storage.uow import UnitOfWork
 
 DESCRIPTION_LIMIT = 200  #: characters; LiqPay shows it on the checkout page
@@ -27,6 +29,29 @@ def read_amount(text: str, currency: str, maximum: Decimal,
         if "maximum" in params:
             params["maximum"] = format_money(Money(Decimal(str(params["maximum"])), currency), lang)
         return None, t(lang, exc.reason, **params)
+
+
+def invoice_refusal(uow_factory: Callable[[], UnitOfWork], seller_id: int, settings: Settings,
+                    lang: str) -> tuple[str, bool] | None:
+    """Why the seller cannot make an invoice now, in their words, and whether they have an
+    account of their own (for the account buttons); None when they can.
+
+    Decided once for every messenger, before the amount is asked: no account to be paid into,
+    or one LiqPay refuses (storage.account_checks). The worker refuses such an invoice too; the
+    platform's refused account is left to it once its refusal is old enough to ask LiqPay again.
+    """
+    with uow_factory().readonly() as uow:
+        account = uow.accounts.connected(seller_id, "liqpay")
+        if account is not None:
+            if uow.account_checks.is_refused(account.id):
+                return t(lang, "account_refused", public_key=mask_key(account.public_key)), True
+            return None
+        if not settings.platform_account:
+            return t(lang, "need_account_first"), False
+        check = uow.account_checks.of(None, settings.liqpay_public_key)
+    if check is not None and check.refused and not check.due(datetime.now(UTC)):
+        return t(lang, "platform_refused"), False
+    return None
 
 
 def create_invoice(channel: str, chat_id: str, key: str, seller_id: int, amount: str,

@@ -55,6 +55,17 @@ class ProviderRejected(ProviderError):
     """Raised when the provider refused the request: retrying will not help."""
 
 
+class AccountRefused(ProviderRejected):
+    """Raised when the provider refuses the merchant account's keys themselves (revoked, a wrong
+    pair), not one payment: nothing signed with them is accepted. `reason` is the provider's
+    code, for the log and support only; a seller or buyer reads words (domain.i18n)."""
+
+    def __init__(self, reason: str, message: str = "", *, platform: bool = False) -> None:
+        super().__init__(message or f"The provider refused the account's keys: {reason}.")
+        self.reason = reason
+        self.platform = platform  #: the platform's own account, not a seller's
+
+
 class NoPaymentAccount(ProviderRejected):
     """Raised when a seller has no connected account and the platform has no keys to lend."""
 

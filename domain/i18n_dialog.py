@@ -121,6 +121,16 @@ DIALOG_TEXTS: dict[str, dict[str, str]] = {
         "ru": "Чтобы создавать счета, сначала подключите свой LiqPay: «⚙️ Платёжный счёт» → «🔗 Подключить LiqPay», и отправьте публичный и приватный ключи из кабинета LiqPay (Настройки → API).",
         "en": "To create invoices, first connect your LiqPay: “⚙️ Payment account” → “🔗 Connect LiqPay”, and send the public and private key from your LiqPay cabinet (Settings → API).",
     },
+    "account_refused": {
+        "uk": "⚠️ LiqPay більше не приймає ключі вашого рахунку ({public_key}) — можливо, їх відкликано в кабінеті LiqPay. Поки ви не підключите його знову, нові рахунки не створюються, а покупці не можуть оплатити відкриті. Візьміть ключі в кабінеті LiqPay (Налаштування → API) і підключіть: «⚙️ Платіжний рахунок» → «🔗 Підключити LiqPay».",
+        "ru": "⚠️ LiqPay больше не принимает ключи вашего счёта ({public_key}) — возможно, их отозвали в кабинете LiqPay. Пока вы не подключите его снова, новые счета не создаются, а покупатели не могут оплатить открытые. Возьмите ключи в кабинете LiqPay (Настройки → API) и подключите: «⚙️ Платёжный счёт» → «🔗 Подключить LiqPay».",
+        "en": "⚠️ LiqPay no longer accepts the keys of your account ({public_key}) — they may have been revoked in your LiqPay cabinet. Until you connect it again, no new invoice is made and buyers cannot pay the open ones. Take the keys from your LiqPay cabinet (Settings → API) and connect: “⚙️ Payment account” → “🔗 Connect LiqPay”.",
+    },
+    "platform_refused": {
+        "uk": "⚠️ Зараз рахунки на платіжний рахунок платформи створити неможливо: LiqPay не приймає його ключі. Спробуйте пізніше або підключіть власний LiqPay: «⚙️ Платіжний рахунок» → «🔗 Підключити LiqPay».",
+        "ru": "⚠️ Сейчас счета на платёжный счёт платформы создать невозможно: LiqPay не принимает его ключи. Попробуйте позже или подключите собственный LiqPay: «⚙️ Платёжный счёт» → «🔗 Подключить LiqPay».",
+        "en": "⚠️ Invoices paid into the platform's account cannot be made now: LiqPay does not accept its keys. Try again later, or connect your own LiqPay: “⚙️ Payment account” → “🔗 Connect LiqPay”.",
+    },
     "menu": {
         "uk": "Натисніть «Створити рахунок», щоб прийняти оплату.",
         "ru": "Нажмите «Создать счёт», чтобы принять оплату.",

@@ -201,4 +201,9 @@ INVOICE_TEXTS: dict[str, dict[str, str]] = {
         "en": "This is not a fiscal receipt: it only confirms the payment.",
     },
     "pay_closed": {"uk": "Цей рахунок {status}.", "ru": "Этот счёт {status}.", "en": "This invoice is {status}."},
+    "pay_unavailable": {
+        "uk": "Зараз оплату прийняти неможливо. Зверніться, будь ласка, до продавця.",
+        "ru": "Сейчас оплату принять невозможно. Обратитесь, пожалуйста, к продавцу.",
+        "en": "Payment cannot be taken now. Please ask the seller.",
+    },
 }

@@ -8,6 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from storage.tables_columns import UTCDateTime, _ts  # noqa: F401  (UTCDateTime: migrations)
 from storage.tables_features import (  # noqa: F401  (re-exported: one module names every table)
+    AccountCheckRow,
     FiscalReceiptRow,
     FiscalSettingsRow,
     ManualMethodRow,

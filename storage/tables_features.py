@@ -147,3 +147,19 @@ class FiscalReceiptRow(SQLModel, table=True):
     #: a worker holds the receipt until then; a killed worker's claim simply runs out
     claimed_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     created_at: datetime = Field(sa_column=_ts())
+
+
+class AccountCheckRow(SQLModel, table=True):
+    """What the provider last said of a merchant account's keys: a seller's account
+    (`account_id`) or the platform's (`platform_key`, its public key). A refused account takes
+    no new invoice; `told_at` makes the seller hear of it once."""
+
+    __tablename__ = "account_checks"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int | None = Field(default=None, foreign_key="merchant_accounts.id", unique=True)
+    platform_key: str | None = Field(default=None, max_length=128, unique=True)
+    checked_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    refused_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    refused_reason: str | None = Field(default=None, max_length=64)  #: the provider's code
+    told_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

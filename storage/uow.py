@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from domain.invoice import Invoice, InvoiceStatus
 from domain.webhooks import SHOP_EVENTS
+from storage.account_checks import AccountChecks
 from storage.db import READONLY
 from storage.events_repo import EventRepository
 from storage.fiscal import FiscalRepository
@@ -59,6 +60,7 @@ class UnitOfWork:
         self.sellers = SellerRepository(self.session)
         self.events = EventRepository(self.session)
         self.accounts = MerchantAccountRepository(self.session)
+        self.account_checks = AccountChecks(self.session)
         self.webhooks = WebhookRepository(self.session)
         self.manual = ManualRepository(self.session)
         self.agents = SupportAgents(self.session)

@@ -85,11 +85,13 @@ def create_app(deps: WebDeps) -> FastAPI:
             invoice = uow.invoices.by_code(code)
             seller = uow.sellers.get(invoice.seller_id) if invoice else None
             methods, payments = manual.offered(uow, invoice) if invoice else ([], [])
+            refused = invoice is not None and _refused(uow, invoice)
         if invoice is None or seller is None:
             return HTMLResponse(t(lang, "invoice_not_found"), status_code=404)
         metrics.PAY_PAGE_VIEWS.inc()
         returning = "back" in request.query_params  # the provider sent the buyer back here
-        return _pay_page(invoice, seller, lang, returning, manual_html=manual.section(
+        return _pay_page(invoice, seller, lang, returning, unavailable=refused,
+                         manual_html=manual.section(
             invoice, methods, payments, lang, error=request.query_params.get("error", "")
             and t(lang, "pay_manual_invalid")))
 
@@ -132,8 +134,10 @@ def create_app(deps: WebDeps) -> FastAPI:
             seller = uow.sellers.get(invoice.seller_id) if invoice else None
             if invoice is None or seller is None:
                 return HTMLResponse(t(lang, "invoice_not_found"), status_code=404)
-            if invoice.status is not InvoiceStatus.PENDING or not invoice.pay_url:
-                return _pay_page(invoice, seller, lang, returning=False)
+            if invoice.status is not InvoiceStatus.PENDING or not invoice.pay_url \
+                    or _refused(uow, invoice):
+                return _pay_page(invoice, seller, lang, returning=False,
+                                 unavailable=_refused(uow, invoice))
             name = " ".join(typed["name"].split()) if invoice.ask_name else ""
             phone = (read_buyer_phone(typed["phone"], seller.country) if invoice.ask_phone
                      else None)
@@ -153,6 +157,10 @@ def create_app(deps: WebDeps) -> FastAPI:
             pay_url = invoice.pay_url
         return RedirectResponse(pay_url, status_code=303)
 
+    def _refused(uow: UnitOfWork, invoice: Invoice) -> bool:
+        """Whether LiqPay refuses the keys of the account the invoice is paid into."""
+        return uow.account_checks.is_refused(invoice.account_id, deps.settings.liqpay_public_key)
+
     @app.get("/qr/{code}.png")
     def qr_image(code: str) -> Response:
         from domain.qr import (
@@ -169,7 +177,8 @@ def create_app(deps: WebDeps) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    outbox = metrics.outbox_registry(deps.uow, deps.update_failures)
+    outbox = metrics.outbox_registry(deps.uow, deps.update_failures,
+                                     deps.settings.liqpay_public_key)
 
     @app.get("/metrics")
     def prometheus(request: Request) -> Response:
@@ -206,10 +215,14 @@ def _field(label: str, name: str, kind: str, value: str, error: str, required: b
 
 def _pay_page(invoice: Invoice, seller: Seller, lang: str, returning: bool, *,
               status_code: int = 200, errors: dict[str, str] | None = None,
-              typed: dict[str, str] | None = None, manual_html: str = "") -> HTMLResponse:
-    """An open invoice shows the details form; a closed one, its state instead."""
+              typed: dict[str, str] | None = None, manual_html: str = "",
+              unavailable: bool = False) -> HTMLResponse:
+    """An open invoice shows the details form; a closed one, its state instead; an open one
+    whose account LiqPay refuses (state `unavailable`), that it cannot be paid now."""
     errors, typed = errors or {}, typed or {}
-    if invoice.status is InvoiceStatus.PENDING and returning:
+    if invoice.status is InvoiceStatus.PENDING and unavailable:
+        action = f'<p class="closed">{t(lang, "pay_unavailable")}</p>'
+    elif invoice.status is InvoiceStatus.PENDING and returning:
         action = f'<p class="closed">{t(lang, "pay_processing")}</p>'
         manual_html = ""  # a card payment is under way: paying another way could pay twice
     elif invoice.status is InvoiceStatus.PENDING and invoice.pay_url:

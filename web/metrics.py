@@ -17,16 +17,19 @@ PAY_PAGE_VIEWS = Counter("chatpay_pay_page_views_total", "Buyer pay page views."
 
 class OutboxCollector:
     """Reads, at each scrape, how many seller messages were given up on after their bounded
-    attempts: the workers mark them in the database, which every process shares."""
+    attempts, and how many payment accounts LiqPay refuses (the platform's included): the
+    workers mark both in the database, which every process shares."""
 
-    def __init__(self, unit_of_work: Callable[[], Any]) -> None:
+    def __init__(self, unit_of_work: Callable[[], Any], platform_key: str = "") -> None:
         self.unit_of_work = unit_of_work
+        self.platform_key = platform_key
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         try:
             with self.unit_of_work().readonly() as uow:
                 failed = uow.events.failed_count()
                 stuck = uow.fiscal.stuck_count()
+                refused = uow.account_checks.refused_count(self.platform_key)
         except SQLAlchemyError:
             return  # the database is away: the scrape shows the counters it can
         family = GaugeMetricFamily("chatpay_notifications_failed",
@@ -37,6 +40,11 @@ class OutboxCollector:
                                    "Fiscal receipts Checkbox kept CREATED for 36 hours.")
         family.add_metric([], stuck)
         yield family
+        accounts = GaugeMetricFamily(
+            "chatpay_payment_accounts_refused",
+            "Payment accounts in use whose keys LiqPay refuses, the platform's included.")
+        accounts.add_metric([], refused)
+        yield accounts
 
 
 class UpdateFailuresCollector:
@@ -60,10 +68,10 @@ class UpdateFailuresCollector:
 
 
 def outbox_registry(unit_of_work: Callable[[], Any],
-                    update_failures: Callable[[], dict[str, int]] | None = None
-                    ) -> CollectorRegistry:
+                    update_failures: Callable[[], dict[str, int]] | None = None,
+                    platform_key: str = "") -> CollectorRegistry:
     registry = CollectorRegistry()
-    registry.register(OutboxCollector(unit_of_work))  # type: ignore[arg-type]
+    registry.register(OutboxCollector(unit_of_work, platform_key))  # type: ignore[arg-type]
     if update_failures is not None:
         registry.register(UpdateFailuresCollector(update_failures))  # type: ignore[arg-type]
     return registry

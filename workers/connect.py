@@ -54,7 +54,9 @@ def connect_account(cmd: ConnectAccount, d: Deps) -> None:
 def _already(cmd: ConnectAccount, private_key: str, d: Deps) -> bool:
     with d.uow().readonly() as uow:
         account = uow.accounts.connected(cmd.seller_id, d.accounts.name)
-    if account is None or account.public_key != cmd.public_key.strip():
+        # keys LiqPay refused are checked again, even the same ones: they may work once more
+        refused = account is not None and uow.account_checks.is_refused(account.id)
+    if account is None or refused or account.public_key != cmd.public_key.strip():
         return False
     box = SecretBox.from_settings(d.settings)
     return box.decrypt(account.private_key_encrypted) == private_key.strip()

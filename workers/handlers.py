@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from domain import commands
 from domain.errors import (
+    AccountRefused,
     CurrencyNotSupported,
     InvalidTransition,
     ProviderRejected,
@@ -28,6 +29,7 @@ from domain.ports import PaymentRequest, ProviderStatus
 from storage.repository import Seller, new_code, new_id
 from storage.uow import UnitOfWork
 from workers import txn
+from workers.account_checks import refuse_invoice
 from workers.notify import Claimed, deliver, tell
 from workers.notify import notify_seller as notify_seller
 from workers.polls import expire_invoice as expire_invoice
@@ -42,13 +44,22 @@ WATCH_FIRST = timedelta(minutes=1)  #: first look at a closed invoice whose paym
 DEFAULT_SETTLE_WINDOW = timedelta(days=7)  #: PROVIDER_SETTLE_WINDOW's default
 
 
-def create_invoice(cmd: commands.CreateInvoice, d: Deps) -> str:
+def create_invoice(cmd: commands.CreateInvoice, d: Deps) -> str | None:
     """Store the invoice once per idempotency key, with its payable link, and show it to the
-    seller. Returns its id.
+    seller. Returns its id, or None when its account is refused (nothing is made).
 
     The link is made in the same transaction: LiqPay's checkout link is signed here, without a
-    network call, so an invoice is never stored half-made.
+    network call, so an invoice is never stored half-made. Its account is checked before (see
+    ProviderAccounts.ready_for_new_invoice), outside the transaction.
     """
+    with d.uow().readonly() as uow:
+        made = uow.invoices.by_key(cmd.idempotency_key) is not None
+    if not made:
+        try:
+            d.accounts.ready_for_new_invoice(cmd.seller_id)
+        except AccountRefused as exc:
+            refuse_invoice(cmd, exc, d)
+            return None
     with d.uow() as uow:
         existing = uow.invoices.by_key(cmd.idempotency_key)
         if existing is not None:

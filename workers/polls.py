@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timedelta
 
 from domain import commands
-from domain.errors import ProviderRejected, ProviderUnavailable
+from domain.errors import AccountRefused, ProviderRejected, ProviderUnavailable
 from domain.invoice import Invoice, InvoiceStatus
 from domain.polling import next_poll_at
 from domain.ports import ProviderStatus
@@ -61,7 +61,9 @@ def poll_invoice(invoice_id: str, d: Deps) -> None:
         return
     try:
         fact = d.accounts.for_invoice(invoice).fetch_status(invoice.order_id)
-    except ProviderUnavailable as exc:
+    except (ProviderUnavailable, AccountRefused) as exc:
+        # refused keys: the account is marked and its seller told once (not once per invoice);
+        # the invoice stays watched, backing off, in case LiqPay takes the keys again
         _poll_failed(invoice, errors + 1, exc, d)
         return
     except ProviderRejected as exc:

@@ -49,9 +49,11 @@ class Deps:
             self.mailer = self.mailer or mailer
         if self.accounts is None:
             # the platform's client is read through `self`, so replacing `provider` takes effect
+            from workers.account_checks import tell_refused
             self.accounts = ProviderAccounts(
                 self.uow, SecretBox.from_settings(self.settings), self.settings.liqpay_base,
-                platform=lambda: self.provider)
+                platform=lambda: self.provider, platform_key=self.settings.liqpay_public_key,
+                on_refused=lambda account_id: tell_refused(self, account_id))
         if self.shops is None:
             self.shops = ShopClient(allow_private=self.settings.webhook_private_allowed,
                                     https_only=self.settings.production)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bots import invoices, webhooks
-from bots.accounts import can_invoice
 from bots.viber import keyboards
 from bots.viber.reply import Reply
 from domain.commands import CancelInvoice, CheckStatus, Command
@@ -29,9 +28,10 @@ class InvoiceSteps:
     def _new_invoice(self, user_id: str, seller: Seller | None, lang: str) -> Reply:
         if seller is None or not seller.currency:
             return Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))
-        if not can_invoice(self.deps.uow, seller.id, self.deps.settings.platform_account):
+        refusal = invoices.invoice_refusal(self.deps.uow, seller.id, self.deps.settings, lang)
+        if refusal is not None:
             self.state.clear(user_id)
-            return Reply(t(lang, "need_account_first"), keyboards.account(lang, connected=False))
+            return Reply(refusal[0], keyboards.account(lang, refusal[1]))
         self.state.set(user_id, {"step": "amount"})
         return Reply(t(lang, "ask_amount", currency=seller.currency))
 

@@ -4,7 +4,8 @@ Point LIQPAY_API_BASE at wherever `LiqPaySandbox().app` is mounted and the real 
 end to end. Signing is implemented here again on purpose, so a bug in the adapter is not mirrored.
 
 - `sandbox.py`: the class, its keys (any number of merchants; `add_merchant()` or `POST /merchants`
-  opens another at run time), knobs (also set over HTTP at `/faults`) and routes, and
+  opens another at run time, `revoke_merchant()` or `POST /merchants/{public_key}/revoke` revokes
+  one's keys), knobs (also set over HTTP at `/faults`) and routes, and
   `pay`/`confirm_3ds` for benches.
 - `orders.py`: the test cards and an order's life from checkout link to final status.
 - `checkout.py`: the buyer's pages (templates in `sandbox/liqpay/templates/`).

@@ -99,6 +99,7 @@ class LiqPaySandbox(CheckoutPages, ServerApi):
             Route("/api/request", self._api_request, methods=["POST"]),
             Route("/faults", self._faults, methods=["GET", "POST"]),
             Route("/merchants", self._merchants, methods=["POST"]),
+            Route("/merchants/{public_key}/revoke", self._revoke, methods=["POST"]),
             Route("/refunds/finish", self._finish_refunds, methods=["POST"]),
             Route("/refunds/callbacks", self._release_callbacks, methods=["POST"]),
         ])
@@ -149,6 +150,21 @@ class LiqPaySandbox(CheckoutPages, ServerApi):
         await self._form(request)
         public_key, private_key = self.add_merchant()
         return JSONResponse({"public_key": public_key, "private_key": private_key})
+
+    def revoke_merchant(self, public_key: str) -> bool:
+        """Revoke a merchant's keys, as its owner can in LiqPay's cabinet: from now on every
+        request signed with them is refused (`public_key_not_found`), the checkout page and the
+        server API alike. False if no merchant has this key."""
+        with self._lock:
+            return self.keys.pop(public_key, None) is not None
+
+    async def _revoke(self, request: Request) -> JSONResponse:
+        """POST revokes the merchant's keys (see revoke_merchant). A control path."""
+        await self._form(request)
+        public_key = request.path_params["public_key"]
+        if not self.revoke_merchant(public_key):
+            return JSONResponse({"error": "No merchant has this public key."}, status_code=404)
+        return JSONResponse({"revoked": public_key})
 
     async def _finish_refunds(self, request: Request) -> JSONResponse:
         """POST finishes every refund still waiting (sends their callbacks). A control path."""

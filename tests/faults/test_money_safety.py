@@ -172,18 +172,21 @@ def test_a_poll_the_provider_does_not_answer_backs_off_for_that_invoice(rig_fact
     assert next_poll(rig, invoice.id) == (None, 0)
 
 
-def test_a_provider_refusing_status_calls_stops_polling_and_tells_the_seller_once(rig: Rig):
+def test_a_provider_refusing_the_keys_of_status_calls_marks_the_account_and_keeps_watching(
+        rig: Rig):
     assert rig.deps is not None
     invoice = rig.pending_invoice(7)
-    # the seller's keys were revoked: LiqPay refuses the signature of every call
+    # the keys were revoked: LiqPay refuses the signature of every call
     revoked = LiqPayClient(rig.settings.liqpay_public_key, "sandbox_revoked",
                            rig.settings.liqpay_base)
     signing, rig.deps.provider = rig.deps.provider, revoked
     poll_now(rig, invoice.id)
-    assert next_poll(rig, invoice.id)[0] is None
-    handlers.poll_invoice(invoice.id, rig.deps)  # a copy of the poll message: not told again
-    stopped = [m for m in texts(rig, 7) if "LiqPay відмовляється" in m]
-    assert len(stopped) == 1 and "Перевірте ключі LiqPay" in stopped[0]
+    due, errors = next_poll(rig, invoice.id)
+    assert due is not None and errors == 1  # backing off, in case LiqPay takes the keys again
+    handlers.poll_invoice(invoice.id, rig.deps)  # a copy of the poll message: not due, no call
+    with rig.uow() as uow:  # the account is refused (the seller's own would be told, once)
+        assert uow.account_checks.is_refused(None, rig.settings.liqpay_public_key)
+    assert not any("LiqPay відмовляється" in m or "invalid_signature" in m for m in texts(rig, 7))
     assert rig.invoice(invoice.id).status is InvoiceStatus.PENDING  # a callback may still come
     rig.deps.provider = signing
     assert rig.callback(invoice, "success").text == "ok"

@@ -4,19 +4,26 @@ The one place that decides it: a new invoice of a seller goes to their connected
 to the platform's (LIQPAY_* settings), else it cannot be made; an existing invoice always uses
 the account it was made with (`Invoice.account_id`, None: the platform's), for its link, polls,
 cancel and the verification of its callbacks, even after the seller disconnected it.
+
+Accounts fail closed (storage.account_checks): whenever LiqPay refuses an account's keys, through
+any client handed out here, the account is marked refused; `ready_for_new_invoice` refuses a
+refused account and checks one whose last check is older than CHECK_EVERY before a link is signed.
 """
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from domain.errors import ForgedCallback, NoPaymentAccount
+from domain.errors import AccountRefused, ForgedCallback, NoPaymentAccount, ProviderUnavailable
+from domain.i18n import mask_key
 from domain.invoice import Invoice
-from domain.ports import PaymentProvider, ProviderStatus
+from domain.money import Money
+from domain.ports import PaymentLink, PaymentProvider, PaymentRequest, ProviderStatus, RefundResult
 from storage.repository import MerchantAccount
 from storage.secrets import SecretBox
 from workers.providers.liqpay import DEFAULT_TIMEOUT, LiqPayClient, decode_data
@@ -25,6 +32,9 @@ if TYPE_CHECKING:
     from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+CHECK_RETRY = timedelta(minutes=1)  #: a check LiqPay did not answer is tried again after this
+T = TypeVar("T")
 
 
 class ProviderAccounts:
@@ -36,8 +46,13 @@ class ProviderAccounts:
 
     def __init__(self, uow: Callable[[], UnitOfWork], box: SecretBox, api_base: str,
                  platform: Callable[[], PaymentProvider | None], *,
-                 timeout: float = DEFAULT_TIMEOUT) -> None:
+                 timeout: float = DEFAULT_TIMEOUT, platform_key: str = "",
+                 on_refused: Callable[[int | None], None] | None = None) -> None:
         self._uow = uow
+        #: the platform account's public key (LIQPAY_PUBLIC_KEY): its checks are kept by it
+        self.platform_key = platform_key
+        #: called after an account is marked refused (the workers tell its seller, once)
+        self._on_refused = on_refused
         self._box = box
         self.api_base = api_base
         self._platform = platform
@@ -53,7 +68,7 @@ class ProviderAccounts:
         if client is None:
             raise NoPaymentAccount("No payment account: the seller has not connected their own "
                                    "LiqPay account and the platform has none (LIQPAY_* unset).")
-        return client
+        return _Watched(client, lambda exc: self.refused(None, exc))
 
     def for_invoice(self, invoice: Invoice) -> PaymentProvider:
         """The client of the account this invoice was made with."""
@@ -67,6 +82,68 @@ class ProviderAccounts:
         if account is not None:
             return self._client(account.id, account), account.id
         return self.platform(), None
+
+    # -- failing closed ------------------------------------------------------------------------
+
+    def ready_for_new_invoice(self, seller_id: int) -> int | None:
+        """Make sure the account a new invoice of this seller would use may sign its link;
+        returns its id (None: the platform's).
+
+        Raises AccountRefused when LiqPay refused its keys (the platform's is asked again once
+        its refusal is CHECK_EVERY old: only the operator can mend it, maybe without a restart),
+        and checks the keys first when their last check is older than CHECK_EVERY: one harmless
+        status call per account per CHECK_EVERY, whatever the number of invoices or workers.
+        LiqPay not answering the check is not a refusal: the link is signed, checked later.
+        """
+        with self._uow().readonly() as uow:
+            provider, account_id = self.for_new_invoice(seller_id, uow)
+            check = uow.account_checks.of(account_id, self.platform_key)
+        now = datetime.now(UTC)
+        if check is not None and check.refused and (account_id is not None or not check.due(now)):
+            raise AccountRefused(check.refused_reason or "refused", platform=account_id is None)
+        if check is not None and not check.due(now):
+            return account_id
+        with self._uow() as uow:
+            mine = uow.account_checks.claim_check(account_id, self.platform_key, now)
+            uow.commit()
+        if not mine:
+            return account_id  # another worker is checking it, or has just done so
+        try:
+            provider.check_keys()  # type: ignore[attr-defined]
+        except AccountRefused as exc:  # the client has marked the account refused already
+            raise AccountRefused(exc.reason, str(exc), platform=account_id is None) from exc
+        except ProviderUnavailable as exc:
+            log.warning("The keys of %s could not be checked (%s); checking again in %d s.",
+                        self._named(account_id), exc, CHECK_RETRY.total_seconds())
+            with self._uow() as uow:
+                uow.account_checks.check_again_in(account_id, self.platform_key, now, CHECK_RETRY)
+                uow.commit()
+            return account_id
+        with self._uow() as uow:
+            uow.account_checks.passed(account_id, self.platform_key, datetime.now(UTC))
+            uow.commit()
+        if check is not None and check.refused:
+            log.warning("LiqPay accepts the keys of %s again.", self._named(account_id))
+        return account_id
+
+    def refused(self, account_id: int | None, exc: AccountRefused) -> None:
+        """LiqPay refused this account's keys: mark it refused (once) and say so."""
+        with self._uow() as uow:
+            newly = uow.account_checks.refuse(account_id, self.platform_key, exc.reason,
+                                              datetime.now(UTC))
+            uow.commit()
+        if newly:
+            log.error("LiqPay refuses the keys of %s (%s): no new invoice is issued on it until %s.",
+                      self._named(account_id), exc.reason,
+                      "its seller connects keys LiqPay accepts" if account_id is not None
+                      else "LIQPAY_PUBLIC_KEY and LIQPAY_PRIVATE_KEY hold keys LiqPay accepts")
+        if self._on_refused is not None:
+            self._on_refused(account_id)
+
+    def _named(self, account_id: int | None) -> str:
+        if account_id is None:
+            return f"the platform's account ({mask_key(self.platform_key)})"
+        return f"merchant account {account_id}"
 
     # -- callbacks (the web edge's `providers["liqpay"]`) --------------------------------------
 
@@ -107,6 +184,7 @@ class ProviderAccounts:
         with self._uow() as uow:
             account = uow.accounts.connect(seller_id, public_key, self._box.encrypt(private_key),
                                            self.name)
+            uow.account_checks.passed(account.id, self.platform_key, datetime.now(UTC))
             uow.commit()
         log.info("Seller %d connected a %s account (%s).", seller_id, self.name, public_key)
         return account.id
@@ -126,7 +204,10 @@ class ProviderAccounts:
                 self._http = httpx.Client(timeout=self._timeout)
             return self._http
 
-    def _client(self, account_id: int, account: MerchantAccount | None = None) -> LiqPayClient:
+    def _client(self, account_id: int, account: MerchantAccount | None = None) -> PaymentProvider:
+        return _Watched(self._keys(account_id, account), lambda exc: self.refused(account_id, exc))
+
+    def _keys(self, account_id: int, account: MerchantAccount | None = None) -> LiqPayClient:
         with self._lock:
             client = self._clients.get(account_id)
         if client is not None:
@@ -147,3 +228,42 @@ class ProviderAccounts:
                 self._http.close()
                 self._http = None
             self._clients.clear()
+
+
+class _Watched:
+    """A provider client whose refusal of its own keys, whatever the call, marks its account
+    refused before the caller hears of it."""
+
+    def __init__(self, client: PaymentProvider, refused: Callable[[AccountRefused], None]) -> None:
+        self._client = client
+        self._refused = refused
+        self.name = client.name
+        self.currencies = client.currencies
+
+    def __getattr__(self, name: str) -> Any:  # encode(), public_key, ...: the client's own
+        return getattr(self._client, name)
+
+    def create_link(self, request: PaymentRequest) -> PaymentLink:
+        return self._client.create_link(request)
+
+    def parse_callback(self, form: dict[str, str]) -> ProviderStatus:
+        return self._client.parse_callback(form)
+
+    def fetch_status(self, order_id: str) -> ProviderStatus:
+        return self._watch(lambda: self._client.fetch_status(order_id))
+
+    def refund(self, order_id: str, amount: Money) -> RefundResult:
+        return self._watch(lambda: self._client.refund(order_id, amount))
+
+    def cancel(self, order_id: str) -> None:
+        self._watch(lambda: self._client.cancel(order_id))
+
+    def check_keys(self) -> None:
+        self._watch(lambda: self._client.check_keys())  # type: ignore[attr-defined]
+
+    def _watch(self, call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except AccountRefused as exc:
+            self._refused(exc)
+            raise

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from domain.errors import ForgedCallback, ProviderRejected, ProviderUnavailable
+from domain.errors import AccountRefused, ForgedCallback, ProviderRejected, ProviderUnavailable
 from domain.money import Money
 from domain.ports import (
     LIQPAY_CURRENCIES,
@@ -48,6 +48,9 @@ REFUNDED_STATUSES = frozenset({"refund", "refunded"})
 REFUND_PENDING_STATUSES = frozenset({"refund_wait"})
 #: err_code values a status call answers with when LiqPay has never seen the order.
 NOT_FOUND_CODES = frozenset({"payment_not_found", "order_not_found"})
+#: err_code values with which LiqPay refuses a request for the keys it is signed with, not for a
+#: payment: the account's keys are revoked, or the pair does not match
+KEYS_REFUSED_CODES = frozenset({"public_key_not_found", "err_auth", "invalid_signature"})
 #: the largest amount the database holds (BIGINT minor units)
 MAX_MINOR_UNITS = 2**63 - 1
 
@@ -224,6 +227,11 @@ class LiqPayClient:
             raise ProviderUnavailable(f"LiqPay answered {params['action']} with non-JSON.") from exc
         if not isinstance(answer, dict):
             raise ProviderUnavailable(f"LiqPay answered {params['action']} with a non-object.")
+        code = answer.get("err_code")
+        if answer.get("result") == "error" and code in KEYS_REFUSED_CODES \
+                and answer.get("payment_id") is None:
+            raise AccountRefused(str(code), f"LiqPay refused the keys {params['action']} was "
+                                            f"signed with: {code}.")
         return answer
 
     def _status_from(self, body: dict[str, Any], order_id: str) -> ProviderStatus:

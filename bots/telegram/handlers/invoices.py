@@ -7,11 +7,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from bots.accounts import can_invoice
 from bots.invoices import (
     DESCRIPTION_LIMIT,
     create_invoice,
     creating_text,
+    invoice_refusal,
     open_invoices,
     pending_text,
     read_amount,
@@ -36,10 +36,10 @@ async def new_invoice(message: Message, state: FSMContext, seller: Seller | None
     if seller is None or not seller.currency:
         await message.answer(t(lang, "need_phone_first"), reply_markup=keyboards.share_phone(lang))
         return
-    if not await deps.run(can_invoice, deps.uow, seller.id, deps.settings.platform_account):
+    refusal = await deps.run(invoice_refusal, deps.uow, seller.id, deps.settings, lang)
+    if refusal is not None:
         await state.clear()
-        await message.answer(t(lang, "need_account_first"),
-                             reply_markup=keyboards.account(lang, connected=False))
+        await message.answer(refusal[0], reply_markup=keyboards.account(lang, refusal[1]))
         return
     await state.set_state(NewInvoice.amount)
     await message.answer(t(lang, "ask_amount", currency=seller.currency))
