@@ -196,7 +196,9 @@ class Desk:
         if code in TAPS:
             action, via = TAPS[code]
             extra = {"via": via, "to": stored.get(via, "")} if via else {}
-            if via and not extra["to"]:
+            if via and not extra["to"]:  # the menu again: a read like any other
+                self._log(agent, Action.RESEND_MENU, f"{tap[:20]}.{nonce()}", invoice.id,
+                          invoice.seller_id)
                 return views.link_menu(invoice, stored, lang, tap)
             return self._start(agent, chat_id, lang, action, invoice.id, invoice.code,
                                invoice.seller_id, f"{code}{tap}", **extra)

@@ -90,3 +90,13 @@ def test_the_history_shows_support_the_providers_raw_code_and_words(
         uow.commit()
     screen = desk.handle(AGENT, AGENT, "en", f"sup:hi:{invoice_id}:t1")
     assert "9859 (Insufficient funds)" in screen.text
+
+
+def test_a_resend_without_a_stored_address_shows_the_menu_again_and_is_audited(
+        desk: Desk, uow_factory: Callable[[], UnitOfWork]) -> None:
+    invoice_id = stored_invoice(uow_factory, buyer_email="buyer@example.com")  # no phone
+    for _ in range(2):
+        screen = desk.handle(AGENT, AGENT, "en", f"sup:ls:{invoice_id}:t1")
+        assert "buyer@example.com" in str(screen.buttons)
+    line = (f"telegram:{AGENT}", "resend_menu", Phase.DONE)
+    assert reads(uow_factory, invoice_id).count(line) == 2
