@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -73,13 +74,23 @@ def _postgres_database(postgres_server_url: str) -> Iterator[str | None]:
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session (per xdist worker); each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "chatpay.db"
+    upgrade(f"sqlite:///{path}")
+    assert not path.with_name("chatpay.db-wal").exists()  # all of it in the one file
+    return path
+
+
 @pytest.fixture
-def database_url(_postgres_database: str | None, tmp_path: Path) -> Iterator[str]:
+def database_url(_postgres_database: str | None, tmp_path: Path,
+                 request: pytest.FixtureRequest) -> Iterator[str]:
     """A migrated, empty database for one test."""
     if _postgres_database is None:
-        url = f"sqlite:///{tmp_path / 'chatpay.db'}"
-        upgrade(url)
-        yield url
+        path = tmp_path / "chatpay.db"
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+        yield f"sqlite:///{path}"
         return
     engine = create_engine(_postgres_database)
     with engine.begin() as conn:
