@@ -52,6 +52,16 @@ def worker_redis_url(url: str, worker: str | None = None) -> str:
     return urlunsplit(parts._replace(path=f"/{db}"))
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`@pytest.mark.postgres`: a test only PostgreSQL can run is skipped, saying so, on SQLite."""
+    if _env("DATABASE_URL"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def postgres_server_url() -> str:
     return _env("DATABASE_URL")
@@ -101,6 +111,24 @@ def database_url(_postgres_database: str | None, tmp_path: Path,
         conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
     engine.dispose()
     yield _postgres_database
+
+
+def stored_bytes(database_url: str) -> bytes:
+    """Everything the database holds, as a scan for secrets sees it: on SQLite the files
+    themselves (the write-ahead log too), on PostgreSQL every row of every table as text."""
+    if database_url.startswith("sqlite"):
+        path = Path(database_url.removeprefix("sqlite:///"))
+        return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    engine = create_engine(normalize_url(database_url))
+    try:
+        with engine.connect() as conn:
+            tables = conn.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
+            rows = [row for table in tables for row in conn.execute(
+                text(f'SELECT CAST(t AS text) FROM "{table}" t')).scalars()]
+    finally:
+        engine.dispose()
+    return "\n".join(rows).encode()
 
 
 @pytest.fixture

@@ -27,6 +27,8 @@ class CallbackDelivery:
     callbacks: bool  #: False: change orders without telling the merchant
     callback_delay: float  #: seconds before the first attempt
     callback_log: list[dict[str, Any]]
+    callbacks_pending: int  #: scheduled and not yet delivered (or given up)
+    _lock: threading.RLock
     _loop: asyncio.AbstractEventLoop | None  #: the app's loop, once it has served a request
     _tasks: set[asyncio.Task[None]]
 
@@ -40,6 +42,8 @@ class CallbackDelivery:
         data = base64.b64encode(_dumps(body).encode()).decode()
         form = {"data": data, "signature": _sign(data, private_key)}
         coro = self._deliver(state["order_id"], body["status"], state["server_url"], form)
+        with self._lock:
+            self.callbacks_pending += 1
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -54,6 +58,13 @@ class CallbackDelivery:
             threading.Thread(target=asyncio.run, args=(coro,), daemon=True).start()
 
     async def _deliver(self, order_id: str, status: str, url: str, form: dict[str, str]) -> None:
+        try:
+            await self._attempts(order_id, status, url, form)
+        finally:
+            with self._lock:
+                self.callbacks_pending -= 1
+
+    async def _attempts(self, order_id: str, status: str, url: str, form: dict[str, str]) -> None:
         if self.callback_delay:
             await asyncio.sleep(self.callback_delay)
         async with httpx.AsyncClient(timeout=CALLBACK_TIMEOUT) as client:

@@ -75,6 +75,7 @@ class LiqPaySandbox(CheckoutPages, ServerApi):
         self.refund_mode = ""  #: "pending": refunds wait (`refund_wait`) until finish_refunds()
         self.orders: dict[str, dict[str, Any]] = {}
         self.callback_log: list[dict[str, Any]] = []
+        self.callbacks_pending = 0  #: callbacks scheduled and not yet delivered or given up
         self._lock = threading.RLock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
