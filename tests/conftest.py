@@ -11,9 +11,11 @@ gw0 the URL's own, gwN number 8+N), since one worker's FLUSHDB would wipe anothe
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -165,3 +167,37 @@ def checkbox() -> Iterator[Any]:
     stand_in = Checkbox().start()
     yield stand_in
     stand_in.stop()
+
+
+CHROMIUM = "/usr/bin/chromium"  #: Debian's; `.ci/run` installs it in its set-up
+
+
+def install_chromium() -> str | None:
+    """Debian's Chromium, installed with apt-get when missing (once per machine: a lock keeps
+    parallel sessions from running apt together); None and why, where it cannot be."""
+    with open("/tmp/chatpay-chromium.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if Path(CHROMIUM).exists():
+            return None
+        if os.geteuid() != 0 or shutil.which("apt-get") is None:
+            return "Chromium is missing and apt-get cannot install it here (not root, or no apt)"
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        for command in (["apt-get", "update", "-q"],
+                        ["apt-get", "install", "-y", "-q", "chromium"]):
+            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900,
+                                  check=False)
+            if done.returncode != 0:
+                return f"`{' '.join(command)}` failed: {done.stderr.strip()[-300:]}"
+    return None if Path(CHROMIUM).exists() else "apt-get installed no /usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The browser for the browser tests: Debian's Chromium, installed here when missing (the
+    README's one command must work on a fresh machine; `.ci/run` installs it beforehand), once
+    per machine; or the tests skip saying why. A test using it should allow for the install
+    in its time-out (`pytest.mark.timeout(1200)`)."""
+    problem = install_chromium()
+    if problem:
+        pytest.skip(problem)
+    return CHROMIUM
