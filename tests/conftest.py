@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import random
 import secrets
 import shutil
 import subprocess
@@ -23,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 import redis
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 
 from storage.db import make_engine, make_session_factory, normalize_url
@@ -33,6 +35,34 @@ from storage.uow import UnitOfWork
 
 def _env(name: str) -> str:
     return os.environ.get(f"TEST_{name}") or os.environ.get(name) or ""
+
+
+#: Hypothesis in every run (the README's command, CI): no per-example deadline, since two loaded
+#: cores make any deadline flaky (speed is measured in bench/); the default number of examples.
+#: HYPOTHESIS_PROFILE=dev (or any registered profile) chooses another.
+hypothesis_settings.register_profile("ci", deadline=None, max_examples=100, print_blob=True)
+hypothesis_settings.register_profile("dev", deadline=None, max_examples=25)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+#: The seed of this run's fuzzing (tests/faults/test_fuzz_callbacks.py): new each run so it
+#: explores, printed in the header and with any failure; CHATPAY_FUZZ_SEED=N replays a run. Set
+#: here, before pytest-xdist starts its workers, so they all inherit the one seed.
+FUZZ_SEED_ENV = "CHATPAY_FUZZ_SEED"
+
+
+def fuzz_seed() -> int:
+    return int(os.environ[FUZZ_SEED_ENV])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault(FUZZ_SEED_ENV, str(random.SystemRandom().randrange(2**32)))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The seed at the end of every run (-q included), next to the slowest tests."""
+    terminalreporter.write_line(
+        f"fuzz seed: {fuzz_seed()} (replay with {FUZZ_SEED_ENV}={fuzz_seed()}); "
+        f"hypothesis profile: {os.environ.get('HYPOTHESIS_PROFILE', 'ci')}")
 
 
 def xdist_worker() -> str:
