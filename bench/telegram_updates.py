@@ -86,6 +86,31 @@ def echo_updates_per_s(n: int, chats: int = 100) -> float:
         stop_web()
 
 
+def echo_cpu_ms_per_update(n: int, chats: int = 100) -> float:
+    """CPU ms a bare aiogram echo bot spends per update (its own thread's CPU only: the emulator
+    it polls runs in other threads), the least of three bursts of `n`."""
+    from sandbox.loopback import serve_in_thread
+    from sandbox.telegram import TelegramEmulator
+    token = "222222:bench-echo"
+    tg = TelegramEmulator()
+    tg.add_bot(token)
+    base, stop_web = serve_in_thread(tg.app)
+    stop, thread = run_bot(echo_dispatcher, token, base)
+    clock = time.pthread_getcpuclockid(thread.ident)  # type: ignore[arg-type]
+    ids = [700_000 + i for i in range(chats)]
+    try:
+        burst(tg, token, ids, min(50, n), "warm-up")
+        spent = []
+        for _ in range(3):
+            before = time.clock_gettime(clock)
+            burst(tg, token, ids, n, "/help")
+            spent.append(time.clock_gettime(clock) - before)
+        return min(spent) * 1000 / n
+    finally:
+        stop()
+        stop_web()
+
+
 def main() -> None:
     p = c.parser(__doc__)
     p.add_argument("--updates", type=int, default=0)

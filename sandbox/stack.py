@@ -12,11 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import dramatiq
 import redis
+from dramatiq.common import dq_name
 
 from bots.telegram.app import build_bot, build_dispatcher, set_commands
 from bots.telegram.deps import BotDeps
@@ -25,8 +28,9 @@ from bots.viber.webhook import PATH as VIBER_WEBHOOK_PATH
 from sandbox import live
 from sandbox.loopback import serve_in_thread
 from storage.migrate import upgrade
-from storage.queue import BACKGROUND_QUEUE, POLL_MS, QUEUE, Workers
+from storage.queue import BACKGROUND_QUEUE, POLL_MS, QUEUE, QUEUES, Workers
 from storage.settings import Settings, SettingsError, is_stand_in
+from storage.wiring import open_store
 from web import main as web
 from workers import actors, runtime, scheduler
 
@@ -74,6 +78,7 @@ class Stack:
     viber: Any = None
     sandbox: Any = None
     checkbox: Any = None  #: the Checkbox stand-in served at /sandbox/checkbox
+    broker: Any = None  #: the workers' broker, once started
     _stops: list[Callable[[], None]] = field(default_factory=list)
 
     def start(self) -> Stack:
@@ -98,6 +103,7 @@ class Stack:
         runtime.configure(deps)
         self._stops.append(lambda: deps.engine.dispose() if deps.engine else None)
         actors.declare(deps.bus.broker)
+        self.broker = deps.bus.broker
         worker = Workers(deps.bus.broker, {QUEUE: self.worker_threads,
                                            BACKGROUND_QUEUE: self.background_threads},
                          poll_ms=self.worker_timeout_ms)
@@ -112,9 +118,21 @@ class Stack:
             thread.start()
             self._stops.append(lambda: (stop.set(), thread.join(10)))
         if self.run_bot:
-            self._stops.append(start_bot_thread(bot_deps(self.settings, self.redis_url)))
+            store = open_store(self.settings, self.redis_url)
+            self._stops.append(store.close)  # its pool's connections closed once the bot stops
+            self._stops.append(start_bot_thread(bot_deps(self.settings, self.redis_url, store)))
             self.progress(f"Telegram bot polling {self.settings.telegram_base}")
         return self
+
+    def drain(self, timeout: float = 20.0, due_within: float = 1.0) -> None:
+        """Wait until the bot has taken every update the emulator holds for it, then until the
+        workers have nothing left to do (see `drain`)."""
+        deadline = time.monotonic() + timeout
+        while self.run_bot and self.telegram is not None and self.telegram.unconfirmed_updates():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"The bot did not take its updates within {timeout} s.")
+            time.sleep(0.02)
+        drain(self.broker, timeout=max(deadline - time.monotonic(), 1.0), due_within=due_within)
 
     def _set_viber_webhook(self) -> None:
         from workers.messengers.viber import ViberApi
@@ -167,6 +185,34 @@ class Stack:
             except Exception:
                 log.exception("Stopping a part of the stack failed.")
         self._stops.clear()
+
+
+def drain(broker: Any, *, timeout: float = 20.0, due_within: float = 1.0) -> None:
+    """Wait until no command is queued or being handled on any queue, and none is delayed to
+    within `due_within` seconds (a retry's back-off, a deferred send); raise TimeoutError if that
+    takes longer than `timeout`.
+
+    A message leaves Redis only when its handler has finished, and a handler publishes what it
+    causes before that, so once this returns whatever the commands so far were going to do is
+    done: a test can then check that nothing more happened, without sleeping on it.
+    """
+    deadline = time.monotonic() + timeout
+    while _busy(broker, due_within):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"The queues were not drained within {timeout} s.")
+        time.sleep(0.02)
+
+
+def _busy(broker: Any, due_within: float) -> bool:
+    client, namespace = broker.client, broker.namespace
+    horizon_ms = (time.time() + due_within) * 1000
+    for queue in QUEUES:
+        if client.hlen(f"{namespace}:{queue}.msgs"):
+            return True
+        for raw in client.hvals(f"{namespace}:{dq_name(queue)}.msgs"):
+            if dramatiq.Message.decode(raw).options.get("eta", 0) <= horizon_ms:
+                return True
+    return False
 
 
 def run_up(settings: Settings, say: Callable[[str], None], stop: threading.Event) -> None:

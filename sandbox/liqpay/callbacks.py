@@ -31,6 +31,8 @@ class CallbackDelivery:
     #: refund changed, until release_refund_callbacks() sends them newest first, one by one)
     refund_callbacks: str
     held_callbacks: list[tuple[str, str, str, dict[str, str]]]
+    callbacks_pending: int  #: scheduled and not yet delivered (or given up)
+    _lock: threading.RLock
     _loop: asyncio.AbstractEventLoop | None  #: the app's loop, once it has served a request
     _tasks: set[asyncio.Task[None]]
 
@@ -48,6 +50,8 @@ class CallbackDelivery:
         if refund and self.refund_callbacks == "reverse":
             self.held_callbacks.append((state["order_id"], body["status"], state["server_url"], form))
             return
+        with self._lock:
+            self.callbacks_pending += 1
         self._run(self._deliver(state["order_id"], body["status"], state["server_url"], form))
 
     def release_refund_callbacks(self) -> int:
@@ -59,6 +63,8 @@ class CallbackDelivery:
             for order_id, status, url, form in reversed(held):
                 await self._deliver(order_id, status, url, form)
         if held:
+            with self._lock:
+                self.callbacks_pending += len(held)
             self._run(in_reverse())
         return len(held)
 
@@ -78,6 +84,13 @@ class CallbackDelivery:
             threading.Thread(target=asyncio.run, args=(coro,), daemon=True).start()
 
     async def _deliver(self, order_id: str, status: str, url: str, form: dict[str, str]) -> None:
+        try:
+            await self._attempts(order_id, status, url, form)
+        finally:
+            with self._lock:
+                self.callbacks_pending -= 1
+
+    async def _attempts(self, order_id: str, status: str, url: str, form: dict[str, str]) -> None:
         if self.callback_delay:
             await asyncio.sleep(self.callback_delay)
         async with httpx.AsyncClient(timeout=CALLBACK_TIMEOUT) as client:

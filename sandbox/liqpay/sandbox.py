@@ -88,6 +88,7 @@ class LiqPaySandbox(CheckoutPages, ServerApi):
         self.refund_calls: list[tuple[str, Decimal]] = []  #: every refund it was asked to make
         self.orders: dict[str, dict[str, Any]] = {}
         self.callback_log: list[dict[str, Any]] = []
+        self.callbacks_pending = 0  #: callbacks scheduled and not yet delivered or given up
         self._lock = threading.RLock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()

@@ -69,6 +69,11 @@ class TelegramEmulator(BotApi, MessageMethods, WebChat):
                     loop.call_soon_threadsafe(event.set)
             self._cond.notify_all()
 
+    def unconfirmed_updates(self) -> int:
+        """How many updates the bots have not yet confirmed (by asking for later ones)."""
+        with self._cond:
+            return sum(len(bot.updates) for bot in self._bots.values())
+
     def reset(self) -> None:
         """Forget chats, updates, files, webhooks and stats; keep the bots."""
         with self._cond:

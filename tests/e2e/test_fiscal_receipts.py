@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -113,7 +112,7 @@ def test_checkbox_down_for_a_while_then_the_receipt_is_issued_later(
     issued = with_receipt(seller, paid, timeout=40)
     [sale] = checkbox.issued()
     assert sale.fiscal_code in issued["text"]  # type: ignore[operator]
-    time.sleep(1.0)
+    seller.stack.drain()
     assert len(checkbox.receipts) == 1
     assert sum("очікує" in (m.get("text") or "") for m in seller.tg.sent(seller.chat_id)) == 1
     names = history(uow_factory, stored(uow_factory, code).id)
@@ -138,7 +137,7 @@ def test_a_refusal_is_told_once_with_checkboxs_reason_and_is_retried_after_the_f
     code, paid = paid_invoice(seller)
     refused = seller.next("не зареєстровано")
     assert "Термін дії ліцензії каси закінчився" in refused["text"]
-    time.sleep(1.0)
+    seller.stack.drain()
     assert [m for m in seller.tg.sent(seller.chat_id)
             if "не зареєстровано" in (m.get("text") or "")] == [refused]  # told once
     checkbox.registers[LICENSE_KEY].expired = False  # the seller renewed the licence
@@ -211,7 +210,7 @@ def test_the_buyers_receipt_e_mail_carries_the_fiscal_receipts_link(
     [sale] = checkbox.issued()
     text = mailbox.mails[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert f"Фіскальний чек: {checkbox.base_url}/{sale.id}" in text
-    time.sleep(2)
+    seller.stack.drain()
     assert len(mailbox.mails) == 1
 
 
@@ -237,6 +236,7 @@ def test_the_sellers_open_shift_is_closed_at_the_end_of_their_day(
     evening = opened.replace(hour=23, minute=55)  # 23:55 in Kyiv, that day
     assert reconcile(deps(), now=evening)["fiscal_shifts"] == 1
     wait_until(lambda: register.shift is None, 15)
+    seller.stack.drain()  # closed at Checkbox, then noted by the worker: wait for both
     [shift] = register.shifts
     assert shift.status == "CLOSED" and shift.z_report and shift.z_report[
         "sell_receipts_count"] == 1

@@ -18,6 +18,7 @@ from sandbox.liqpay import _sign
 from sandbox.stack import Stack
 from storage.db import make_engine, make_session_factory
 from storage.uow import UnitOfWork
+from tests.conftest import stored_bytes
 from tests.e2e.conftest import SellerChat, buyer_pays
 
 SETTINGS = "⚙️ Платіжний рахунок"
@@ -140,8 +141,8 @@ def test_a_seller_connects_their_liqpay_and_their_invoice_is_signed_with_it_and_
 
     [(stored_public, encrypted, _)] = stored_accounts(database_url)
     assert stored_public == public and private not in encrypted
-    if database_url.startswith("sqlite"):  # the file scan below does see what is stored
-        assert any(public.encode() in p.read_bytes() for p in tmp_path.glob("chatpay.db*"))
+    assert public.encode() in stored_bytes(database_url)  # the scan does see what is stored
+    assert private.encode() not in stored_bytes(database_url)
     assert_nowhere_in_clear(private, redis_url=redis_url, var=tmp_path, logs=caplog.text)
 
 

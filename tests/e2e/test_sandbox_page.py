@@ -3,10 +3,6 @@ registers and makes an invoice in the Telegram chat pane, the buyer pays it in t
 and the paid message arrives in the chat, live. Screenshots are kept as the test's artefacts."""
 from __future__ import annotations
 
-import fcntl
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,37 +13,10 @@ import pytest
 from domain.i18n import t
 from sandbox.stack import SANDBOX_PAGE, Stack
 
-CHROMIUM = "/usr/bin/chromium"
 ARTEFACTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 TIMEOUT = 30_000  #: milliseconds a step may take on a busy machine
-pytestmark = pytest.mark.timeout(1200)  # the first test may wait for apt-get to install Chromium
-
-
-def install_chromium() -> str | None:
-    """Debian's Chromium, installed with apt-get when missing (once per machine: a lock keeps
-    parallel sessions from running apt together); None and why, where it cannot be."""
-    with open("/tmp/chatpay-chromium.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if Path(CHROMIUM).exists():
-            return None
-        if os.geteuid() != 0 or shutil.which("apt-get") is None:
-            return "Chromium is missing and apt-get cannot install it here (not root, or no apt)"
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for command in (["apt-get", "update", "-q"],
-                        ["apt-get", "install", "-y", "-q", "chromium"]):
-            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
-            if done.returncode != 0:
-                return f"`{' '.join(command)}` failed: {done.stderr.strip()[-300:]}"
-    return None if Path(CHROMIUM).exists() else "apt-get installed no /usr/bin/chromium"
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """Installed once per session (and per machine), or the tests skip saying why."""
-    problem = install_chromium()
-    if problem:
-        pytest.skip(problem)
-    return CHROMIUM
+# the first test may wait for the `chromium` fixture (tests/conftest.py) to install Chromium
+pytestmark = pytest.mark.timeout(1200)
 
 
 @pytest.fixture(scope="module")

@@ -109,7 +109,7 @@ def test_a_seller_forging_invoice_buttons_with_another_sellers_code_learns_and_c
 
     def outcome(payload: str) -> tuple[Any, list[str]]:
         answer, count = forged(seller, message, payload)
-        time.sleep(1.0)  # a worker's answer, if any
+        seller.stack.drain()  # a worker's answer, if any, is sent by now
         said = [m.get("text") or "" for m in seller.tg.sent(seller.chat_id)[-count:]] \
             if count else []
         seller.says("/cancel")  # leave any dialog the tap opened

@@ -155,6 +155,20 @@ class Rig:
         for stop in reversed(self._stops):
             stop()
 
+    def callbacks_delivered(self, timeout: float = 20.0) -> None:
+        """Wait until the sandbox has delivered (or given up) every callback it scheduled."""
+        assert self.sandbox is not None
+        wait_until(lambda: self.sandbox.callbacks_pending == 0, timeout,  # type: ignore[union-attr]
+                   "the sandbox's callbacks")
+
+    def drain(self, timeout: float = 20.0, due_within: float = 1.0) -> None:
+        """Wait until the sandbox's callbacks are delivered and the workers (in this process or
+        not) have nothing left to do: then whatever was going to happen has happened."""
+        from sandbox.stack import drain
+        assert self.deps is not None
+        self.callbacks_delivered(timeout)
+        drain(self.deps.bus.broker, timeout=timeout, due_within=due_within)
+
     def uow(self):  # type: ignore[no-untyped-def]
         assert self.deps is not None
         return self.deps.uow()
@@ -173,8 +187,15 @@ class Rig:
         return env
 
     def start_worker(self, threads: int = 4) -> subprocess.Popen:  # type: ignore[type-arg]
-        return self.spawn(f"worker-{len(self.procs)}",
-                           ["worker", "--threads", str(threads), "--poll-ms", "50"], self.env())
+        """A `chatpay worker` process; returns once it says it has started (it fetches then)."""
+        name = f"worker-{len(self.procs)}"
+        proc = self.spawn(name, ["worker", "--threads", str(threads), "--poll-ms", "50"],
+                          self.env())
+        log = self.var_dir / f"{name}.log"
+        wait_until(lambda: proc.poll() is not None or b"Worker started" in log.read_bytes(), 30,
+                   "the worker to start")
+        assert proc.poll() is None, log.read_text()
+        return proc
 
     def start_bot(self, webhook_port: int | None = None, connections: int = 16) -> subprocess.Popen:  # type: ignore[type-arg]
         """A `chatpay telegram` process: long polling, or in webhook mode on `webhook_port` (shared by

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 from domain.invoice import InvoiceStatus
 from tests.faults.conftest import Rig, wait_until
@@ -15,7 +14,7 @@ def _texts(rig: Rig, n: int) -> list[str]:
 def _quiet(rig: Rig, n: int, count: int) -> None:
     """Wait until invoice n has `count` messages, then make sure no more arrive."""
     wait_until(lambda: len(rig.messages_about(n)) >= count, 15, f"{count} messages")
-    time.sleep(0.6)
+    rig.drain()
     assert len(rig.messages_about(n)) == count, _texts(rig, n)
 
 

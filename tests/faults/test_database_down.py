@@ -3,8 +3,6 @@ acknowledged, so the provider calls again), nothing is half-written, and the pay
 once, with one message, when the database is back."""
 from __future__ import annotations
 
-import time
-
 from domain.invoice import InvoiceStatus
 from tests.faults.conftest import Rig, wait_until
 
@@ -31,7 +29,7 @@ def test_callbacks_wait_for_the_database(rig: Rig) -> None:
 
     # the provider's own later retry of the same callback (or a re-post) changes nothing
     assert rig.post_callback(rig.sandbox.callback_log[0]["form"]).text == "ok"
-    time.sleep(0.5)
+    rig.drain()
     assert [e.name for e in rig.events(invoice.id)].count("InvoicePaid") == 1
     assert len(rig.messages_about(1)) == 2
 
@@ -50,5 +48,5 @@ def test_callback_beyond_the_providers_retries_is_applied_on_repost(rig: Rig) ->
     assert rig.post_callback(form).text == "ok"
     assert rig.invoice(invoice.id).status is InvoiceStatus.PAID
     wait_until(lambda: len(rig.messages_about(2)) == 2, 10, "the paid message")
-    time.sleep(0.5)
+    rig.drain()
     assert len(rig.messages_about(2)) == 2

@@ -1,8 +1,6 @@
 """Two worker processes on one Redis and one database share the load with no double work."""
 from __future__ import annotations
 
-import time
-
 import psutil
 
 from domain.invoice import InvoiceStatus
@@ -13,8 +11,8 @@ N = 40
 
 def test_two_worker_processes_share_invoices_without_double_work(rig: Rig) -> None:
     assert rig.deps is not None
+    # both are up and fetching before the burst (start_worker returns once each says so)
     first, second = rig.start_worker(threads=2), rig.start_worker(threads=2)
-    time.sleep(1.5)  # both are up and fetching before the burst
     rig.send_delay = 0.1  # a Bot API at real-world speed: no process can drain the burst alone
     rig.publish_creates(N)
     for n in range(N):  # the same tap delivered twice: still one invoice
@@ -33,7 +31,7 @@ def test_two_worker_processes_share_invoices_without_double_work(rig: Rig) -> No
         sample()
         return len([m for m in rig.messages_about(n) if "photo" in m])
     wait_until(lambda: all(qr_count(n) >= 1 for n in range(N)), 60, "a QR for every invoice")
-    time.sleep(1.0)
+    rig.drain(timeout=60)
     invoices = rig.invoices()
     assert len(invoices) == N
     assert all(i.status is InvoiceStatus.PENDING for i in invoices)

@@ -48,7 +48,7 @@ async def test_a_throttled_reply_is_sent_after_telegrams_wait(
         await bot.session.close()
     assert [m["text"] for m in tg.sent(CHAT, token=TOKEN)] == ["Створюю рахунок…", "Головне меню"]
     assert tg.stats["too_many_requests"] == 1
-    assert 0.9 <= waited < 5
+    assert 0.9 <= waited < 30  # waited the second asked for, not given up
 
 
 async def test_a_wait_longer_than_a_seller_would_bear_is_not_waited(
@@ -63,5 +63,5 @@ async def test_a_wait_longer_than_a_seller_would_bear_is_not_waited(
     finally:
         await bot.session.close()
     assert caught.value.retry_after == 60
-    assert time.monotonic() - began < 5
+    assert time.monotonic() - began < 30  # not the 60 s Telegram asked for
     assert [m["text"] for m in tg.sent(CHAT, token=TOKEN)] == ["one"]

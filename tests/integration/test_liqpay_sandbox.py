@@ -366,7 +366,7 @@ def test_a_callback_the_merchant_refuses_is_retried_and_logged(client, sandbox, 
 def test_a_hanging_status_api_times_out_while_the_buyer_still_pays(servers, client, sandbox, merchant,
                                                                     make_request):
     sandbox.status_hang = 60  # longer than any client waits
-    impatient = LiqPayClient(SANDBOX_PUBLIC_KEY, SANDBOX_PRIVATE_KEY, servers[1], timeout=1.5)
+    impatient = LiqPayClient(SANDBOX_PUBLIC_KEY, SANDBOX_PRIVATE_KEY, servers[1], timeout=4)
     request = make_request()
     url = client.create_link(request).url
     outcome: list[BaseException | None] = []
@@ -381,15 +381,16 @@ def test_a_hanging_status_api_times_out_while_the_buyer_still_pays(servers, clie
     poller = threading.Thread(target=poll)
     started = time.monotonic()
     poller.start()
-    time.sleep(0.3)  # the status call is being held now; the sandbox's loop must still serve
+    while sandbox.status_holds < 1:  # the status call is being held now; the sandbox's loop
+        time.sleep(0.02)  # must still serve
     back = buyer_pays(url, "4242424242424242")
-    paid_by = time.monotonic() - started
-    assert back.text == "thank you" and paid_by < 1.2, f"checkout took {paid_by:.2f} s"
+    # paid while the status call is still held: the checkout did not wait behind it
+    assert back.text == "thank you" and poller.is_alive() and not outcome
     assert merchant.wait_for(client, "success").outcome == "paid"  # callbacks still go out
     assert client.refund(request.order_id, Money(Decimal("1.00"), "UAH")).ok  # other actions too
     poller.join(5)
     assert isinstance(outcome[0], ProviderUnavailable)  # timed out at the client
-    assert 1.4 < time.monotonic() - started < 3
+    assert time.monotonic() - started > 3.9  # held until the client gave up
     assert sandbox.status_holds == 1
 
 
@@ -401,7 +402,7 @@ def test_switching_the_hang_off_answers_the_status_calls_it_holds(servers, clien
     threading.Timer(0.5, lambda: setattr(sandbox, "status_hang", 0.0)).start()
     started = time.monotonic()
     assert client.fetch_status(request.order_id).outcome == "paid"
-    assert 0.4 < time.monotonic() - started < 1.5
+    assert time.monotonic() - started > 0.4  # held until the hang was switched off
 
 
 def test_the_faults_path_sets_the_knobs(servers, sandbox):
