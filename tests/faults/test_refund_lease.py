@@ -32,10 +32,10 @@ def uah(text: str) -> Money:
 
 
 def books_balance(rig: Rig, invoice: Invoice, asked: list[str], settle: float = 1.0) -> Invoice:
-    """Once late callbacks had `settle` seconds to arrive: chatpay's refunded total is what the
+    """Once the sandbox delivered its callbacks (unless `settle` is 0): chatpay's refunded total is what the
     sandbox refunded, and the sandbox was asked to refund exactly these amounts, each once."""
     assert rig.sandbox is not None
-    after = settled_refunds(rig, invoice.id, settle) if settle else rig.invoice(invoice.id)
+    after = settled_refunds(rig, invoice.id) if settle else rig.invoice(invoice.id)
     order = rig.sandbox.orders.get(invoice.order_id)
     refunded = order["refunded"] if order else Decimal(0)
     assert (after.refunded_amount or uah("0")).amount == refunded
@@ -217,8 +217,8 @@ def test_reversed_without_a_refund_amount_after_a_partial_refund_asks_liqpays_st
     invoice = paid_invoice(rig, 7)
     refund(rig, invoice, "a", "30.00")
     settled_refunds(rig, invoice.id)
-    assert rig.callback(invoice, "reversed").status_code == 200  # amount: the payment's
     hits = len(rig.api_hits)
+    assert rig.callback(invoice, "reversed").status_code == 200  # amount: the payment's
     wait_until(lambda: len(rig.api_hits) > hits, what="LiqPay's status asked")
     after = books_balance(rig, invoice, ["30.00"])
     assert after.status is InvoiceStatus.PARTIALLY_REFUNDED
