@@ -217,8 +217,8 @@ def test_reversed_without_a_refund_amount_after_a_partial_refund_asks_liqpays_st
     invoice = paid_invoice(rig, 7)
     refund(rig, invoice, "a", "30.00")
     settled_refunds(rig, invoice.id)
-    assert rig.callback(invoice, "reversed").status_code == 200  # amount: the payment's
     hits = len(rig.api_hits)
+    assert rig.callback(invoice, "reversed").status_code == 200  # amount: the payment's
     wait_until(lambda: len(rig.api_hits) > hits, what="LiqPay's status asked")
     after = books_balance(rig, invoice, ["30.00"])
     assert after.status is InvoiceStatus.PARTIALLY_REFUNDED
