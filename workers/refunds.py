@@ -22,7 +22,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from domain import commands
-from domain.errors import ProviderRejected, ProviderUnavailable, RefundNotAllowed
+from domain.errors import (
+    ProviderRejected,
+    ProviderUnavailable,
+    RefundNotAllowed,
+    ServiceUnavailable,
+)
 from domain.i18n_refunds import refusal_text
 from domain.invoice import Invoice
 from domain.money import Money
@@ -146,6 +151,14 @@ def _send(d: Deps, provider: PaymentProvider, invoice: Invoice, refund: Refund) 
         fact = ProviderStatus(invoice.order_id, "failed", "error", refund.amount,
                               error_description=_reason(str(exc)))
     deliver(_record(d, invoice.id, refund.id, fact)[0], d)
+    if fact.outcome == "failed":
+        # refused: maybe LiqPay refunded more than we know of (in its cabinet, its callback
+        # lost, or told while ours held its amount back): a worker reads what it refunded
+        try:
+            d.bus.publish(commands.ReconcileRefunds(invoice.order_id))
+        except ServiceUnavailable:
+            log.warning("Queue down; the refunds of %s are read at the next refusal or "
+                        "callback.", invoice.order_id)
 
 
 def _tell_refused(d: Deps, invoice: Invoice, refused: RefundNotAllowed) -> None:
