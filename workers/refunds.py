@@ -97,15 +97,20 @@ def refund_invoice(cmd: commands.RefundInvoice, d: Deps) -> None:
 
 def reconcile_refunds(order_id: str, d: Deps) -> None:
     """Ask LiqPay what it refunded on the order and read that against what we know: a
-    `reversed` word without the running total, or a refund whose lease expired unanswered.
+    `reversed` word without the running total, a refused refund, a refund whose lease expired
+    unanswered, or one LiqPay keeps pending (every PENDING_LOOK, in case its callback is lost).
     A refund in flight whose lease this takes over is sent only if LiqPay has not done it."""
     def claim() -> tuple[Invoice | None, Refund | None]:
         with d.uow() as uow:
             invoice = uow.invoices.by_order_id(order_id, for_update=True)
             if invoice is None:
                 return None, None
-            flying = invoice.refund_in_flight
-            if flying is None or not flying.claim(datetime.now(UTC)):
+            flying, now = invoice.refund_in_flight, datetime.now(UTC)
+            if flying is not None and flying.look_due(now):  # pending: the next look planned
+                uow.invoices.save(invoice)
+                uow.commit()
+                return invoice, None
+            if flying is None or not flying.claim(now):
                 return invoice, None
             uow.invoices.save(invoice)
             uow.commit()

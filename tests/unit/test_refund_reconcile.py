@@ -254,3 +254,13 @@ def test_callbacks_in_any_order_repeated_or_lost_count_each_refund_once(ops):
     for refund in invoice.refunds:
         if refund.ours and refund.id in made:
             assert refund.is_done is made[refund.id]
+
+
+def test_a_refund_the_provider_keeps_pending_is_looked_at_again_every_ten_minutes():
+    refund = Refund("a", "inv1", uah("10.00"), AT)
+    assert not refund.look_due(AT)  # requested: its lease holder sends it, nobody looks
+    refund.claim(AT)
+    refund.pend("refund_wait")
+    assert refund.look_due(AT) and not refund.look_due(AT + timedelta(minutes=9))
+    assert refund.look_due(AT + timedelta(minutes=10))
+    assert not refund.claim(AT + timedelta(hours=1))  # a look never sends it again
