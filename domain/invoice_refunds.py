@@ -164,10 +164,12 @@ class InvoiceRefunds:
         flying = self.refund_in_flight
         if flying is not None and flying.amount.currency != paid.currency:
             flying = None
-        done, reported = reconcile(fact.refund_total, total(self.refunds, paid.currency),
-                                   flying.amount if flying else None)
+        before = total(self.refunds, paid.currency)
+        done, reported = reconcile(fact.refund_total, before, flying.amount if flying else None)
         changed = False
-        rest = min(reported, self.refundable, key=lambda m: m.amount)  # never more than paid
+        # never more than was paid, beside what is held for the refund in flight; if that one
+        # no longer fits, the provider refuses it, and its status then tells the rest
+        rest = min(reported, self.refundable, key=lambda m: m.amount)
         if rest.amount > 0:
             changed = self._finish(self._reported(rest, fact, at), fact.raw_status)
         if flying is not None and done:

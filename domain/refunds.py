@@ -34,6 +34,8 @@ OPEN_STATES = frozenset({RefundState.REQUESTED, RefundState.PENDING})
 #: how long a worker holds a refund's lease while it calls the provider; after it, another
 #: worker may take the refund over (and first asks the provider what was refunded)
 REFUND_LEASE = timedelta(seconds=60)
+#: how often the provider is asked about a refund it keeps pending, in case its callback is lost
+PENDING_LOOK = timedelta(minutes=10)
 
 
 @dataclass
@@ -47,7 +49,9 @@ class Refund:
     provider_refund_id: str | None = None
     raw_status: str | None = None  #: the provider's last word about this refund
     reason: str | None = None  #: why the provider refused it
-    lease_until: datetime | None = None  #: a worker is calling the provider for it until then
+    #: requested: a worker is calling the provider for it until then; pending: the provider is
+    #: asked about it again after then (its callback may be lost)
+    lease_until: datetime | None = None
     leases: int = 0  #: how many times a worker claimed it (more than 1: ask before sending)
 
     @property
@@ -66,6 +70,16 @@ class Refund:
         if self.lease_until is not None and self.lease_until > now:
             return False
         self.lease_until, self.leases = now + lease, self.leases + 1
+        return True
+
+    def look_due(self, now: datetime, every: timedelta = PENDING_LOOK) -> bool:
+        """A refund the provider keeps pending is asked about at most every `every`: True when
+        a look is due now (and the next one is planned)."""
+        if self.state is not RefundState.PENDING:
+            return False
+        if self.lease_until is not None and self.lease_until > now:
+            return False
+        self.lease_until = now + every
         return True
 
     @property

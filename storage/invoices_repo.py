@@ -85,10 +85,13 @@ class InvoiceRepository:
 
     def refunds_to_resume(self, now: datetime, limit: int = 100) -> list[tuple[str, str]]:
         """(order id, refund id) of refunds asked for and unanswered whose lease expired before
-        `now`: the worker that held it died or could not reach the provider."""
+        `now` (the worker that held it died or could not reach the provider), and of refunds
+        the provider keeps pending whose next look is due (their callback may be lost)."""
         rows = self.session.execute(
             select(RefundRow.invoice_id, RefundRow.id)
-            .where(RefundRow.state == RefundState.REQUESTED.value, RefundRow.ours.is_(True),
+            .where(RefundRow.state.in_([RefundState.REQUESTED.value,  # type: ignore[attr-defined]
+                                        RefundState.PENDING.value]),
+                   RefundRow.ours.is_(True),
                    (RefundRow.lease_until.is_(None)) | (RefundRow.lease_until < now))  # type: ignore[union-attr]
             .order_by(RefundRow.created_at).limit(limit))
         return [(f"cp-{invoice_id}", refund_id) for invoice_id, refund_id in rows]

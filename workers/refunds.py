@@ -22,7 +22,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from domain import commands
-from domain.errors import ProviderRejected, ProviderUnavailable, RefundNotAllowed
+from domain.errors import (
+    ProviderRejected,
+    ProviderUnavailable,
+    RefundNotAllowed,
+    ServiceUnavailable,
+)
 from domain.i18n_refunds import refusal_text
 from domain.invoice import Invoice
 from domain.money import Money
@@ -92,15 +97,20 @@ def refund_invoice(cmd: commands.RefundInvoice, d: Deps) -> None:
 
 def reconcile_refunds(order_id: str, d: Deps) -> None:
     """Ask LiqPay what it refunded on the order and read that against what we know: a
-    `reversed` word without the running total, or a refund whose lease expired unanswered.
+    `reversed` word without the running total, a refused refund, a refund whose lease expired
+    unanswered, or one LiqPay keeps pending (every PENDING_LOOK, in case its callback is lost).
     A refund in flight whose lease this takes over is sent only if LiqPay has not done it."""
     def claim() -> tuple[Invoice | None, Refund | None]:
         with d.uow() as uow:
             invoice = uow.invoices.by_order_id(order_id, for_update=True)
             if invoice is None:
                 return None, None
-            flying = invoice.refund_in_flight
-            if flying is None or not flying.claim(datetime.now(UTC)):
+            flying, now = invoice.refund_in_flight, datetime.now(UTC)
+            if flying is not None and flying.look_due(now):  # pending: the next look planned
+                uow.invoices.save(invoice)
+                uow.commit()
+                return invoice, None
+            if flying is None or not flying.claim(now):
                 return invoice, None
             uow.invoices.save(invoice)
             uow.commit()
@@ -146,6 +156,14 @@ def _send(d: Deps, provider: PaymentProvider, invoice: Invoice, refund: Refund) 
         fact = ProviderStatus(invoice.order_id, "failed", "error", refund.amount,
                               error_description=_reason(str(exc)))
     deliver(_record(d, invoice.id, refund.id, fact)[0], d)
+    if fact.outcome == "failed":
+        # refused: maybe LiqPay refunded more than we know of (in its cabinet, its callback
+        # lost, or told while ours held its amount back): a worker reads what it refunded
+        try:
+            d.bus.publish(commands.ReconcileRefunds(invoice.order_id))
+        except ServiceUnavailable:
+            log.warning("Queue down; the refunds of %s are read at the next refusal or "
+                        "callback.", invoice.order_id)
 
 
 def _tell_refused(d: Deps, invoice: Invoice, refused: RefundNotAllowed) -> None:

@@ -237,3 +237,44 @@ def test_a_card_refund_of_an_invoice_paid_by_hand_is_refused_by_the_worker(rig: 
     assert len(rig.api_hits) == calls  # LiqPay was not asked
     after = books_balance(rig, invoice, [], settle=0)
     assert after.refunds == [] and after.status is InvoiceStatus.PAID
+
+
+def test_a_refund_refused_because_liqpays_cabinet_refunded_more_reads_what_it_refunded(rig: Rig):
+    """90 of 100 was refunded in LiqPay's cabinet and its callback lost; ours of 50 is refused
+    (more than is left). The refusal is told, and a worker then reads LiqPay's status, so the
+    90 is counted too."""
+    assert rig.sandbox is not None
+    rig.start_inprocess_worker()
+    invoice = paid_invoice(rig, 9)
+    rig.sandbox.callbacks = False
+    cabinet(rig).refund(invoice.order_id, uah("90.00"))
+    refund(rig, invoice, "a", "50.00")
+    assert any(t.startswith(f"❌ Платіжна система відмовила в поверненні 50,00{NBSP}₴")
+               for t in texts(rig))
+    wait_until(lambda: rig.invoice(invoice.id).refunded_amount == uah("90.00"), what="the 90")
+    after = books_balance(rig, invoice, ["90.00"])
+    assert [(r.ours, r.amount, r.state) for r in after.refunds] == [
+        (True, uah("50.00"), RefundState.REFUSED), (False, uah("90.00"), RefundState.DONE)]
+    assert after.refundable == uah("10.00")
+
+
+def test_a_pending_refund_whose_last_callback_is_lost_is_found_by_the_reconciler(rig: Rig):
+    """One refund at a time must not mean forever: LiqPay finished ours but its callback was
+    lost. The reconciler's look at a pending refund reads LiqPay's status and finishes it, so
+    the next refund may go."""
+    assert rig.sandbox is not None and rig.deps is not None
+    rig.start_inprocess_worker()
+    invoice = paid_invoice(rig, 10)
+    rig.sandbox.refund_mode = "pending"
+    refund(rig, invoice, "a", "20.00")
+    assert rig.invoice(invoice.id).refunds[0].state is RefundState.PENDING
+    rig.sandbox.callbacks = False
+    assert rig.sandbox.finish_refunds() == 1  # done at the bank; nobody told us
+    assert reconcile(rig.deps)["refunds"] == 1
+    wait_until(lambda: rig.invoice(invoice.id).refunded_amount == uah("20.00"), what="done")
+    wait_until(lambda: told(rig, f"Повернено 20,00{NBSP}₴"), what="told")
+    rig.sandbox.refund_mode = ""
+    refund(rig, invoice, "b", "30.00")  # the next one goes
+    after = books_balance(rig, invoice, ["20.00", "30.00"])
+    assert [(r.id, r.state) for r in after.refunds] == [("a", RefundState.DONE),
+                                                        ("b", RefundState.DONE)]

@@ -6,6 +6,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain import events
 from domain.errors import RefundNotAllowed
@@ -183,3 +185,82 @@ def test_an_answered_refund_is_never_claimed_to_send_again():
     done = Refund("b", "inv1", Money(Decimal("5.00"), "UAH"), AT)
     done.finish("success")
     assert not done.claim(AT)
+
+
+# -- any order of LiqPay's callbacks -----------------------------------------------------------
+
+OPS = st.lists(st.one_of(
+    st.tuples(st.just("ask"), st.sampled_from([1, 1000, 5000, 12000, 25000])),
+    st.tuples(st.just("liqpay"), st.just(0)),  # LiqPay takes our refund call (or refuses it)
+    st.tuples(st.just("answer"), st.just(0)),  # its answer to our call arrives (or is lost)
+    st.tuples(st.just("callback"), st.integers(0, 30)),  # any callback told so far, again
+    st.tuples(st.just("cabinet"), st.sampled_from([1, 700, 3000])),
+), max_size=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(OPS)
+def test_callbacks_in_any_order_repeated_or_lost_count_each_refund_once(ops):
+    """A model of LiqPay (its running refunded total, the callbacks it sent) against the
+    invoice: whatever order its callbacks arrive in, however often, and whether the answer to
+    our call arrives, once its status is read the invoice counts what LiqPay refunded, and each
+    of our refunds is done exactly when LiqPay made it. (A refund in LiqPay's cabinet is made
+    here before LiqPay takes ours, or after it is told: one made between LiqPay taking ours
+    and our hearing of it is ambiguous in LiqPay's running total.)"""
+    invoice = paid_invoice()
+    paid = AMOUNT.to_minor_units()
+    refunded, told = 0, []  # LiqPay's side: what it refunded, the totals its callbacks said
+    made: dict[str, bool] = {}  # our refunds LiqPay made (True) or refused (False)
+    unanswered: list[str] = []
+    def liqpay_takes(flying: Refund) -> None:
+        nonlocal refunded
+        amount = flying.amount.to_minor_units()
+        made[flying.id] = refunded + amount <= paid
+        if made[flying.id]:
+            refunded += amount
+            told.append(refunded)
+            unanswered.append(flying.id)
+        else:  # more than is left at LiqPay (its cabinet refunded some): refused, and the
+            invoice.refund_answered(flying.id, fact("failed", "error"), AT)  # worker reads
+            invoice.apply(total(f"{Decimal(refunded) / 100:.2f}"), AT)  # LiqPay's status
+
+    for n, (op, value) in enumerate(ops):
+        flying = invoice.refund_in_flight
+        if op == "ask":
+            try:
+                invoice.request_refund(f"r{n}", Money.from_minor_units(value, "UAH"), AT)
+            except RefundNotAllowed:
+                pass
+        elif op == "liqpay" and flying is not None and flying.ours and flying.id not in made:
+            liqpay_takes(flying)
+        elif op == "answer" and unanswered:
+            refund_id = unanswered.pop(0)
+            invoice.refund_answered(refund_id, fact("refunded", "success"), AT)
+        elif op == "callback" and told:
+            invoice.apply(total(f"{Decimal(told[value % len(told)]) / 100:.2f}"), AT)
+        elif op == "cabinet" and (flying is None or flying.id not in made) \
+                and refunded + value <= paid:
+            refunded += value
+            told.append(refunded)
+            invoice.apply(total(f"{Decimal(refunded) / 100:.2f}"), AT)
+        counted = sum(r.amount.to_minor_units() for r in invoice.refunds if r.is_done)
+        assert counted <= refunded  # never more than LiqPay gave back, at any moment
+    # the worker holding the lease sends what is still in flight, and answers arrive or not
+    while (flying := invoice.refund_in_flight) is not None and flying.id not in made:
+        liqpay_takes(flying)
+    if refunded:
+        invoice.apply(total(f"{Decimal(refunded) / 100:.2f}"), AT)  # LiqPay's status, at last
+    assert (invoice.refunded_amount or ZERO).to_minor_units() == refunded
+    for refund in invoice.refunds:
+        if refund.ours and refund.id in made:
+            assert refund.is_done is made[refund.id]
+
+
+def test_a_refund_the_provider_keeps_pending_is_looked_at_again_every_ten_minutes():
+    refund = Refund("a", "inv1", uah("10.00"), AT)
+    assert not refund.look_due(AT)  # requested: its lease holder sends it, nobody looks
+    refund.claim(AT)
+    refund.pend("refund_wait")
+    assert refund.look_due(AT) and not refund.look_due(AT + timedelta(minutes=9))
+    assert refund.look_due(AT + timedelta(minutes=10))
+    assert not refund.claim(AT + timedelta(hours=1))  # a look never sends it again
