@@ -34,11 +34,23 @@ def connected_key(uow_factory: Callable[[], UnitOfWork], seller_id: int) -> str 
     return account.public_key if account is not None else None
 
 
-def account_text(public_key: str | None, platform: bool, lang: str) -> str:
-    """Which account the seller's new invoices are paid into."""
+def account_text(public_key: str | None, platform: bool, lang: str,
+                 refused: bool = False) -> str:
+    """Which account the seller's new invoices are paid into (and whether LiqPay refuses it)."""
     if public_key is not None:
-        return t(lang, "account_own", public_key=mask_key(public_key))
+        text = t(lang, "account_own", public_key=mask_key(public_key))
+        return f"{text}\n{t(lang, 'account_own_refused')}" if refused else text
     return t(lang, "account_platform" if platform else "account_none")
+
+
+def account_screen(uow_factory: Callable[[], UnitOfWork], seller_id: int, platform: bool,
+                   lang: str) -> tuple[str, str | None]:
+    """*Payment account*: its text, and the public key of the seller's own account (or None)."""
+    with uow_factory().readonly() as uow:
+        account = uow.accounts.connected(seller_id, PROVIDER)
+        refused = account is not None and uow.account_checks.is_refused(account.id)
+    public_key = account.public_key if account is not None else None
+    return account_text(public_key, platform, lang, refused), public_key
 
 
 def remembered_key(box: SecretBox, encrypted: object) -> str | None:

@@ -53,6 +53,11 @@ DIALOG_TEXTS: dict[str, dict[str, str]] = {
         "ru": "Платёжный счёт: ваш LiqPay (публичный ключ {public_key}). Новые счета оплачиваются на него.",
         "en": "Payment account: your own LiqPay (public key {public_key}). New invoices are paid into it.",
     },
+    "account_own_refused": {
+        "uk": "⚠️ LiqPay більше не приймає ці ключі: підключіть LiqPay знову кнопкою нижче.",
+        "ru": "⚠️ LiqPay больше не принимает эти ключи: подключите LiqPay снова кнопкой ниже.",
+        "en": "⚠️ LiqPay no longer accepts these keys: connect LiqPay again with the button below.",
+    },
     "account_none": {
         "uk": "Платіжний рахунок не підключено: рахунки створювати не можна, доки ви не підключите свій LiqPay.",
         "ru": "Платёжный счёт не подключён: счета создавать нельзя, пока вы не подключите свой LiqPay.",

@@ -36,7 +36,8 @@ def tell_refused(d: Deps, account_id: int | None) -> None:
 def refuse_invoice(cmd: commands.CreateInvoice, exc: AccountRefused, d: Deps) -> None:
     """No invoice is made on a refused account. A seller's own: they were told (once) when it
     was refused. The platform's: this command's seller is told now, once per command."""
-    log.info("Invoice %s not made: %s", cmd.idempotency_key, exc)
+    log.info("Invoice %s not made: LiqPay refuses its account's keys (%s).",
+             cmd.idempotency_key, exc.reason)
     if exc.platform and d.redis.set(f"chatpay:account-refused:{cmd.idempotency_key}", 1,
                                     nx=True, ex=TOLD_TTL):
         d.bus.publish(commands.TellSeller(cmd.channel, cmd.chat_id,

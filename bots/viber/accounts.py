@@ -32,9 +32,9 @@ class AccountDialog:
 
     def show(self, user_id: str, seller: Seller, lang: str) -> Reply:
         self.state.clear(user_id)
-        public_key = accounts.connected_key(self.deps.uow, seller.id)
-        return Reply(accounts.account_text(public_key, self.deps.settings.platform_account, lang),
-                     keyboards.account(lang, public_key is not None))
+        text, public_key = accounts.account_screen(self.deps.uow, seller.id,
+                                                   self.deps.settings.platform_account, lang)
+        return Reply(text, keyboards.account(lang, public_key is not None))
 
     def button(self, user_id: str, seller: Seller, lang: str, action: str) -> Reply:
         """An `acct:` button: connect, disconnect, its confirmation, or keep."""

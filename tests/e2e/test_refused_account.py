@@ -79,6 +79,8 @@ def test_a_telegram_seller_whose_keys_were_revoked_reads_why_and_what_to_do_in_e
     seller.says("🧾 Create invoice")  # now answered at once, before any amount is asked
     again = seller.next("LiqPay no longer accepts")
     assert "acct:connect" in buttons(again)
+    seller.says("⚙️ Payment account")  # where the answer sends them: it says so too
+    assert "acct:connect" in buttons(seller.next("LiqPay no longer accepts these keys"))
     history = seller.tg.history(seller.chat_id)
     assert [m for m in history if "photo" in m] == [before]  # no QR after the revocation
     assert not any(PROVIDER_CODES.search(m.get("text") or m.get("caption") or "")
@@ -109,6 +111,8 @@ def test_a_viber_seller_whose_keys_were_revoked_reads_why_and_what_to_do_in_ukra
     seller.taps("🧾 Створити рахунок")  # now answered at once, before any amount is asked
     again = seller.next("LiqPay більше не приймає")
     assert "acct:connect" in actions(again)
+    seller.taps("⚙️ Платіжний рахунок")  # where the answer sends them: it says so too
+    assert "acct:connect" in actions(seller.next("LiqPay більше не приймає ці ключі"))
     sent = stack.viber.sent(VIBER_USER)  # type: ignore[attr-defined]
     assert [m for m in sent if m.get("type") == "picture"] == [before]
     assert not any(PROVIDER_CODES.search(m.get("text") or "") for m in sent)

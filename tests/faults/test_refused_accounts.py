@@ -257,3 +257,30 @@ def test_the_sandbox_revokes_a_merchant_so_every_request_signed_with_it_is_refus
     with pytest.raises(AccountRefused):
         client.fetch_status("any-order")
     client.close()
+
+
+def test_a_refund_refused_for_the_keys_marks_the_account_and_shows_the_seller_no_provider_code(
+        rig: Rig) -> None:
+    from domain.commands import RefundInvoice
+    from domain.invoice import InvoiceStatus
+    from workers import refunds
+    assert rig.sandbox is not None and rig.deps is not None
+    rig.start_inprocess_worker(threads=1)
+    public, _ = own_account(rig)
+    invoice_id = create(rig, 1)
+    assert invoice_id is not None
+    rig.sandbox.pay(rig.invoice(invoice_id).pay_url or "")
+    wait_until(lambda: rig.invoice(invoice_id).status is InvoiceStatus.PAID, what="paid")
+    rig.sandbox.revoke_merchant(public)
+
+    refunds.refund_invoice(RefundInvoice("r-1", rig.invoice(invoice_id).code, rig.seller_id,
+                                         "10.00"), rig.deps)
+
+    assert rig.invoice(invoice_id).refunded_amount is None  # nothing went back
+    with rig.uow() as uow:
+        assert uow.account_checks.is_refused(rig.invoice(invoice_id).account_id)
+    wait_until(lambda: refused_messages(rig), 20, "the seller to be told")
+    drained(rig)
+    assert len(refused_messages(rig)) == 1
+    assert not any(PROVIDER_CODES.search(m.get("text") or m.get("caption") or "")
+                   for m in rig.messages())

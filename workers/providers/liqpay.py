@@ -202,7 +202,11 @@ class LiqPayClient:
         or signature error raises ProviderRejected with LiqPay's reason, no answer raises
         ProviderUnavailable."""
         order_id = f"chatpay-key-check-{secrets.token_hex(8)}"
-        answer = self._request({"action": "status", "order_id": order_id})
+        try:
+            answer = self._request({"action": "status", "order_id": order_id})
+        except AccountRefused as exc:  # said to no seller: the code helps whoever reads the log
+            raise AccountRefused(
+                exc.reason, f"LiqPay did not accept these keys: {exc.reason}.") from exc
         if answer.get("result") == "error" and answer.get("err_code") not in NOT_FOUND_CODES:
             raise ProviderRejected(
                 f"LiqPay did not accept these keys: {answer.get('err_code')} "
@@ -230,8 +234,8 @@ class LiqPayClient:
         code = answer.get("err_code")
         if answer.get("result") == "error" and code in KEYS_REFUSED_CODES \
                 and answer.get("payment_id") is None:
-            raise AccountRefused(str(code), f"LiqPay refused the keys {params['action']} was "
-                                            f"signed with: {code}.")
+            # the message may reach a seller through a caller (a refund refused): no code in it
+            raise AccountRefused(str(code), "LiqPay no longer accepts this account's keys.")
         return answer
 
     def _status_from(self, body: dict[str, Any], order_id: str) -> ProviderStatus:

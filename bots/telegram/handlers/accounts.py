@@ -16,6 +16,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bots.accounts import (
+    account_screen,
     account_text,
     connect_command,
     connected_key,
@@ -46,9 +47,9 @@ async def show(message: Message, state: FSMContext, seller: Seller | None, deps:
         await message.answer(t(lang, "need_phone_first"), reply_markup=keyboards.share_phone(lang))
         return
     await state.clear()
-    public_key = await deps.run(connected_key, deps.uow, seller.id)
-    await message.answer(account_text(public_key, deps.settings.platform_account, lang),
-                         reply_markup=keyboards.account(lang, public_key is not None))
+    text, public_key = await deps.run(account_screen, deps.uow, seller.id,
+                                      deps.settings.platform_account, lang)
+    await message.answer(text, reply_markup=keyboards.account(lang, public_key is not None))
 
 
 @router.callback_query(F.data == "acct:connect")
