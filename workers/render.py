@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.core import get_global
 
+from domain.attempts import decline_reason
 from domain.i18n import format_money, status_word, t
 from domain.invoice import Invoice
 from domain.messaging import Button, OutboundMessage
@@ -108,6 +109,10 @@ def render_event(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
         return OutboundMessage(text=t(lang, "polling_stopped", amount=amount,
                                       description=_described(invoice),
                                       reason=payload.get("reason", "")), **base)
+    if event.name == "PaymentDeclined":
+        reason = decline_reason(payload.get("code"), payload.get("reason"), lang)
+        return OutboundMessage(text=t(lang, "declined", amount=amount,
+                                      description=_described(invoice), reason=reason), **base)
     if event.name == "InvoiceFailed":
         reason = payload.get("reason") or t(lang, "reason_unknown")
         return OutboundMessage(text=t(lang, "failed", amount=amount, description=_described(invoice),
