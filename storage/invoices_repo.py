@@ -26,7 +26,7 @@ class InvoiceRepository:
                          message_id=invoice.message_id, **_columns(invoice))
         self.session.add(row)
         self.session.flush()
-        self._save_attempts(invoice)
+        self._save_attempts(invoice, new=True)
         self._save_refunds(invoice)
         self.seen.append((invoice, None))
 
@@ -80,17 +80,21 @@ class InvoiceRepository:
         found: dict[str, list[Attempt]] = {i: [] for i in invoice_ids}
         for r in self.session.scalars(select(AttemptRow).where(
                 AttemptRow.invoice_id.in_(invoice_ids)).order_by(AttemptRow.number)):
+            created = utc(r.created_at)
+            assert created is not None
             found[r.invoice_id].append(Attempt(
-                number=r.number, order_id=r.order_id, created_at=utc(r.created_at),  # type: ignore[arg-type]
-                provider=r.provider, state=AttemptState(r.state), pay_url=r.pay_url,
+                number=r.number, order_id=r.order_id, created_at=created, provider=r.provider,
+                state=AttemptState(r.state), pay_url=r.pay_url,
                 provider_status=r.provider_status, processing=r.processing,
                 decline_code=r.decline_code, decline_reason=r.decline_reason,
                 provider_payment_id=r.provider_payment_id))
         return found
 
-    def _save_attempts(self, invoice: Invoice) -> None:
+    def _save_attempts(self, invoice: Invoice, *, new: bool = False) -> None:
+        """Write the attempts back: those read with the invoice are in the session already (an
+        unchanged one writes nothing); a new invoice's are added without looking them up."""
         for a in invoice.attempts:
-            self.session.merge(AttemptRow(
+            (self.session.add if new else self.session.merge)(AttemptRow(
                 order_id=a.order_id, invoice_id=invoice.id, number=a.number,
                 provider=a.provider, state=str(a.state), pay_url=a.pay_url,
                 provider_status=a.provider_status, processing=a.processing,
