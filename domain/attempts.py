@@ -125,6 +125,13 @@ class InvoiceAttempts:
         """The attempts the provider may still settle: polls and expiry ask about each."""
         return [a for a in self.attempts if a.in_flight]
 
+    @property
+    def attempts_unpaid(self) -> list[Attempt]:
+        """Every attempt that has not paid, newest first: expiry and the seller's *Check
+        status* ask about each (a declined order may still be paid on its own checkout page,
+        and its callback lost)."""
+        return [a for a in reversed(self.attempts) if a.state is not AttemptState.PAID]
+
     def attempt_for(self, order_id: str) -> Attempt | None:
         return next((a for a in self.attempts if a.order_id == order_id), None)
 

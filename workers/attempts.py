@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from domain.attempts import Attempt, AttemptState
+from domain.attempts import Attempt
 from domain.invoice import Invoice, InvoiceStatus
 from domain.ports import PaymentProvider, PaymentRequest, ProviderStatus
 from storage.repository import Seller
@@ -19,6 +19,8 @@ from workers.render import pay_link
 from workers.txn import _retrying
 
 log = logging.getLogger(__name__)
+
+MAX_CHECKED = 5  #: attempts a seller's check asks about (the newest): it answers in seconds
 
 
 def issue_link(invoice: Invoice, seller: Seller | None, provider: PaymentProvider,
@@ -67,6 +69,6 @@ def ask_about(provider: PaymentProvider, attempts: list[Attempt]) -> list[Provid
 
 
 def to_check(invoice: Invoice) -> list[Attempt]:
-    """What the seller's *Check status* (or support's re-check) asks about: every attempt that
-    has not paid, newest first (a declined order may still be paid on its own checkout page)."""
-    return [a for a in reversed(invoice.attempts) if a.state is not AttemptState.PAID][:5]
+    """What the seller's *Check status* (or support's re-check) asks about: the newest attempts
+    that have not paid (a declined order may still be paid on its own checkout page)."""
+    return invoice.attempts_unpaid[:MAX_CHECKED]

@@ -127,8 +127,9 @@ def _stop_polling(invoice_id: str, reason: str, d: Deps) -> None:
 
 
 def expire_invoice(invoice_id: str, d: Deps) -> None:
-    """At expiry ask the provider first: a success pays, a payment still in progress keeps the
-    invoice open (settling, polled until the settle window ends), anything else expires it.
+    """At expiry ask the provider first, about each attempt that has not paid: a success on
+    any pays, a payment still in progress keeps the invoice open (settling, polled until the
+    settle window ends), anything else expires it.
 
     A provider that cannot be reached raises: the message is retried and the reconciler finds
     the invoice again, so an invoice is never closed blind.
@@ -140,8 +141,8 @@ def expire_invoice(invoice_id: str, d: Deps) -> None:
         return
     answer: list[ProviderStatus] | None = None
     if invoice.status is InvoiceStatus.PENDING:
-        try:  # about every attempt still in flight
-            answer = ask_about(d.accounts.for_invoice(invoice), invoice.attempts_in_flight)
+        try:  # about every attempt that has not paid: in flight, or declined and retried
+            answer = ask_about(d.accounts.for_invoice(invoice), invoice.attempts_unpaid)
         except ProviderRejected as exc:  # it will never say: callbacks still apply if they come
             log.warning("Expiring %s without the provider's word: %s", invoice.order_id, exc)
 
