@@ -141,8 +141,9 @@ def render_event(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
                                **base)
     # StatusUnchanged: the seller asked; say where things stand
     if invoice.is_open:
-        text = t(lang, "still_pending", amount=amount,
-                 status=invoice.provider_status or status_word(invoice.status, lang))
+        status = (t(lang, "status_declined_retry") if invoice.latest_attempt.declined
+                  else invoice.provider_status or status_word(invoice.status, lang))
+        text = t(lang, "still_pending", amount=amount, status=status)
         return OutboundMessage(text=text, buttons=invoice_buttons(invoice, lang), **base)
     return OutboundMessage(text=t(lang, "status_is", amount=amount,
                                   status=status_word(invoice.status, lang)), **base)
