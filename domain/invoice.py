@@ -117,10 +117,13 @@ class Invoice(InvoiceAttempts, InvoiceRefunds):
 
     @property
     def order_id(self) -> str:
-        """The provider order id of the payment: the attempt that paid (refunds go there), else
-        the latest attempt."""
-        paid = next((a for a in self.attempts if a.state is AttemptState.PAID), None)
-        return (paid or self.latest_attempt).order_id
+        """The provider order id of the payment: the attempt that paid it (refunds go there;
+        after a second payment on another attempt, still the first payment's), else the latest
+        attempt."""
+        paid = [a for a in self.attempts if a.state is AttemptState.PAID]
+        first = next((a for a in paid if a.provider_payment_id == self.provider_payment_id),
+                     paid[0] if paid else None)
+        return (first or self.latest_attempt).order_id
 
     @property
     def is_open(self) -> bool:

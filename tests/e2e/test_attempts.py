@@ -147,6 +147,7 @@ def test_two_successes_on_two_attempts_are_a_second_payment_told_once(
     invoice = stored(uow_factory, code)
     assert invoice.status is InvoiceStatus.PAID and len(invoice.extra_payment_ids) == 1
     assert attempt_states(uow_factory, code) == [(f"{code}-1", "paid"), (f"{code}-2", "paid")]
+    assert invoice.order_id == f"{code}-2"  # the first payment's order, where refunds go
     time.sleep(0.5)
     assert sum("оплатив цей рахунок ще раз" in m for m in texts(seller)) == 1
     assert sum("✅ Оплачено" in m for m in texts(seller)) == 1

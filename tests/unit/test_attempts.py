@@ -133,6 +133,7 @@ def test_a_second_success_on_another_attempt_is_a_second_payment_told_once():
     assert invoice.apply(success("Kv7mPq2xZa-1", "p1"), LATER) is True
     assert invoice.apply(success("Kv7mPq2xZa-1", "p1"), LATER) is False
     assert invoice.extra_payment_ids == ("p1",) and invoice.provider_payment_id == "p2"
+    assert invoice.order_id == second  # the first payment's order: its refunds go there
     assert len(of_type(invoice, events.ExtraPaymentReceived)) == 1
     assert len(of_type(invoice, events.InvoicePaid)) == 1
 
