@@ -25,6 +25,8 @@ from typing import Any, NamedTuple
 
 import _common as c
 
+from domain.attempts import order_id_for
+
 CASES = ("normal", "status_hang")  #: always run in this order: the hang's backlog outlives it
 CREATE_RATE = 40.0  #: invoices/s while the invoices to pay are made
 HANG_S = 60.0  #: seconds the sandbox holds each status call, well past the client's timeout
@@ -38,6 +40,7 @@ class Row(NamedTuple):
     chat: int
     description: str
     next_poll_at: datetime | None
+    order_id: str  #: its first payment attempt's provider order id
 
 
 def pending(db: str, prefix: str) -> list[Row]:
@@ -48,7 +51,7 @@ def pending(db: str, prefix: str) -> list[Row]:
 
     inv, sel = InvoiceRow.__table__, SellerRow.__table__  # type: ignore[attr-defined]
     query = (select(inv.c.id, inv.c.amount_minor, inv.c.currency, sel.c.external_id,
-                    inv.c.description, inv.c.next_poll_at)
+                    inv.c.description, inv.c.next_poll_at, inv.c.code)
              .join_from(inv, sel, inv.c.seller_id == sel.c.id)
              .where(inv.c.status == "pending", inv.c.description.startswith(prefix))
              .order_by(inv.c.created_at))
@@ -58,8 +61,8 @@ def pending(db: str, prefix: str) -> list[Row]:
             rows = conn.execute(query).all()
     finally:
         eng.dispose()
-    return [Row(i, m, cur, int(chat), d, t if t is None or t.tzinfo else t.replace(tzinfo=UTC))
-            for i, m, cur, chat, d, t in rows]
+    return [Row(i, m, cur, int(chat), d, t if t is None or t.tzinfo else t.replace(tzinfo=UTC),
+                order_id_for(code, 1)) for i, m, cur, chat, d, t, code in rows]
 
 
 def described(m: dict[str, Any]) -> str:
@@ -70,7 +73,7 @@ def described(m: dict[str, Any]) -> str:
 def success(client: Any, row: Row, payment_id: int) -> dict[str, str]:  # noqa: ANN401
     data, sig = client.encode({
         "version": 3, "action": "pay", "public_key": client.public_key,
-        "order_id": f"cp-{row.invoice_id}", "status": "success", "amount": row.minor / 100,
+        "order_id": row.order_id, "status": "success", "amount": row.minor / 100,
         "currency": row.currency, "payment_id": payment_id, "type": "buy", "paytype": "card"})
     return {"data": data, "signature": sig}
 

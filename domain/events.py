@@ -35,9 +35,11 @@ class InvoiceLinkIssued(Event):
 
 @dataclass(frozen=True, slots=True)
 class ProviderStatusRecorded(Event):
-    """A non-final provider sub-status (processing, 3ds_verify, ...) was seen."""
+    """A provider word that tells the seller nothing: a non-final sub-status (processing,
+    3ds_verify, ...), or a late decline of an attempt of a paid or closed invoice."""
 
     raw_status: str
+    order_id: str = ""  #: the attempt's provider order id (empty in rows made before attempts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +90,32 @@ class PollingStopped(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class AttemptStarted(Event):
+    """The buyer pays again after a decline: attempt `attempt`, a new provider order id."""
+
+    attempt: int
+    order_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentDeclined(Event):
+    """A card payment attempt was declined (or its order failed); the invoice stays open and
+    the buyer may try again. `code`: the provider's, mapped to words before anyone reads it."""
+
+    attempt: int
+    order_id: str
+    raw_status: str
+    code: str | None = None
+    reason: str | None = None  #: the provider's own description (kept, never shown raw)
+    notifies_seller = True
+    #: a note that the buyer can try again is stale once the invoice is paid or closed
+    superseded_by_later_news = True
+
+
+@dataclass(frozen=True, slots=True)
 class InvoiceFailed(Event):
+    """Made before attempts: a decline ended the invoice. Kept to read old histories."""
+
     raw_status: str
     reason: str | None = None  #: the provider's own words, kept for support's history
     code: str | None = None  #: the provider's error code: what the seller reads is made from it
@@ -166,7 +193,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     for cls in (InvoiceCreated, InvoiceLinkIssued, ProviderStatusRecorded, InvoicePaid,
                 ExtraPaymentReceived, PaymentInProgress, PollingStopped, InvoiceFailed,
                 InvoiceExpired, InvoiceCancelled, InvoiceRefunded, StatusUnchanged,
-                RefundRequested, RefundPending, RefundRefused)
+                RefundRequested, RefundPending, RefundRefused, AttemptStarted, PaymentDeclined)
 }
 
 

@@ -97,6 +97,14 @@ INVOICE_TEXTS: dict[str, dict[str, str]] = {
     },
     "failed": {"uk": "❌ Оплата не вдалася: {amount}{description}\nПричина: {reason}", "ru": "❌ Оплата не прошла: {amount}{description}\nПричина: {reason}", "en": "❌ Payment failed: {amount}{description}\nReason: {reason}"},
     "reason_unknown": {"uk": "невідома", "ru": "неизвестна", "en": "unknown"},
+    #: a declined attempt (domain.attempts): the invoice stays open, the buyer may try again
+    "declined": {
+        "uk": "💳 Оплату карткою {amount}{description} відхилено: {reason}; покупець може спробувати ще раз за тим самим посиланням.",
+        "ru": "💳 Оплата картой {amount}{description} отклонена: {reason}; покупатель может попробовать ещё раз по той же ссылке.",
+        "en": "💳 A card payment of {amount}{description} was declined: {reason}; the buyer can try again with the same link.",
+    },
+    "status_declined_retry": {"uk": "картку відхилено, покупець може спробувати ще раз", "ru": "карта отклонена, покупатель может попробовать ещё раз", "en": "card declined, the buyer can try again"},
+    "decline_reason_unknown": {"uk": "банк не пояснив причину", "ru": "банк не объяснил причину", "en": "the bank gave no reason"},
     "expired": {"uk": "⌛ Рахунок на {amount} прострочено{description}", "ru": "⌛ Счёт на {amount} просрочен{description}", "en": "⌛ The invoice for {amount} expired{description}"},
     "cancelled": {"uk": "✖️ Рахунок на {amount} скасовано{description}", "ru": "✖️ Счёт на {amount} отменён{description}", "en": "✖️ The invoice for {amount} was cancelled{description}"},
     "refunded": {"uk": "↩️ Повернено {amount}{description}", "ru": "↩️ Возвращено {amount}{description}", "en": "↩️ Refunded {amount}{description}"},

@@ -99,6 +99,8 @@ SUPPORT_TEXTS: dict[str, dict[str, str]] = {
     "sup_ev_ExtraPaymentReceived": {"uk": "повторна оплата", "ru": "повторная оплата", "en": "second payment"},
     "sup_ev_PaymentInProgress": {"uk": "оплата в банку", "ru": "оплата в банке", "en": "payment at the bank"},
     "sup_ev_PollingStopped": {"uk": "опитування зупинено", "ru": "опрос остановлен", "en": "polling stopped"},
+    "sup_ev_AttemptStarted": {"uk": "нова спроба оплати", "ru": "новая попытка оплаты", "en": "new payment attempt"},
+    "sup_ev_PaymentDeclined": {"uk": "картку відхилено", "ru": "карта отклонена", "en": "card declined"},
     "sup_ev_InvoiceFailed": {"uk": "оплата не вдалася", "ru": "оплата не прошла", "en": "payment failed"},
     "sup_ev_InvoiceExpired": {"uk": "прострочено", "ru": "просрочен", "en": "expired"},
     "sup_ev_InvoiceCancelled": {"uk": "скасовано", "ru": "отменён", "en": "cancelled"},

@@ -9,8 +9,13 @@ Money-safety rules held here:
 - a success is compared with the invoice: another amount or currency is recorded as paid with a
   mismatch flag (the seller is told both amounts), and a second success with another provider
   payment id (the buyer paid twice) is recorded and told, never merged into the first;
-- expiry never closes an invoice blind: it takes the provider's answer of that moment, and a
-  payment still in flight keeps the invoice open (settling) until the settle window ends;
+- each card payment is an attempt with its own provider order id (domain.attempts); a declined
+  attempt leaves the invoice open, the seller told once, and the invoice ends unpaid only by
+  expiring (or being cancelled); a success on any attempt pays it, a success on another attempt
+  after that is a second payment;
+- expiry never closes an invoice blind: it takes the provider's answers of that moment about
+  every attempt in flight, and a payment still in flight keeps the invoice open (settling) until
+  the settle window ends;
 - an unpaid invoice whose last provider word is a payment still in flight stays watched, and
   checkable, for the settle window;
 - the same fact applied twice changes nothing and records nothing twice;
@@ -21,11 +26,13 @@ Money-safety rules held here:
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from domain import events
+from domain.attempts import Attempt, AttemptState, InvoiceAttempts, order_id_for
 from domain.errors import InvalidTransition
 from domain.invoice_refunds import InvoiceRefunds
 from domain.money import Money
@@ -51,7 +58,7 @@ SETTLED = frozenset({InvoiceStatus.PAID, InvoiceStatus.REFUNDED, InvoiceStatus.P
 
 
 @dataclass(eq=False)
-class Invoice(InvoiceRefunds):
+class Invoice(InvoiceAttempts, InvoiceRefunds):
     id: str
     code: str
     seller_id: int
@@ -90,8 +97,15 @@ class Invoice(InvoiceRefunds):
     ask_phone: bool = False
     refunds: list[Refund] = field(default_factory=list)
     manual: bool = False  #: paid by a manual payment the seller approved (domain.manual)
+    #: the card payment attempts, oldest first; there is always one (made with the invoice)
+    attempts: list[Attempt] = field(default_factory=list)
     version: int = 0
     events: list[events.Event] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.attempts:  # a new invoice: its first attempt's order id is known at once
+            self.attempts.append(Attempt(1, order_id_for(self.code, 1), self.created_at,
+                                         self.provider, pay_url=self.pay_url))
 
     @classmethod
     def create(cls, **kwargs: object) -> Invoice:
@@ -103,17 +117,28 @@ class Invoice(InvoiceRefunds):
 
     @property
     def order_id(self) -> str:
-        """The id the provider knows this invoice by (idempotent creation at the provider)."""
-        return f"cp-{self.id}"
+        """The provider order id of the payment: the attempt that paid it (refunds go there;
+        after a second payment on another attempt, still the first payment's), else the latest
+        attempt."""
+        paid = [a for a in self.attempts if a.state is AttemptState.PAID]
+        first = next((a for a in paid if a.provider_payment_id == self.provider_payment_id),
+                     paid[0] if paid else None)
+        return (first or self.latest_attempt).order_id
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN
 
     def issue_link(self, pay_url: str) -> None:
+        """The latest attempt's checkout link. The first makes the invoice payable (the seller
+        is shown it); a later attempt's only changes where the pay page sends the buyer."""
+        latest = self.latest_attempt
+        if self.status is InvoiceStatus.PENDING and latest.pay_url is None:
+            latest.pay_url = self.pay_url = pay_url
+            return
         if self.status is not InvoiceStatus.CREATED:
             return  # the link was issued already: nothing changes, nothing is sent twice
-        self.pay_url = pay_url
+        latest.pay_url = self.pay_url = pay_url
         self.status = InvoiceStatus.PENDING
         self.events.append(events.InvoiceLinkIssued(self.id))
 
@@ -155,46 +180,57 @@ class Invoice(InvoiceRefunds):
             return True
         return self.status in UNPAID_FINAL and now < self.created_at + settle_window
 
-    def apply(self, fact: ProviderStatus, at: datetime) -> bool:
-        """Apply one fact from the provider. Returns whether anything changed.
+    def apply(self, fact: ProviderStatus, at: datetime, *, tell_decline: bool = True) -> bool:
+        """Apply one fact from the provider about one of the attempts. Returns whether anything
+        changed.
 
-        The same fact applied twice changes nothing; a verified success is never dropped.
+        The same fact applied twice changes nothing; a verified success is never dropped. A
+        decline leaves the invoice open: the seller is told once (`tell_decline`), and the
+        buyer may try again.
         """
-        if fact.order_id != self.order_id:
-            raise InvalidTransition(f"Fact for {fact.order_id} applied to {self.order_id}.")
+        attempt = self.attempt_for(fact.order_id)
+        if attempt is None:
+            raise InvalidTransition(f"Fact for {fact.order_id} applied to invoice {self.id}.")
         if fact.outcome == "paid":
-            paid = self._pay(fact, at)
+            moved = attempt.paid(fact.raw_status, fact.provider_payment_id)
+            paid = self._pay(fact, at) or moved
+            self.in_flight = self._processing()
             if fact.refund_total is not None:  # LiqPay keeps `success` after a partial refund
                 return self._refund_fact(fact, at) or paid
             return paid
         if fact.outcome == "failed":
-            if self.status in SETTLED:
+            reason = fact.error_description or fact.error_code
+            if not attempt.refused(fact.raw_status, fact.error_code, reason):
                 return False
-            if not self.is_open:  # a closed invoice's payment in flight was declined after all
-                return self._record_quietly(fact, in_flight=False)
-            self.status = InvoiceStatus.FAILED
-            self.in_flight = self.settling = False
+            if not self.is_open or not tell_decline or at >= self.expires_at:
+                # settled (a late word about an older attempt), closed, or past its time: the
+                # buyer cannot try again, so there is nothing to tell
+                self._record_quietly(fact)
+                if self.settling and not self._processing():  # the payment it waited for
+                    self._expire()
+                return True
             self.provider_status = fact.raw_status
-            self.failure_reason = fact.error_description or fact.error_code
-            self.events.append(events.InvoiceFailed(self.id, fact.raw_status, self.failure_reason,
-                                                    fact.error_code))
+            self.in_flight = self._processing()
+            self.events.append(events.PaymentDeclined(
+                self.id, attempt.number, attempt.order_id, fact.raw_status, fact.error_code,
+                reason))
             return True
         if fact.outcome in ("reversed", "refunded", "refund_pending"):
             return self._refund_fact(fact, at)
         if fact.outcome == "pending":
-            if self.status in SETTLED:
+            if self.status in SETTLED or not attempt.in_progress(fact.raw_status):
                 return False
-            return self._record_quietly(fact, in_flight=True)
+            return self._record_quietly(fact)
         return False  # "unknown": the provider has not seen the order yet
 
-    def _record_quietly(self, fact: ProviderStatus, *, in_flight: bool) -> bool:
-        """Record a non-final word from the provider (or a late failure of a closed invoice):
-        it changes what is watched, not what the seller is told."""
-        if fact.raw_status == self.provider_status and in_flight == self.in_flight:
-            return False
-        self.provider_status = fact.raw_status
-        self.in_flight = in_flight
-        self.events.append(events.ProviderStatusRecorded(self.id, fact.raw_status))
+    def _record_quietly(self, fact: ProviderStatus) -> bool:
+        """Record an attempt's new word that tells the seller nothing (a payment in progress, a
+        late decline): it changes what is watched. The attempt has changed already."""
+        if self.status not in SETTLED:
+            self.provider_status = fact.raw_status
+        self.in_flight = self._processing()
+        self.events.append(events.ProviderStatusRecorded(self.id, fact.raw_status,
+                                                         fact.order_id))
         return True
 
     def _pay(self, fact: ProviderStatus, at: datetime) -> bool:
@@ -249,30 +285,40 @@ class Invoice(InvoiceRefunds):
             self.id, str(received.amount), received.currency, payment_id, fact.raw_status))
         return True
 
-    def expire(self, now: datetime, answer: ProviderStatus | None,
+    def expire(self, now: datetime,
+               answer: ProviderStatus | Sequence[ProviderStatus] | None,
                settle_window: timedelta) -> bool:
-        """Close an open invoice whose time has come, given the provider's answer asked for at
-        this moment (None: the provider refused to be asked, e.g. revoked keys).
+        """Close an open invoice whose time has come, given the provider's answers asked for at
+        this moment about each attempt in flight (None: the provider refused to be asked, e.g.
+        revoked keys).
 
-        The answer is applied first, so a success found at expiry pays the invoice. A payment
+        The answers are applied first, so a success found at expiry pays the invoice (a
+        decline found then is recorded, not told: the buyer cannot try again). A payment
         still in flight keeps it open, settling, with one message to the seller, until the
-        settle window ends; only then, or on any other answer, does it expire.
+        settle window ends; only then, or on any other answers, does it expire.
         """
         if not self.is_open or now < self.expires_at:
             return False
-        if answer is not None and self.apply(answer, now) and not self.is_open:
-            return True  # paid or failed at the last moment
-        if answer is not None and answer.outcome == "pending" \
-                and now < self.created_at + settle_window:
+        answers = ([] if answer is None else [answer] if isinstance(answer, ProviderStatus)
+                   else list(answer))
+        for fact in answers:
+            self.apply(fact, now, tell_decline=False)
+        if not self.is_open:
+            return True  # paid at the last moment
+        pending = [f for f in answers if f.outcome == "pending"]
+        if pending and now < self.created_at + settle_window:
             if self.settling:
                 return False
             self.settling = True
-            self.events.append(events.PaymentInProgress(self.id, answer.raw_status))
+            self.events.append(events.PaymentInProgress(self.id, pending[0].raw_status))
             return True
+        self._expire()
+        return True
+
+    def _expire(self) -> None:
         self.status = InvoiceStatus.EXPIRED
         self.settling = False
         self.events.append(events.InvoiceExpired(self.id))
-        return True
 
     def stop_watching(self, reason: str) -> None:
         """The provider refuses to be asked about this invoice (revoked keys, a 4xx): polling

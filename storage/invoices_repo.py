@@ -1,5 +1,5 @@
-"""The invoice repository: invoices (with their refunds) to rows and back, and the scans that
-find invoices whose poll, expiry or link is overdue."""
+"""The invoice repository: invoices (with their attempts and refunds) to rows and back, and the
+scans that find invoices whose poll, expiry or link is overdue."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from domain.attempts import Attempt, AttemptState
 from domain.invoice import UNPAID_FINAL, Invoice, InvoiceStatus
 from domain.money import Money
 from domain.refunds import Refund, RefundState
 from storage.repository import ConcurrentUpdate, utc
-from storage.tables import InvoiceRow, RefundRow
+from storage.tables import AttemptRow, InvoiceRow, RefundRow
 
 
 class InvoiceRepository:
@@ -25,6 +26,7 @@ class InvoiceRepository:
                          message_id=invoice.message_id, **_columns(invoice))
         self.session.add(row)
         self.session.flush()
+        self._save_attempts(invoice, new=True)
         self._save_refunds(invoice)
         self.seen.append((invoice, None))
 
@@ -38,9 +40,10 @@ class InvoiceRepository:
         return self._one(select(InvoiceRow).where(InvoiceRow.idempotency_key == idempotency_key))
 
     def by_order_id(self, order_id: str, *, for_update: bool = False) -> Invoice | None:
-        if not order_id.startswith("cp-"):
-            return None
-        return self.get(order_id[3:], for_update=for_update)
+        """The invoice one of whose attempts the provider knows by this order id."""
+        invoice_id = self.session.scalar(
+            select(AttemptRow.invoice_id).where(AttemptRow.order_id == order_id[:64]))
+        return None if invoice_id is None else self.get(invoice_id, for_update=for_update)
 
     def _one(self, query: Any, for_update: bool = False) -> Invoice | None:
         if for_update:
@@ -50,6 +53,7 @@ class InvoiceRepository:
             return None
         invoice = _invoice(row)
         # read after the row (and its lock, when taken): a racing refund committed first is seen
+        invoice.attempts = self._attempts([invoice.id])[invoice.id] or invoice.attempts
         invoice.refunds = [_refund(r) for r in self.session.scalars(
             select(RefundRow).where(RefundRow.invoice_id == invoice.id)
             .order_by(RefundRow.created_at, RefundRow.id))]
@@ -69,7 +73,35 @@ class InvoiceRepository:
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConcurrentUpdate(f"Invoice {invoice.id} changed concurrently.")
         invoice.version += 1
+        self._save_attempts(invoice)
         self._save_refunds(invoice)
+
+    def _attempts(self, invoice_ids: list[str]) -> dict[str, list[Attempt]]:
+        found: dict[str, list[Attempt]] = {i: [] for i in invoice_ids}
+        for r in self.session.scalars(select(AttemptRow).where(
+                AttemptRow.invoice_id.in_(invoice_ids)).order_by(AttemptRow.number)):
+            created = utc(r.created_at)
+            assert created is not None
+            found[r.invoice_id].append(Attempt(
+                number=r.number, order_id=r.order_id, created_at=created, provider=r.provider,
+                state=AttemptState(r.state), pay_url=r.pay_url,
+                provider_status=r.provider_status, processing=r.processing,
+                decline_code=r.decline_code, decline_reason=r.decline_reason,
+                provider_payment_id=r.provider_payment_id))
+        return found
+
+    def _save_attempts(self, invoice: Invoice, *, new: bool = False) -> None:
+        """Write the attempts back: those read with the invoice are in the session already (an
+        unchanged one writes nothing); a new invoice's are added without looking them up."""
+        for a in invoice.attempts:
+            (self.session.add if new else self.session.merge)(AttemptRow(
+                order_id=a.order_id, invoice_id=invoice.id, number=a.number,
+                provider=a.provider, state=str(a.state), pay_url=a.pay_url,
+                provider_status=a.provider_status, processing=a.processing,
+                decline_code=(a.decline_code or None) and a.decline_code[:64],
+                decline_reason=a.decline_reason,
+                provider_payment_id=a.provider_payment_id, created_at=a.created_at))
+        self.session.flush()
 
     def _save_refunds(self, invoice: Invoice) -> None:
         for refund in invoice.refunds:
@@ -105,7 +137,11 @@ class InvoiceRepository:
             .where(InvoiceRow.seller_id == seller_id,
                    InvoiceRow.status.in_([InvoiceStatus.CREATED, InvoiceStatus.PENDING]))
             .order_by(InvoiceRow.created_at.desc()).limit(limit))
-        return [_invoice(r) for r in rows]
+        invoices = [_invoice(r) for r in rows]
+        attempts = self._attempts([i.id for i in invoices]) if invoices else {}
+        for invoice in invoices:
+            invoice.attempts = attempts[invoice.id] or invoice.attempts
+        return invoices
 
     def due_for_poll(self, now: datetime, requeued_before: datetime,
                      limit: int = 500) -> list[str]:

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from storage.tables_attempts import AttemptRow  # noqa: F401  (re-exported, like the features')
 from storage.tables_columns import UTCDateTime, _ts  # noqa: F401  (UTCDateTime: migrations)
 from storage.tables_features import (  # noqa: F401  (re-exported: one module names every table)
     AccountCheckRow,

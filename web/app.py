@@ -51,6 +51,10 @@ class WebDeps:
     #: the buyer's *I have paid*: opens a manual payment (workers.manual.open_payment), handed
     #: in likewise
     open_manual_payment: Callable[..., tuple[str, list[int]]]
+    #: the buyer pressed *Pay*: the checkout link to send them to, a new attempt's after a
+    #: decline (workers.attempts.checkout_link, bound by the composition root); None: the
+    #: invoice cannot be paid by card now. Unset: the invoice's stored link
+    checkout_link: Callable[[str], str | None] | None = None
     mounts: dict[str, Any] = field(default_factory=dict)  #: path prefix -> ASGI app (sandbox)
     extra_routes: list[Callable[[FastAPI], None]] = field(default_factory=list)
     #: messenger updates whose handler failed, per channel (read from Redis at each scrape)
@@ -154,7 +158,17 @@ def create_app(deps: WebDeps) -> FastAPI:
             if invoice.give_buyer_details(email, lang, name or None, phone):
                 uow.invoices.save(invoice)
                 uow.commit()
-            pay_url = invoice.pay_url
+            pay_url: str | None = invoice.pay_url
+            if invoice.latest_attempt.declined and deps.checkout_link is not None:
+                pay_url = None  # the buyer tries again: a new attempt, a new order at the provider
+        if pay_url is None and deps.checkout_link is not None:
+            pay_url = deps.checkout_link(code)
+        if pay_url is None:  # paid or closed meanwhile: the page says what it is now
+            with deps.uow().readonly() as uow:
+                invoice = uow.invoices.by_code(code)
+                if invoice is None or seller is None:
+                    return HTMLResponse(t(lang, "invoice_not_found"), status_code=404)
+                return _pay_page(invoice, seller, lang, returning=False)
         return RedirectResponse(pay_url, status_code=303)
 
     def _refused(uow: UnitOfWork, invoice: Invoice) -> bool:
@@ -222,7 +236,8 @@ def _pay_page(invoice: Invoice, seller: Seller, lang: str, returning: bool, *,
     errors, typed = errors or {}, typed or {}
     if invoice.status is InvoiceStatus.PENDING and unavailable:
         action = f'<p class="closed">{t(lang, "pay_unavailable")}</p>'
-    elif invoice.status is InvoiceStatus.PENDING and returning:
+    elif invoice.status is InvoiceStatus.PENDING and returning \
+            and not invoice.latest_attempt.declined:
         action = f'<p class="closed">{t(lang, "pay_processing")}</p>'
         manual_html = ""  # a card payment is under way: paying another way could pay twice
     elif invoice.status is InvoiceStatus.PENDING and invoice.pay_url:

@@ -6,6 +6,7 @@ messenger sender, no rate limiter, no SMS or mail: the workers send.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,7 @@ def build(settings: Settings, redis_url: str, mounts: dict[str, Any] | None = No
     """The web edge's app; `mounts` (path prefix -> ASGI app) is the sandbox, in development."""
     from domain.ports import LIQPAY_CURRENCIES
     from web.app import WebDeps, create_app
+    from workers import attempts
     from workers.handlers import apply_fact
     from workers.manual import open_payment
     from workers.providers.accounts import ProviderAccounts
@@ -58,8 +60,11 @@ def build(settings: Settings, redis_url: str, mounts: dict[str, Any] | None = No
                                              currencies=LIQPAY_CURRENCIES, redis=client)))
     counters = redis.Redis.from_url(redis_url, socket_timeout=2)
     stops.append(counters.close)
+    checkout_link = functools.partial(attempts.checkout_link, provider_for=accounts.for_invoice,
+                                      unit_of_work=store.uow, base_url=settings.public_base_url)
     app = create_app(WebDeps(settings=settings, uow=store.uow,
                              providers={accounts.name: accounts}, bus=store.bus,
-                             apply_fact=apply_fact, open_manual_payment=open_payment, mounts=mounts or {}, extra_routes=routes,
+                             apply_fact=apply_fact, open_manual_payment=open_payment,
+                             checkout_link=checkout_link, mounts=mounts or {}, extra_routes=routes,
                              update_failures=lambda: update_failures.read(counters)))
     return WebProcess(app, store, stops)

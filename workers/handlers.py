@@ -25,16 +25,15 @@ from domain.i18n import status_word, t
 from domain.invoice import Invoice, InvoiceStatus
 from domain.money import Money
 from domain.polling import next_poll_at
-from domain.ports import PaymentRequest, ProviderStatus
+from domain.ports import ProviderStatus
 from storage.repository import Seller, new_code, new_id
 from storage.uow import UnitOfWork
-from workers import txn
+from workers import attempts, txn
 from workers.account_checks import refuse_invoice
 from workers.notify import Claimed, deliver, tell
 from workers.notify import notify_seller as notify_seller
 from workers.polls import expire_invoice as expire_invoice
 from workers.polls import poll_invoice as poll_invoice
-from workers.render import pay_link
 from workers.runtime import Deps
 from workers.txn import _retrying
 
@@ -105,15 +104,9 @@ def create_invoice(cmd: commands.CreateInvoice, d: Deps) -> str | None:
 
 
 def _link(invoice: Invoice, seller: Seller | None, d: Deps) -> None:
-    """Get the invoice's payable link from the provider (idempotent by order id)."""
-    base = d.settings.public_base_url
-    link = d.accounts.for_invoice(invoice).create_link(PaymentRequest(
-        order_id=invoice.order_id, amount=invoice.amount,
-        description=invoice.description or f"chatpay {invoice.code}",
-        expires_at=invoice.expires_at, server_url=f"{base}/callbacks/{invoice.provider}",
-        result_url=f"{pay_link(base, invoice.code)}?back=1",
-        language=seller.language if seller else "uk"))
-    invoice.issue_link(link.url)
+    """Get the invoice's payable link (its first attempt's) from the provider."""
+    attempts.issue_link(invoice, seller, d.accounts.for_invoice(invoice),
+                        d.settings.public_base_url)
 
 
 def _first_poll(invoice: Invoice) -> datetime | None:
@@ -196,7 +189,8 @@ def check_status(cmd: commands.CheckStatus, d: Deps) -> None:
     if invoice.checkable(txn.now(), window):
         try:
             provider = d.accounts.for_invoice(invoice)
-            notified = apply_fact(provider.fetch_status(invoice.order_id), d.uow, window)
+            for fact in attempts.ask_about(provider, attempts.to_check(invoice)):
+                notified += apply_fact(fact, d.uow, window)
         except (ProviderUnavailable, ProviderRejected) as exc:
             # answered at once from what is stored: a seller's thread never waits on retries
             log.warning("Check of %s could not reach the provider: %s", invoice.order_id, exc)
@@ -255,7 +249,9 @@ def cancel_at_provider(invoice_id: str, d: Deps) -> None:
         invoice = uow.invoices.get(invoice_id)
     if invoice is None or invoice.status is not InvoiceStatus.CANCELLED:
         return
-    try:
-        d.accounts.for_invoice(invoice).cancel(invoice.order_id)
-    except ProviderRejected as exc:  # a late payment is still caught (paid late) by polls
-        log.warning("Provider cancel of %s refused: %s.", invoice.order_id, exc)
+    provider = d.accounts.for_invoice(invoice)
+    for attempt in invoice.attempts_in_flight:
+        try:
+            provider.cancel(attempt.order_id)
+        except ProviderRejected as exc:  # a late payment is still caught (paid late) by polls
+            log.warning("Provider cancel of %s refused: %s.", attempt.order_id, exc)

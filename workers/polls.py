@@ -11,6 +11,7 @@ from domain.invoice import Invoice, InvoiceStatus
 from domain.polling import next_poll_at
 from domain.ports import ProviderStatus
 from workers import txn
+from workers.attempts import ask_about
 from workers.notify import deliver
 from workers.runtime import Deps
 from workers.txn import _retrying
@@ -59,8 +60,8 @@ def poll_invoice(invoice_id: str, d: Deps) -> None:
         polls, due, errors = uow.invoices.poll_state(invoice_id)
     if due is None or due > txn.now() + POLL_EARLY:
         return
-    try:
-        fact = d.accounts.for_invoice(invoice).fetch_status(invoice.order_id)
+    try:  # each attempt in flight (after a decline, none until the buyer tries again)
+        facts = ask_about(d.accounts.for_invoice(invoice), invoice.attempts_in_flight)
     except (ProviderUnavailable, AccountRefused) as exc:
         # refused keys: the account is marked and its seller told once (not once per invoice);
         # the invoice stays watched, backing off, in case LiqPay takes the keys again
@@ -77,9 +78,11 @@ def poll_invoice(invoice_id: str, d: Deps) -> None:
             if current is None:
                 return [], None
             moment = txn.now()
-            changed = current.apply(fact, moment)
+            changed = False
+            for fact in facts:
+                changed = current.apply(fact, moment) or changed
             if current.is_open and moment >= current.expires_at:
-                changed = current.expire(moment, fact, window) or changed
+                changed = current.expire(moment, facts, window) or changed
             following = _following(current, polls + 1, window, moment)
             plan = dict(polls_done=polls + 1, next_poll_at=following, poll_errors=0,
                         poll_requeued_at=None)
@@ -126,8 +129,9 @@ def _stop_polling(invoice_id: str, reason: str, d: Deps) -> None:
 
 
 def expire_invoice(invoice_id: str, d: Deps) -> None:
-    """At expiry ask the provider first: a success pays, a payment still in progress keeps the
-    invoice open (settling, polled until the settle window ends), anything else expires it.
+    """At expiry ask the provider first, about each attempt that has not paid: a success on
+    any pays, a payment still in progress keeps the invoice open (settling, polled until the
+    settle window ends), anything else expires it.
 
     A provider that cannot be reached raises: the message is retried and the reconciler finds
     the invoice again, so an invoice is never closed blind.
@@ -137,10 +141,10 @@ def expire_invoice(invoice_id: str, d: Deps) -> None:
         invoice = uow.invoices.get(invoice_id)
     if invoice is None or not invoice.is_open or invoice.settling or txn.now() < invoice.expires_at:
         return
-    answer: ProviderStatus | None = None
+    answer: list[ProviderStatus] | None = None
     if invoice.status is InvoiceStatus.PENDING:
-        try:
-            answer = d.accounts.for_invoice(invoice).fetch_status(invoice.order_id)
+        try:  # about every attempt that has not paid: in flight, or declined and retried
+            answer = ask_about(d.accounts.for_invoice(invoice), invoice.attempts_unpaid)
         except ProviderRejected as exc:  # it will never say: callbacks still apply if they come
             log.warning("Expiring %s without the provider's word: %s", invoice.order_id, exc)
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.core import get_global
 
 from domain.declines import code_in, decline_text
+from domain.attempts import decline_reason
 from domain.i18n import format_money, status_word, t
 from domain.invoice import Invoice, InvoiceStatus
 from domain.messaging import Button, OutboundMessage
@@ -136,6 +137,10 @@ def _render(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
         return OutboundMessage(text=t(lang, "polling_stopped", amount=amount,
                                       description=_described(invoice),
                                       reason=_provider_reason(payload, lang)), **base)
+    if event.name == "PaymentDeclined":
+        reason = decline_reason(payload.get("code"), payload.get("reason"), lang)
+        return OutboundMessage(text=t(lang, "declined", amount=amount,
+                                      description=_described(invoice), reason=reason), **base)
     if event.name == "InvoiceFailed":
         return OutboundMessage(text=t(lang, "failed", amount=amount, description=_described(invoice),
                                       reason=_provider_reason(payload, lang)), **base)
@@ -163,8 +168,9 @@ def _render(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
                                **base)
     # StatusUnchanged: the seller asked; say where things stand
     if invoice.is_open:
-        text = t(lang, "still_pending", amount=amount,
-                 status=invoice.provider_status or status_word(invoice.status, lang))
+        status = (t(lang, "status_declined_retry") if invoice.latest_attempt.declined
+                  else invoice.provider_status or status_word(invoice.status, lang))
+        text = t(lang, "still_pending", amount=amount, status=status)
         return OutboundMessage(text=text, buttons=invoice_buttons(invoice, lang), **base)
     return OutboundMessage(text=t(lang, "status_is", amount=amount,
                                   status=status_word(invoice.status, lang)), **base)

@@ -20,7 +20,7 @@ from domain.invoice import Invoice
 from domain.support import AuditEntry, Phase
 from storage.support import AlreadyRecorded
 from storage.wiring import Wired
-from workers import deliveries, handlers, links
+from workers import attempts, deliveries, handlers, links
 from workers.render import render_event
 from workers.runtime import Deps
 
@@ -157,8 +157,9 @@ def _recheck(invoice: Invoice, d: Deps, lang: str) -> tuple[bool, str]:
     window = d.settings.provider_settle_window
     if not invoice.checkable(now(), window):
         return True, t(lang, "sup_not_checkable", status=status_word(invoice.status, lang))
-    fact = d.accounts.for_invoice(invoice).fetch_status(invoice.order_id)
-    handlers.deliver(handlers.apply_fact(fact, d.uow, window), d)
+    provider = d.accounts.for_invoice(invoice)
+    for fact in attempts.ask_about(provider, attempts.to_check(invoice)):
+        handlers.deliver(handlers.apply_fact(fact, d.uow, window), d)
     with d.uow().readonly() as uow:
         current = uow.invoices.get(invoice.id)
     assert current is not None

@@ -50,19 +50,23 @@ def pay_page(link: str) -> str:
     return page.text
 
 
-def test_a_declined_card_tells_me_the_payment_failed_and_why(seller: SellerChat) -> None:
+def test_a_declined_card_tells_me_why_and_that_the_buyer_can_try_again(
+        seller: SellerChat, uow_factory: Callable[[], UnitOfWork]) -> None:
     seller.register()
     invoice_message = seller.create_invoice("12,50", "Кава")
+    link = seller.pay_link(invoice_message)
 
-    buyer_pays(seller.pay_link(invoice_message), CARD_DECLINED)
+    buyer_pays(link, CARD_DECLINED)
 
-    failed = seller.next("Оплата не вдалася")
-    assert failed["text"].startswith(f"❌ Оплата не вдалася: 12,50{NBSP}₴ — Кава")
+    declined = seller.next("відхилено")
+    assert declined["text"].startswith(f"💳 Оплату карткою 12,50{NBSP}₴ — Кава відхилено: ")
+    assert "покупець може спробувати ще раз" in declined["text"]
     # the sandbox's declined card answers err_code `limit` ("Insufficient funds"): the seller
     # reads it in Ukrainian, never the provider's English words or code
-    assert "Причина: перевищено ліміт картки або платежу" in failed["text"]
-    assert "Insufficient" not in failed["text"] and "limit" not in failed["text"]
-    assert failed["reply_to_message_id"] == invoice_message["message_id"]
+    assert "перевищено ліміт картки або платежу" in declined["text"]
+    assert "Insufficient" not in declined["text"] and "limit" not in declined["text"]
+    assert declined["reply_to_message_id"] == invoice_message["message_id"]
+    assert stored(uow_factory, code_of(link)).status is InvoiceStatus.PENDING  # still payable
 
 
 def test_an_invoice_nobody_pays_expires_and_can_no_longer_be_paid(

@@ -29,7 +29,7 @@ from sandbox.telegram import TelegramEmulator
 from storage.secrets import SecretBox
 from storage.settings import load_settings
 from web.app import WebDeps, create_app
-from workers import handlers, manual, runtime
+from workers import attempts, handlers, manual, runtime
 from workers.providers.accounts import ProviderAccounts
 from workers.runtime import Deps
 
@@ -103,6 +103,8 @@ class Rig:
             settings=self.settings, uow=lambda: self._web_uow(),
             providers={self.web_accounts.name: self.web_accounts}, bus=self.deps.bus,
             apply_fact=handlers.apply_fact, open_manual_payment=manual.open_payment,
+            checkout_link=lambda code: attempts.checkout_link(
+                code, self.web_accounts.for_invoice, self._web_uow, self.settings.public_base_url),
             mounts={"/emulator/telegram": self._counting(self.telegram.app), "/sandbox/liqpay": self._counting(self.sandbox.app)}))
         self.base_url, stop = serve_in_thread(self.app, "127.0.0.1", port)
         self._stops.append(stop)

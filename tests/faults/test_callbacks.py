@@ -27,17 +27,18 @@ def test_success_then_late_processing_stays_paid(rig: Rig) -> None:
     _quiet(rig, 1, 2)  # the QR and one "paid"
 
 
-def test_failure_then_success_is_paid_late(rig: Rig) -> None:
+def test_failure_then_success_leaves_a_decline_note_and_is_paid(rig: Rig) -> None:
     rig.start_inprocess_worker()
     invoice = rig.pending_invoice(2)
     assert rig.callback(invoice, "failure").text == "ok"
-    assert rig.invoice(invoice.id).status is InvoiceStatus.FAILED
+    assert rig.invoice(invoice.id).status is InvoiceStatus.PENDING  # a decline is an attempt
     _quiet(rig, 2, 2)
+    assert "відхилено" in _texts(rig, 2)[-1]
     assert rig.callback(invoice, "success").text == "ok"
     current = rig.invoice(invoice.id)
-    assert current.status is InvoiceStatus.PAID and current.paid_late
+    assert current.status is InvoiceStatus.PAID and not current.paid_late
     assert current.paid_amount == invoice.amount
-    _quiet(rig, 2, 3)  # QR, failed, paid late
+    _quiet(rig, 2, 3)  # QR, declined, paid
     assert rig.callback(invoice, "failure").text == "ok"  # an old failure after the success
     assert rig.invoice(invoice.id).status is InvoiceStatus.PAID
     _quiet(rig, 2, 3)

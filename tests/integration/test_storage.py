@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
+from domain.attempts import Attempt
 from domain.invoice import Invoice, InvoiceStatus
 from domain.money import Money
 from domain.ports import ProviderStatus
@@ -46,6 +47,8 @@ def an_invoice(seller_id: int, *, key: str | None = None, created_at: datetime =
         id=invoice_id, code=new_code(), seller_id=seller_id, amount=amount,
         description="Coffee beans", provider="liqpay", idempotency_key=key or f"key-{invoice_id}",
         created_at=created_at, expires_at=created_at + TTL, channel="telegram", chat_id="42",
+        # shaped like an invoice made before attempts: its one order id is `cp-{id}`
+        attempts=[Attempt(1, f"cp-{invoice_id}", created_at)],
     )
     values.update(overrides)
     return Invoice.create(**values)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from domain import events
+from domain.attempts import AttemptState
 from domain.errors import InvalidTransition
 from domain.invoice import SETTLED, Invoice, InvoiceStatus
 from domain.money import Money
@@ -39,7 +40,7 @@ def pending_invoice() -> Invoice:
 
 
 def fact(outcome: str, raw: str | None = None, amount: Money | None = None,
-         order_id: str = "cp-inv1", **extra: object) -> ProviderStatus:
+         order_id: str = "abcDEF2345-1", **extra: object) -> ProviderStatus:
     raw = raw or {"paid": "success", "failed": "failure", "pending": "processing",
                   "reversed": "reversed", "refunded": "refund", "unknown": "error"}[outcome]
     return ProviderStatus(order_id=order_id, outcome=outcome, raw_status=raw, amount=amount,
@@ -63,7 +64,7 @@ def test_a_new_invoice_is_created_and_records_its_amount():
     invoice = new_invoice()
     assert invoice.status is InvoiceStatus.CREATED
     assert invoice.events == [events.InvoiceCreated("inv1", "250.00", "UAH")]
-    assert invoice.order_id == "cp-inv1"
+    assert invoice.order_id == "abcDEF2345-1"
 
 
 def test_issuing_the_link_makes_the_invoice_payable():
@@ -126,8 +127,8 @@ def test_a_verified_payment_after_the_invoice_closed_is_kept_and_flagged_late(cl
     invoice = pending_invoice()
     if close == "expire":
         invoice.expire(CREATED_AT + TTL, NOT_FOUND, WINDOW)
-    elif close == "fail":
-        invoice.apply(fact("failed", error_code="limit"), LATER)
+    elif close == "fail":  # made before attempts, a decline ended an invoice
+        invoice.status = InvoiceStatus.FAILED
     else:
         invoice.cancel()
     closed = invoice.status
@@ -151,21 +152,23 @@ def test_a_failure_reported_after_payment_is_ignored():
     assert invoice.events == []
 
 
-def test_a_failure_closes_a_pending_invoice_with_the_reason():
+def test_a_decline_leaves_the_invoice_open_and_tells_the_seller_with_the_reason():
     invoice = pending_invoice()
     assert invoice.apply(fact("failed", error_code="9859", error_description="Insufficient funds"),
                          LATER) is True
-    assert invoice.status is InvoiceStatus.FAILED
-    assert invoice.failure_reason == "Insufficient funds"
-    # the raw words stay for support's history; the code is what the seller's text is made from
-    assert invoice.events == [events.InvoiceFailed("inv1", "failure", "Insufficient funds", "9859")]
+    assert invoice.status is InvoiceStatus.PENDING and invoice.is_open
+    assert invoice.latest_attempt.state is AttemptState.DECLINED
+    assert invoice.latest_attempt.decline_code == "9859"
+    assert invoice.events == [events.PaymentDeclined(
+        "inv1", 1, "abcDEF2345-1", "failure", "9859", "Insufficient funds")]
+    assert invoice.events[0].notifies_seller
 
 
-def test_the_same_failure_twice_tells_the_seller_once():
+def test_the_same_decline_twice_tells_the_seller_once():
     invoice = pending_invoice()
     invoice.apply(fact("failed"), LATER)
     assert invoice.apply(fact("failed"), LATER) is False
-    assert len(of_type(invoice, events.InvoiceFailed)) == 1
+    assert len(of_type(invoice, events.PaymentDeclined)) == 1
 
 
 # -- provider sub-statuses -----------------------------------------------------------------------
@@ -178,8 +181,8 @@ def test_provider_sub_statuses_keep_the_invoice_pending_and_are_recorded_once_ea
     assert invoice.apply(fact("pending", "3ds_verify"), LATER) is False
     assert invoice.status is InvoiceStatus.PENDING
     assert invoice.provider_status == "3ds_verify"
-    assert invoice.events == [events.ProviderStatusRecorded("inv1", "processing"),
-                              events.ProviderStatusRecorded("inv1", "3ds_verify")]
+    assert invoice.events == [events.ProviderStatusRecorded("inv1", "processing", "abcDEF2345-1"),
+                              events.ProviderStatusRecorded("inv1", "3ds_verify", "abcDEF2345-1")]
     assert not any(e.notifies_seller for e in invoice.events)
 
 
@@ -376,12 +379,15 @@ def test_a_settling_invoice_expires_when_the_settle_window_ends():
     assert not invoice.checkable(CREATED_AT + WINDOW, WINDOW)
 
 
-def test_a_settling_invoice_the_bank_then_declines_fails_with_the_reason():
+def test_a_settling_invoice_the_bank_then_declines_expires_without_a_try_again_note():
     invoice = pending_invoice()
     invoice.expire(CREATED_AT + TTL, IN_3DS, WINDOW)
+    invoice.events.clear()
     invoice.apply(fact("failed", error_description="3-D Secure failed"), CREATED_AT + 2 * TTL)
-    assert invoice.status is InvoiceStatus.FAILED and not invoice.settling
+    assert invoice.status is InvoiceStatus.EXPIRED and not invoice.settling
     assert invoice.watch_until(WINDOW) is None
+    assert not of_type(invoice, events.PaymentDeclined)
+    assert of_type(invoice, events.InvoiceExpired)
 
 
 def test_expiry_without_the_providers_word_closes_the_invoice():
@@ -417,8 +423,8 @@ def test_closed_unpaid_invoices_stay_checkable_for_the_settle_window(close):
     invoice = pending_invoice()
     if close == "expire":
         invoice.expire(CREATED_AT + TTL, NOT_FOUND, WINDOW)
-    elif close == "fail":
-        invoice.apply(fact("failed"), LATER)
+    elif close == "fail":  # made before attempts, a decline ended an invoice
+        invoice.status = InvoiceStatus.FAILED
     else:
         invoice.cancel()
     assert invoice.checkable(CREATED_AT + WINDOW - timedelta(seconds=1), WINDOW)

@@ -284,6 +284,6 @@ def test_a_card_payment_after_a_manual_one_is_recorded_as_a_second_payment() -> 
     from domain.ports import ProviderStatus
     invoice = pending_invoice()
     invoice.pay_manually(uah("250.00"), "Cash", AT)
-    assert invoice.apply(ProviderStatus("cp-inv1", "paid", "success", uah("250.00"), "pay-9"), AT)
+    assert invoice.apply(ProviderStatus("abcDEF2345-1", "paid", "success", uah("250.00"), "pay-9"), AT)
     assert invoice.extra_payment_ids == ("pay-9",) and invoice.status is InvoiceStatus.PAID
     assert isinstance(invoice.events[-1], events.ExtraPaymentReceived)

@@ -31,18 +31,18 @@ def paid_invoice() -> Invoice:
         provider="liqpay", idempotency_key="telegram:42:100", created_at=AT,
         expires_at=AT + timedelta(hours=24), channel="telegram", chat_id="42")
     invoice.issue_link("https://pay.example/abc")
-    invoice.apply(ProviderStatus("cp-inv1", "paid", "success", AMOUNT, "pay-1"), AT)
+    invoice.apply(ProviderStatus("abcDEF2345-1", "paid", "success", AMOUNT, "pay-1"), AT)
     invoice.events.clear()
     return invoice
 
 
 def fact(outcome: str, raw: str, amount: Money | None = None, **extra: object) -> ProviderStatus:
-    return ProviderStatus("cp-inv1", outcome, raw, amount, "pay-1", **extra)  # type: ignore[arg-type]
+    return ProviderStatus("abcDEF2345-1", outcome, raw, amount, "pay-1", **extra)  # type: ignore[arg-type]
 
 
 def liqpay_callback(**body: object) -> ProviderStatus:
     """A signed LiqPay callback for the order, read by the real adapter."""
-    full = {"public_key": "pub", "order_id": "cp-inv1", "payment_id": "pay-1",
+    full = {"public_key": "pub", "order_id": "abcDEF2345-1", "payment_id": "pay-1",
             "amount": Decimal("250.00"), "currency": "UAH", **body}
     data = encode_data(full)
     return LiqPayClient("pub", "priv").parse_callback({"data": data, "signature": sign(data, "priv")})
