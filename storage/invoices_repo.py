@@ -126,7 +126,12 @@ class InvoiceRepository:
                    RefundRow.ours.is_(True),
                    (RefundRow.lease_until.is_(None)) | (RefundRow.lease_until < now))  # type: ignore[union-attr]
             .order_by(RefundRow.created_at).limit(limit))
-        return [(f"cp-{invoice_id}", refund_id) for invoice_id, refund_id in rows]
+        resumed = []
+        for invoice_id, refund_id in rows:  # the order refunds go to: the attempt that paid
+            invoice = self.get(invoice_id)
+            if invoice is not None:
+                resumed.append((invoice.order_id, refund_id))
+        return resumed
 
     def schedule(self, invoice_id: str, **values: Any) -> None:
         self.session.execute(update(InvoiceRow).where(InvoiceRow.id == invoice_id).values(**values))
