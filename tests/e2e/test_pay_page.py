@@ -26,9 +26,9 @@ def test_a_wrong_email_shows_the_form_again_in_the_buyers_language(
 
     page = _form(link, "buyer@@example", lang)
     assert page.status_code == 422
-    assert says in page.text.replace("&#x27;", "'")
+    assert says in page.text.replace("&#x27;", "'").replace("&#39;", "'")
     assert 'name="email"' in page.text and 'value="buyer@@example"' in page.text
-    assert "<script" not in page.text
+    assert re.search(r'<form method="post" action="/p/\w+">', page.text)  # no JavaScript needed
     with runtime.deps().uow() as uow:
         assert uow.invoices.by_code(link.rsplit("/", 1)[1]).buyer_email is None  # type: ignore[union-attr]
 
@@ -62,7 +62,7 @@ def test_the_paid_message_shows_the_buyers_email_and_the_page_shows_paid(
     paid = seller.next("Оплачено")
     assert "Покупець: buyer@example.com" in paid["text"]
     page = httpx.get(link, timeout=10).text
-    assert "Цей рахунок оплачено." in page and "<form" not in page
+    assert "state-paid" in page and "Оплачено" in page and "<form" not in page
     # a late post of the form does not reopen anything
     assert _form(link, "other@example.com", "uk").status_code == 200
 
