@@ -98,11 +98,19 @@ def _link(invoice: Invoice, seller: Seller | None, d: Deps) -> None:
     base = d.settings.public_base_url
     link = d.accounts.for_invoice(invoice).create_link(PaymentRequest(
         order_id=invoice.order_id, amount=invoice.amount,
-        description=invoice.description or f"chatpay {invoice.code}",
+        description=provider_description(invoice, seller),
         expires_at=invoice.expires_at, server_url=f"{base}/callbacks/{invoice.provider}",
         result_url=f"{pay_link(base, invoice.code)}?back=1",
         language=seller.language if seller else "uk"))
     invoice.issue_link(link.url)
+
+
+def provider_description(invoice: Invoice, seller: Seller | None) -> str:
+    """What the provider's checkout and the buyer's bank statement say: "{shop}: {description}",
+    or "{shop}: invoice {code}" without a description; never a bare code."""
+    lang = seller.language if seller else "uk"
+    shop = seller.shown_name(t(lang, "a_seller")) if seller else t(lang, "a_seller")
+    return f"{shop}: {invoice.description or t(lang, 'provider_invoice', code=invoice.code)}"
 
 
 def _first_poll(invoice: Invoice) -> datetime | None:
