@@ -73,6 +73,11 @@ class SellerRepository:
             SellerRow.channel == channel, SellerRow.external_id == external_id)).first()
         return _seller(row) if row else None
 
+    def latest(self, limit: int = 20) -> list[Seller]:
+        """The newest sellers (the sandbox page says which chat on screen is one)."""
+        rows = self.session.scalars(select(SellerRow).order_by(SellerRow.id.desc()).limit(limit))
+        return [_seller(row) for row in rows]
+
     def upsert(self, channel: str, external_id: str, **fields: Any) -> Seller:
         row = self.session.scalars(select(SellerRow).where(
             SellerRow.channel == channel, SellerRow.external_id == external_id)).first()
