@@ -211,6 +211,10 @@ def test_the_buyers_receipt_e_mail_carries_the_fiscal_receipts_link(
     [sale] = checkbox.issued()
     text = mailbox.mails[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert f"Фіскальний чек: {checkbox.base_url}/{sale.id}" in text
+    # the buyer's pay page, paid, links the fiscal receipt and says where the e-mail went
+    page = httpx.get(link, timeout=10).text
+    assert f'href="{checkbox.base_url}/{sale.id}"' in page
+    assert "Квитанцію надіслано на b…@example.com" in page
     time.sleep(2)
     assert len(mailbox.mails) == 1
 
