@@ -77,6 +77,7 @@ def load(uow: UnitOfWork, code: str) -> dict[str, Any] | None:
                          for row in uow.events.for_invoice(invoice.id))
     return {"invoice": invoice, "seller": seller, "methods": methods, "payments": payments,
             "fiscal_link": sale.link if sale is not None else None,
+            "fiscal_coming": sale is not None and sale.is_open,
             "receipt_failed": receipt_failed, "attempt": latest_attempt(uow, invoice),
             "refused": account_refused(uow, invoice)}
 
@@ -95,13 +96,16 @@ def context(found: dict[str, Any], lang: str, returning: bool, *,
     invoice: Invoice = found["invoice"]
     seller: Seller = found["seller"]
     state = state_of(found, returning)
+    # paid, with the fiscal receipt still being registered: followed until its link is here
+    follow = not state.final or (found["fiscal_coming"] and state.kind == "paid")
     here = f"/p/{invoice.code}" + ("?back=1" if returning else "")
     back = "&back=1" if returning else ""
     return {
         "lang": lang, "tr": lambda key, **params: t(lang, key, **params),
         "languages": LANGUAGE_NAMES, "here": here, "sep": "&" if "?" in here else "?",
         "status_url": f"/p/{invoice.code}/status?lang={lang}{back}", "code": invoice.code,
-        "state": state, "shop": seller.shown_name(t(lang, "a_seller")),
+        "state": state, "follow": follow, "shown": f"{state.kind}|{found['fiscal_link'] or ''}",
+        "shop": seller.shown_name(t(lang, "a_seller")),
         "amount": format_money(invoice.amount, lang), "description": invoice.description,
         "paid_amount": format_money(invoice.paid_amount or invoice.amount, lang),
         "paid_at": local_time(invoice.paid_at, seller.country) if invoice.paid_at else "",
@@ -130,7 +134,8 @@ def status_json(ctx: dict[str, Any]) -> JSONResponse:
     """The state, whether it can change any more, and the page's live part drawn anew."""
     state: PageState = ctx["state"]
     html = templates.get_template("_pay_state.html").render(ctx)
-    return JSONResponse({"state": state.kind.value, "final": state.final, "html": html},
+    return JSONResponse({"state": state.kind.value, "final": not ctx["follow"], "shown": ctx["shown"],
+                         "html": html},
                         headers={"Cache-Control": "no-store"})
 
 
