@@ -110,3 +110,13 @@ def test_viber_seller_chooses_the_buyer_details(stack: Stack) -> None:
     seller.next("Дані покупця")
     seller.taps("bf:phone")
     assert "телефон — так" in seller.next("Дані покупця")["text"]
+
+
+def test_a_browser_asking_for_a_language_chatpay_does_not_speak_gets_the_sellers(
+        seller: SellerChat) -> None:
+    seller.register()
+    link = seller.pay_link(seller.create_invoice("5"))
+    page = httpx.get(link, headers={"Accept-Language": "de-DE,de;q=0.9"}, timeout=10).text
+    assert '<html lang="uk">' in page  # the seller's, not English
+    chosen = httpx.get(link + "?lang=ru", headers={"Accept-Language": "en"}, timeout=10)
+    assert '<html lang="ru">' in chosen.text and chosen.cookies.get("chatpay_lang") == "ru"

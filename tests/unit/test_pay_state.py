@@ -100,3 +100,12 @@ def test_a_refunded_invoice_shows_paid_and_says_so() -> None:
 
 def test_the_receipts_address_is_shown_masked() -> None:
     assert masked_email("buyer@example.com") == "b…@example.com"
+
+
+@pytest.mark.parametrize("header, chosen", [
+    ("en-GB,en;q=0.9,uk;q=0.8", "en"), ("de-DE,de;q=0.9,ru;q=0.5", "ru"),
+    ("uk;q=0.2,en;q=0.7", "en"), ("de, fr", None), ("", None), ("en;q=0", None)])
+def test_the_page_speaks_the_most_wanted_language_it_knows(header: str, chosen: str | None,
+                                                          ) -> None:
+    from web.pay_page import accepted_language
+    assert accepted_language(header) == chosen
