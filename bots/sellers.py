@@ -126,6 +126,13 @@ class SellerBook:
         column = f"ask_buyer_{field}"
         return self._write(external_id, **{column: not getattr(seller, column)})
 
+    def set_shop_name(self, external_id: str, name: str) -> Seller | None:
+        """*Shop name* (/shop): what buyers see; "" removes it. None for someone unregistered."""
+        self.forget(external_id)
+        if self.find(external_id) is None:
+            return None
+        return self._write(external_id, shop_name=name or None)
+
     def set_language(self, external_id: str, lang: str) -> Seller:
         return self._write(external_id, language=lang)
 

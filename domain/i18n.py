@@ -7,6 +7,7 @@ from domain.i18n_dialog import DIALOG_TEXTS
 from domain.i18n_fiscal import FISCAL_TEXTS
 from domain.i18n_invoices import INVOICE_TEXTS
 from domain.i18n_manual import MANUAL_TEXTS
+from domain.i18n_pay import PAY_TEXTS
 from domain.i18n_refunds import REFUND_TEXTS
 from domain.i18n_support import SUPPORT_TEXTS
 from domain.i18n_webhooks import WEBHOOK_TEXTS
@@ -31,6 +32,7 @@ TEXTS.update(REFUND_TEXTS)
 TEXTS.update(MANUAL_TEXTS)
 TEXTS.update(SUPPORT_TEXTS)
 TEXTS.update(FISCAL_TEXTS)
+TEXTS.update(PAY_TEXTS)
 
 
 def t(lang: str, key: str, **params: object) -> str:

@@ -60,9 +60,6 @@ INVOICE_TEXTS: dict[str, dict[str, str]] = {
         "en": "{seller} asks you to pay {amount}{description}.\nPay by card: {link}\nThe link is valid until {expires}.",
     },
     "mail_scan": {"uk": "Або відскануйте QR-код:", "ru": "Или отсканируйте QR-код:", "en": "Or scan the QR code:"},
-    "sms_body": {
-        "uk": "Oplata {amount}: {link}", "ru": "Oplata {amount}: {link}", "en": "Pay {amount}: {link}",
-    },
     "a_seller": {"uk": "Продавець", "ru": "Продавец", "en": "A seller"},
     "paid": {"uk": "✅ Оплачено {amount}{description}", "ru": "✅ Оплачено {amount}{description}", "en": "✅ Paid {amount}{description}"},
     "paid_late": {

@@ -6,18 +6,34 @@ and the outbox (SMS, e-mails and shop webhooks that would have gone out), each u
 """
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Route
 
 HERE = Path(__file__).parent
 
 
-def page_app(telegram: bool, viber: bool) -> Starlette:
-    """The page; a chat whose messenger is real (a token set) is left out."""
+def page_app(telegram: bool, viber: bool,
+             people: Callable[[], dict[str, Any]] = lambda: {"sellers": [], "agents": []},
+             make_agent: Callable[[str, str], bool] = lambda channel, external_id: False,
+             ) -> Starlette:
+    """The page; a chat whose messenger is real (a token set) is left out. `people`: who is a
+    seller and who is support (the page shows whether the chat on screen is the seller);
+    `make_agent(channel, id)`: the page's one click that makes a chat a support agent
+    (development only: this page is never served in production)."""
 
     def page(request: Request) -> Response:
         html = (HERE / "page.html").read_text(encoding="utf-8")
@@ -28,6 +44,20 @@ def page_app(telegram: bool, viber: bool) -> Starlette:
         frames = "".join(f'<iframe id="chat-{key}" title="{name} chat" src="{src}"></iframe>'
                          for key, name, src in chats)
         return HTMLResponse(html.replace("{{tabs}}", tabs).replace("{{chats}}", frames))
+
+    async def who(request: Request) -> Response:
+        return JSONResponse(await run_in_threadpool(people))
+
+    async def agent(request: Request) -> Response:
+        try:
+            body = json.loads(await request.body())
+            channel, external_id = str(body["channel"]), str(body["id"])
+        except (ValueError, KeyError, TypeError):
+            return JSONResponse({"error": "send {channel, id}"}, status_code=400)
+        if channel not in ("telegram", "viber") or not 0 < len(external_id) <= 64:
+            return JSONResponse({"error": "unknown chat"}, status_code=400)
+        added = await run_in_threadpool(make_agent, channel, external_id)
+        return JSONResponse({"added": added})
 
     def phone(request: Request) -> Response:
         return HTMLResponse((HERE / "phone.html").read_text(encoding="utf-8"))
@@ -40,5 +70,6 @@ def page_app(telegram: bool, viber: bool) -> Starlette:
             return PlainTextResponse("not found", status_code=404)
         return RedirectResponse(path + "/", status_code=307)
 
-    return Starlette(routes=[Route("/", page), Route("/phone", phone),
+    return Starlette(routes=[Route("/", page), Route("/phone", phone), Route("/people", who),
+                             Route("/agents", agent, methods=["POST"]),
                              Route("/{name}", with_slash, methods=["GET", "HEAD", "POST"])])

@@ -10,11 +10,13 @@ module and the tests are the only importers of `sandbox`.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import dramatiq
@@ -154,14 +156,18 @@ class Stack:
         from sandbox.viber import ViberEmulator
 
         mounts: dict[str, Any] = {}
+        kept = EmulatorCounters(self.settings.var_dir / COUNTERS_FILE)
         if self.settings.telegram_emulated:
             self.telegram = TelegramEmulator()
             self.telegram.add_bot(self.settings.telegram_bot_token)
+            kept.follow("telegram", self.telegram)
             mounts["/emulator/telegram"] = self.telegram.app
         if self.settings.viber_emulated:
             self.viber = ViberEmulator()
             self.viber.add_account(self.settings.viber_auth_token, self.settings.viber_bot_name)
+            kept.follow("viber", self.viber)
             mounts["/emulator/viber/pa"] = self.viber.app
+        self._stops.append(kept.save)
         platform = ({self.settings.liqpay_public_key: self.settings.liqpay_private_key}
                     if self.settings.platform_account else {})
         self.sandbox = LiqPaySandbox(platform)
@@ -175,7 +181,8 @@ class Stack:
         mounts["/sandbox/outbox"] = outbox_app(outbox_redis)
         # last: the paths above are matched first
         mounts["/sandbox"] = page_app(telegram=self.telegram is not None,
-                                      viber=self.viber is not None)
+                                      viber=self.viber is not None, people=people,
+                                      make_agent=make_agent)
         return mounts
 
     def stop(self) -> None:
@@ -213,6 +220,54 @@ def _busy(broker: Any, due_within: float) -> bool:
             if dramatiq.Message.decode(raw).options.get("eta", 0) <= horizon_ms:
                 return True
     return False
+
+
+COUNTERS_FILE = "emulators.json"  #: under VAR_DIR: where the emulators' numbering goes on
+
+
+class EmulatorCounters:
+    """The emulators' update and message numbering, kept in VAR_DIR across `chatpay up` runs:
+    the bot remembers (in Redis, also kept there) the ids it handled, and would take a new
+    message that reused one for a repeat and ignore it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.followed: dict[str, Any] = {}
+        try:
+            self.saved: dict[str, dict[str, int]] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.saved = {}
+
+    def follow(self, name: str, emulator: Any) -> None:
+        """Go on from the saved numbering, and save this emulator's at `save`."""
+        emulator.resume(self.saved.get(name, {}))
+        self.followed[name] = emulator
+
+    def save(self) -> None:
+        counters = {name: emulator.counters() for name, emulator in self.followed.items()}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(counters), encoding="utf-8")
+        temporary.replace(self.path)
+
+
+def people() -> dict[str, Any]:
+    """Who the sandbox page's chats are: the newest sellers and the support agents."""
+    with runtime.deps().uow().readonly() as uow:
+        sellers = [{"channel": s.channel, "id": s.external_id, "name": s.shop_name or s.name}
+                   for s in uow.sellers.latest()]
+        agents = uow.agents.active()
+    return {"sellers": sellers, "agents": agents}
+
+
+def make_agent(channel: str, external_id: str) -> bool:
+    """The sandbox page's one click: `chatpay support add <channel>:<id>`, on this stack's
+    database (development only)."""
+    from datetime import UTC, datetime
+    with runtime.deps().uow() as uow:
+        added = uow.agents.add(channel, external_id, datetime.now(UTC), source="sandbox")
+        uow.commit()
+    return added
 
 
 def run_up(settings: Settings, say: Callable[[str], None], stop: threading.Event) -> None:

@@ -16,6 +16,25 @@ window.webchat = (function () {
     if (!r.ok) { $("error").textContent = (await r.json()).error || r.statusText; }
   }
 
+  // a bare URL in a message's text becomes a link, as Telegram and Viber make it (into the phone)
+  function linkify(node) {
+    const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+    const texts = [];
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) if (!n.parentElement.closest("a")) texts.push(n);
+    for (const text of texts) {
+      const parts = text.data.split(/(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]])/);
+      if (parts.length === 1) continue;
+      const box = document.createDocumentFragment();
+      parts.forEach((part, i) => {
+        if (i % 2 === 0) { if (part) box.appendChild(document.createTextNode(part)); return; }
+        const a = document.createElement("a");
+        a.href = part; a.target = "phone"; a.textContent = part;
+        box.appendChild(a);
+      });
+      text.replaceWith(box);
+    }
+  }
+
   // links open in the sandbox's phone pane (a frame named "phone"), or a tab of that name
   function toPhone(url) { window.open(url, "phone"); }
 
@@ -63,6 +82,6 @@ window.webchat = (function () {
     });
   }
 
-  return {$: $, esc: esc, post: post, toPhone: toPhone, askPhone: askPhone, listen: listen, frame: frame,
+  return {$: $, esc: esc, linkify: linkify, post: post, toPhone: toPhone, askPhone: askPhone, listen: listen, frame: frame,
           onSubmit: onSubmit};
 })();

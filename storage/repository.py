@@ -53,6 +53,11 @@ class Seller:
     subscribed: bool
     ask_buyer_name: bool = False  #: *Settings → Buyer details*
     ask_buyer_phone: bool = False
+    shop_name: str | None = None  #: *Shop name* (/shop): what buyers see
+
+    def shown_name(self, fallback: str) -> str:
+        """Who the buyer is paying: the shop name, else the seller's name, else `fallback`."""
+        return self.shop_name or self.name or fallback
 
 
 class SellerRepository:
@@ -67,6 +72,11 @@ class SellerRepository:
         row = self.session.scalars(select(SellerRow).where(
             SellerRow.channel == channel, SellerRow.external_id == external_id)).first()
         return _seller(row) if row else None
+
+    def latest(self, limit: int = 20) -> list[Seller]:
+        """The newest sellers (the sandbox page says which chat on screen is one)."""
+        rows = self.session.scalars(select(SellerRow).order_by(SellerRow.id.desc()).limit(limit))
+        return [_seller(row) for row in rows]
 
     def upsert(self, channel: str, external_id: str, **fields: Any) -> Seller:
         row = self.session.scalars(select(SellerRow).where(
@@ -84,7 +94,8 @@ def _seller(row: SellerRow) -> Seller:
     return Seller(id=row.id or 0, channel=row.channel, external_id=row.external_id, name=row.name,
                   phone=row.phone, country=row.country, currency=row.currency,
                   language=row.language, subscribed=row.subscribed,
-                  ask_buyer_name=row.ask_buyer_name, ask_buyer_phone=row.ask_buyer_phone)
+                  ask_buyer_name=row.ask_buyer_name, ask_buyer_phone=row.ask_buyer_phone,
+                  shop_name=row.shop_name)
 
 
 @dataclass(frozen=True)

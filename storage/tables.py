@@ -36,6 +36,8 @@ class SellerRow(SQLModel, table=True):
     #: *Settings → Buyer details*: the pay page of each new invoice asks for these
     ask_buyer_name: bool = Field(default=False)
     ask_buyer_phone: bool = Field(default=False)
+    #: *Shop name* (/shop): what buyers see on the pay page, in the SMS and e-mail
+    shop_name: str | None = Field(default=None, max_length=64)
 
 
 class InvoiceRow(SQLModel, table=True):

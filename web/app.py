@@ -6,38 +6,36 @@ process shows a newcomer the whole product offline.
 from __future__ import annotations
 
 import hmac
-import html
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+)
 from prometheus_client import generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from bots.phone import read_buyer_email, read_buyer_phone
 from bots.telegram.webhook import read_capped, too_large
 from domain.commands import NotifySeller
 from domain.errors import ServiceUnavailable
-from domain.i18n import format_money, normalize_language, status_word, t
-from domain.invoice import Invoice, InvoiceStatus
+from domain.i18n import t
 from domain.ports import CallbackVerifier, ProviderStatus
 from storage.queue import CommandBus
-from storage.repository import Seller
 from storage.settings import Settings
 from storage.uow import UnitOfWork
 from web import manual, metrics
+from web import pay_page as pay
 from web.callbacks import accept_callback
 
 log = logging.getLogger(__name__)
-
-PAY_TEMPLATE = (Path(__file__).parent / "templates" / "pay.html").read_text(encoding="utf-8")
-
 
 @dataclass
 class WebDeps:
@@ -83,21 +81,29 @@ def create_app(deps: WebDeps) -> FastAPI:
 
     @app.get("/p/{code}", response_class=HTMLResponse)
     def pay_page(code: str, request: Request) -> Response:
-        """Who asks, how much, what for; then the buyer's details, posted back here."""
-        lang = _buyer_language(request)
+        """Who asks, how much, what for, and the invoice's state as it is; while it may
+        change, the page follows it (`/p/{code}/status`)."""
         with deps.uow().readonly() as uow:
-            invoice = uow.invoices.by_code(code)
-            seller = uow.sellers.get(invoice.seller_id) if invoice else None
-            methods, payments = manual.offered(uow, invoice) if invoice else ([], [])
-            refused = invoice is not None and _refused(uow, invoice)
-        if invoice is None or seller is None:
-            return HTMLResponse(t(lang, "invoice_not_found"), status_code=404)
+            found = pay.load(uow, code, deps.settings.liqpay_public_key)
+        if found is None:
+            return pay.not_found(pay.buyer_language(request, None))
         metrics.PAY_PAGE_VIEWS.inc()
+        lang = pay.buyer_language(request, found["seller"].language)
         returning = "back" in request.query_params  # the provider sent the buyer back here
-        return _pay_page(invoice, seller, lang, returning, unavailable=refused,
-                         manual_html=manual.section(
-            invoice, methods, payments, lang, error=request.query_params.get("error", "")
-            and t(lang, "pay_manual_invalid")))
+        ctx = pay.context(found, lang, returning)
+        if request.query_params.get("error"):
+            ctx["errors"]["manual"] = t(lang, "pay_manual_invalid")
+        return pay.render(request, ctx)
+
+    @app.get("/p/{code}/status")
+    def pay_status(code: str, request: Request) -> Response:
+        """The page's state as JSON, for the page to follow it without a reload."""
+        with deps.uow().readonly() as uow:
+            found = pay.load(uow, code, deps.settings.liqpay_public_key)
+        if found is None:
+            return JSONResponse({"state": "not_found"}, status_code=404)
+        lang = pay.buyer_language(request, found["seller"].language)
+        return pay.status_json(pay.context(found, lang, "back" in request.query_params))
 
     @app.post("/p/{code}/manual")
     async def manual_payment(code: str, request: Request) -> Response:
@@ -106,11 +112,11 @@ def create_app(deps: WebDeps) -> FastAPI:
         if body is None:
             return too_large()
         form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        lang = pay.buyer_language(request, None)
         outcome, notify = await run_in_threadpool(manual.declare, deps.open_manual_payment, deps.uow,
-                                                  deps.settings, code, form,
-                                                  _buyer_language(request))
+                                                  deps.settings, code, form, lang)
         if outcome == "not_found":
-            return HTMLResponse(t(_buyer_language(request), "invoice_not_found"), 404)
+            return pay.not_found(lang)
         for event_id in notify:
             try:
                 deps.bus.publish(NotifySeller(event_id))
@@ -121,59 +127,14 @@ def create_app(deps: WebDeps) -> FastAPI:
 
     @app.post("/p/{code}", response_class=HTMLResponse)
     async def buyer_details(code: str, request: Request) -> Response:
-        """Check what the buyer typed (a wrong value shows the form again, saying why), store
-        it on the invoice, and send the buyer on to the provider. No JavaScript needed."""
-        lang = _buyer_language(request)
+        """The buyer's details (the receipt's e-mail, a name and phone when asked), then on to
+        the provider."""
         body = await read_capped(request)
         if body is None:
             return too_large()
         form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-        return await run_in_threadpool(_take_details, code, form, lang)
-
-    def _take_details(code: str, form: dict[str, str], lang: str) -> Response:
-        typed = {k: form.get(k, "").strip()[:254] for k in ("email", "name", "phone")}
-        email = read_buyer_email(typed["email"]) if typed["email"] else None
-        with deps.uow() as uow:
-            invoice = uow.invoices.by_code(code, for_update=True)
-            seller = uow.sellers.get(invoice.seller_id) if invoice else None
-            if invoice is None or seller is None:
-                return HTMLResponse(t(lang, "invoice_not_found"), status_code=404)
-            if invoice.status is not InvoiceStatus.PENDING or not invoice.pay_url \
-                    or _refused(uow, invoice):
-                return _pay_page(invoice, seller, lang, returning=False,
-                                 unavailable=_refused(uow, invoice))
-            name = " ".join(typed["name"].split()) if invoice.ask_name else ""
-            phone = (read_buyer_phone(typed["phone"], seller.country) if invoice.ask_phone
-                     else None)
-            errors = {}
-            if typed["email"] and email is None:
-                errors["email"] = t(lang, "pay_email_invalid")
-            if invoice.ask_name and not 0 < len(name) <= 100:
-                errors["name"] = t(lang, "pay_name_missing")
-            if invoice.ask_phone and phone is None:
-                errors["phone"] = t(lang, "pay_phone_invalid")
-            if errors:
-                return _pay_page(invoice, seller, lang, returning=False, status_code=422,
-                                 errors=errors, typed=typed)
-            if invoice.give_buyer_details(email, lang, name or None, phone):
-                uow.invoices.save(invoice)
-                uow.commit()
-            pay_url: str | None = invoice.pay_url
-            if invoice.latest_attempt.declined and deps.checkout_link is not None:
-                pay_url = None  # the buyer tries again: a new attempt, a new order at the provider
-        if pay_url is None and deps.checkout_link is not None:
-            pay_url = deps.checkout_link(code)
-        if pay_url is None:  # paid or closed meanwhile: the page says what it is now
-            with deps.uow().readonly() as uow:
-                invoice = uow.invoices.by_code(code)
-                if invoice is None or seller is None:
-                    return HTMLResponse(t(lang, "invoice_not_found"), status_code=404)
-                return _pay_page(invoice, seller, lang, returning=False)
-        return RedirectResponse(pay_url, status_code=303)
-
-    def _refused(uow: UnitOfWork, invoice: Invoice) -> bool:
-        """Whether LiqPay refuses the keys of the account the invoice is paid into."""
-        return uow.account_checks.is_refused(invoice.account_id, deps.settings.liqpay_public_key)
+        return await run_in_threadpool(pay.take_details, deps.uow, request, code, form,
+                                      deps.settings.liqpay_public_key, deps.checkout_link)
 
     @app.get("/qr/{code}.png")
     def qr_image(code: str) -> Response:
@@ -214,56 +175,6 @@ def create_app(deps: WebDeps) -> FastAPI:
     for prefix, sub in deps.mounts.items():
         app.mount(prefix, sub)
     return app
-
-
-def _buyer_language(request: Request) -> str:
-    return normalize_language(request.headers.get("accept-language", "uk")[:5])
-
-
-def _field(label: str, name: str, kind: str, value: str, error: str, required: bool) -> str:
-    problem = f'<p class="error">{html.escape(error)}</p>' if error else ""
-    return (f'<label>{html.escape(label)}<input type="{kind}" name="{name}" autocomplete="'
-            f'{ {"email": "email", "name": "name", "phone": "tel"}[name]}" maxlength="254"'
-            f'{" required" if required else ""} value="{html.escape(value)}"></label>{problem}')
-
-
-def _pay_page(invoice: Invoice, seller: Seller, lang: str, returning: bool, *,
-              status_code: int = 200, errors: dict[str, str] | None = None,
-              typed: dict[str, str] | None = None, manual_html: str = "",
-              unavailable: bool = False) -> HTMLResponse:
-    """An open invoice shows the details form; a closed one, its state instead; an open one
-    whose account LiqPay refuses (state `unavailable`), that it cannot be paid now."""
-    errors, typed = errors or {}, typed or {}
-    if invoice.status is InvoiceStatus.PENDING and unavailable:
-        action = f'<p class="closed">{t(lang, "pay_unavailable")}</p>'
-    elif invoice.status is InvoiceStatus.PENDING and returning \
-            and not invoice.latest_attempt.declined:
-        action = f'<p class="closed">{t(lang, "pay_processing")}</p>'
-        manual_html = ""  # a card payment is under way: paying another way could pay twice
-    elif invoice.status is InvoiceStatus.PENDING and invoice.pay_url:
-        fields = []
-        if invoice.ask_name:
-            fields.append(_field(t(lang, "pay_name_label"), "name", "text",
-                                 typed.get("name", invoice.buyer_name or ""),
-                                 errors.get("name", ""), True))
-        if invoice.ask_phone:
-            fields.append(_field(t(lang, "pay_phone_label"), "phone", "tel",
-                                 typed.get("phone", invoice.buyer_phone or ""),
-                                 errors.get("phone", ""), True))
-        fields.append(_field(t(lang, "pay_email_label"), "email", "email",
-                             typed.get("email", invoice.buyer_email or ""),
-                             errors.get("email", ""), False))
-        action = (f'<form method="post" action="/p/{html.escape(invoice.code)}">'
-                  + "".join(fields) +
-                  f'<button class="pay" type="submit">{t(lang, "pay_button")}</button></form>')
-    else:
-        action = f'<p class="closed">{t(lang, "pay_closed", status=status_word(invoice.status, lang))}</p>'
-    page = PAY_TEMPLATE.format(
-        lang=lang, title=html.escape(t(lang, "pay_title")), payee_label=t(lang, "pay_from"),
-        payee=html.escape(seller.name or "chatpay"),
-        amount=html.escape(format_money(invoice.amount, lang)),
-        description=html.escape(invoice.description), action=action + manual_html)
-    return HTMLResponse(page, status_code=status_code)
 
 
 def bearer_matches(header: str, token: str) -> bool:

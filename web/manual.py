@@ -3,14 +3,15 @@ fee, the hint for the comment), *I have paid* with a date and a comment, and wha
 buyer's last declaration (waiting for the seller, or rejected and why)."""
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from bots.phone import read_buyer_email
 from domain.i18n import format_money, t
-from domain.invoice import Invoice, InvoiceStatus
+from domain.invoice import Invoice
 from domain.manual import BUYER, SYSTEM, ManualMethod, ManualPayment, ManualState
+from domain.money import Money
 from storage.repository import new_id
 from storage.settings import Settings
 from storage.uow import UnitOfWork
@@ -25,50 +26,41 @@ def offered(uow: UnitOfWork, invoice: Invoice) -> tuple[list[ManualMethod], list
             uow.manual.for_invoice(invoice.id))
 
 
-def section(invoice: Invoice, methods: list[ManualMethod], payments: list[ManualPayment],
-            lang: str, error: str = "") -> str:
-    """What the pay page shows of manual payments, under the card's form."""
+@dataclass(frozen=True)
+class ManualView:
+    """What the pay page shows of manual payments: the seller's methods and the buyer's last
+    declaration (waiting for the seller, or rejected and why)."""
+    options: list[tuple[int, str]]  #: (method id, what the buyer reads)
+    hints: str  #: the methods' hints for the comment
+    rejected: str  #: why the buyer's last declaration was rejected, or ""
+    waiting: str  #: the buyer's declaration the seller is checking, or ""
+    today: str  #: ISO date: the latest date of payment the form takes
+
+
+def view(methods: list[ManualMethod], payments: list[ManualPayment], currency: str,
+         amount: Money, lang: str) -> ManualView:
     from workers.manual_render import method_name
     last = payments[-1] if payments else None
-    notice = ""
+    rejected = waiting = ""
     if last is not None and last.state is ManualState.REJECTED:
         reason = t(lang, "pay_manual_timeout") if last.decided_by == SYSTEM else last.reason
-        notice = ('<p class="closed">' + html.escape(t(
-            lang, "pay_manual_rejected", method=method_name(last.method_name, lang),
-            reason=reason or "")) + "</p>")
+        rejected = t(lang, "pay_manual_rejected", method=method_name(last.method_name, lang),
+                     reason=reason or "")
     if last is not None and last.is_open:
-        return notice + '<p class="waiting">' + html.escape(t(
-            lang, "pay_manual_waiting", method=method_name(last.method_name, lang))) + "</p>"
-    if invoice.status is not InvoiceStatus.PENDING or not methods:
-        return notice
+        waiting = t(lang, "pay_manual_waiting", method=method_name(last.method_name, lang))
     options = []
     for method in methods:
-        fee = method.fee(invoice.amount)
-        charged = method.charge_in(invoice.amount.currency)
+        fee = method.fee(amount)
+        charged = method.charge_in(currency)
         label = method_name(method.name, lang) + (
             f" — {method.description}" if method.description else "") + (
             f" ({t(lang, 'pay_manual_fee', fee=format_money(fee, lang))})"
-            if fee is not None and fee.amount > 0 and charged == invoice.amount.currency
-            else "") + (
+            if fee is not None and fee.amount > 0 and charged == currency else "") + (
             f" ({t(lang, 'pay_manual_charge_in', currency=charged)})"
-            if charged != invoice.amount.currency else "")
-        options.append(f'<option value="{method.id}">{html.escape(label)}</option>')
+            if charged != currency else "")
+        options.append((method.id, label))
     hints = "; ".join(m.comment_hint for m in methods if m.comment_hint)
-    problem = f'<p class="error">{html.escape(error)}</p>' if error else ""
-    today = date.today().isoformat()
-    return (notice + f'<h3>{html.escape(t(lang, "pay_manual_title"))}</h3>'
-            f'<form method="post" action="/p/{html.escape(invoice.code)}/manual">'
-            f'<label>{html.escape(t(lang, "pay_manual_method"))}<select name="method">'
-            + "".join(options) + "</select></label>"
-            f'<label>{html.escape(t(lang, "pay_manual_date"))}<input type="date" name="paid_on"'
-            f' value="{today}" max="{today}" required></label>'
-            f'<label>{html.escape(t(lang, "pay_manual_comment"))}<input type="text" '
-            f'name="comment" maxlength="{COMMENT_LIMIT}" placeholder="{html.escape(hints)}">'
-            f'</label><label>{html.escape(t(lang, "pay_email_label"))}<input type="email" '
-            f'name="email" autocomplete="email" maxlength="254" '
-            f'value="{html.escape(invoice.buyer_email or "")}"></label>{problem}'
-            f'<button class="pay" type="submit">{html.escape(t(lang, "pay_manual_button"))}'
-            "</button></form>")
+    return ManualView(options, hints, rejected, waiting, date.today().isoformat())
 
 
 def declare(open_payment: Callable[..., tuple[str, list[int]]],

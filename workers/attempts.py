@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 
 from domain.attempts import Attempt
+from domain.i18n import t
 from domain.invoice import Invoice, InvoiceStatus
 from domain.ports import PaymentProvider, PaymentRequest, ProviderStatus
 from storage.repository import Seller
@@ -28,11 +29,19 @@ def issue_link(invoice: Invoice, seller: Seller | None, provider: PaymentProvide
     """Get the latest attempt's checkout link from the provider (idempotent by its order id)."""
     link = provider.create_link(PaymentRequest(
         order_id=invoice.latest_attempt.order_id, amount=invoice.amount,
-        description=invoice.description or f"chatpay {invoice.code}",
+        description=provider_description(invoice, seller),
         expires_at=invoice.expires_at, server_url=f"{base_url}/callbacks/{invoice.provider}",
         result_url=f"{pay_link(base_url, invoice.code)}?back=1",
         language=seller.language if seller else "uk"))
     invoice.issue_link(link.url)
+
+
+def provider_description(invoice: Invoice, seller: Seller | None) -> str:
+    """What the provider's checkout and the buyer's bank statement say: "{shop}: {description}",
+    or "{shop}: invoice {code}" without a description; never a bare code."""
+    lang = seller.language if seller else "uk"
+    shop = seller.shown_name(t(lang, "a_seller")) if seller else t(lang, "a_seller")
+    return f"{shop}: {invoice.description or t(lang, 'provider_invoice', code=invoice.code)}"
 
 
 def checkout_link(code: str, provider_for: Callable[[Invoice], PaymentProvider],

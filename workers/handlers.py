@@ -109,6 +109,7 @@ def _link(invoice: Invoice, seller: Seller | None, d: Deps) -> None:
                         d.settings.public_base_url)
 
 
+
 def _first_poll(invoice: Invoice) -> datetime | None:
     if invoice.status is not InvoiceStatus.PENDING:
         return None

@@ -18,10 +18,11 @@ import phonenumbers
 from domain import commands
 from domain.errors import DeliveryRefused, DeliveryUnavailable
 from domain.events import LinkSent
-from domain.i18n import format_money, status_word, t
+from domain.i18n import format_amount, format_money, status_word, t
 from domain.invoice import Invoice
 from domain.ports import Email
 from domain.qr import qr_png
+from domain.translit import latin
 from storage.repository import Seller
 from workers.notify import tell
 from workers.render import local_time, pay_link
@@ -92,7 +93,7 @@ def _send(cmd: commands.SendLink, invoice: Invoice, seller: Seller, d: Deps) -> 
 
     def send() -> None:
         if cmd.via == "sms":
-            d.sms.send(cmd.to, sms_text(invoice, lang, d.settings.public_base_url),
+            d.sms.send(cmd.to, sms_text(invoice, seller, lang, d.settings.public_base_url),
                        sequence_id=_sequence_id(cmd.idempotency_key))
         else:
             d.mailer.send(link_email(cmd.to, invoice, seller, d.settings.public_base_url))
@@ -124,17 +125,28 @@ def _sequence_id(key: str) -> str:
     return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")[:64]
 
 
-def sms_text(invoice: Invoice, lang: str, base_url: str) -> str:
-    """Short and Latin: a Cyrillic SMS part holds 70 characters, a Latin one 160."""
-    return t(lang, "sms_body", amount=f"{invoice.amount.amount} {invoice.amount.currency}",
-             link=pay_link(base_url, invoice.code))
+SMS_NAME = 30  #: characters of the shop's name an SMS keeps
+SMS_DESCRIPTION = 50  #: characters of the description an SMS keeps
+
+
+def sms_text(invoice: Invoice, seller: Seller, lang: str, base_url: str) -> str:
+    """"Kvity Oksany: Buket troyand - 99,00 UAH: {link}": who asks, for what and how much, so it
+    does not read like phishing. Short and Latin: a Cyrillic SMS part holds 70 characters, a
+    Latin one 160."""
+    who = latin(seller.shown_name(t(lang, "a_seller"))).strip()[:SMS_NAME] or "chatpay"
+    what = latin(" ".join(invoice.description.split())).strip()[:SMS_DESCRIPTION]
+    amount = latin(format_amount(invoice.amount.amount, lang)) + " " + invoice.amount.currency
+    link = pay_link(base_url, invoice.code)
+    if what:
+        return f"{who}: {what} - {amount}: {link}"
+    return f"{who}: {t(lang, 'sms_pay')} {amount}: {link}"
 
 
 def link_email(to: str, invoice: Invoice, seller: Seller, base_url: str) -> Email:
     """Who asks, how much, what for and until when, in the seller's language."""
     lang = seller.language
     link = pay_link(base_url, invoice.code)
-    who = seller.name or t(lang, "a_seller")
+    who = seller.shown_name(t(lang, "a_seller"))
     amount = format_money(invoice.amount, lang)
     described = f" — {invoice.description}" if invoice.description else ""
     expires = local_time(invoice.expires_at, seller.country)

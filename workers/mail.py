@@ -1,6 +1,7 @@
 """E-mail to buyers over SMTP (SMTP_URL): all of its SMTP is here."""
 from __future__ import annotations
 
+import base64
 import logging
 import smtplib
 import ssl
@@ -85,5 +86,8 @@ class LogMailer:
     def send(self, email: Email) -> None:
         log.info("E-mail to %s (not sent, no SMTP_URL): %s", email.to, email.subject)
         if self.keep is not None:
+            # inline images (the QR, `cid:qr`) as base64: the sandbox's outbox draws them
             self.keep({"kind": "email", "to": email.to, "subject": email.subject,
-                       "text": email.text, "html": email.html})
+                       "text": email.text, "html": email.html,
+                       "images": {cid: base64.b64encode(png).decode()
+                                  for cid, png in (email.images or {}).items()}})

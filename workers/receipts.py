@@ -64,7 +64,7 @@ def receipt_email(invoice: Invoice, seller: Seller, paid: dict[str, object],
     mask when given; a link back to the pay page. In the language the buyer used there."""
     lang = invoice.buyer_language or seller.language
     amount = invoice.paid_amount or invoice.amount
-    who = seller.name or t(lang, "a_seller")
+    who = seller.shown_name(t(lang, "a_seller"))
     when = local_time(invoice.paid_at or datetime.now(UTC), seller.country)
     lines = [t(lang, "receipt_paid", seller=who, amount=format_money(
         Money(amount.amount, amount.currency), lang)), t(lang, "receipt_when", when=when)]
@@ -94,7 +94,7 @@ def refund_email(invoice: Invoice, seller: Seller, base_url: str) -> Email:
     """The money went back: how much, from whom, for what, and the link to the invoice."""
     lang = invoice.buyer_language or seller.language
     refunded = invoice.refunded_amount or invoice.amount
-    who = seller.name or t(lang, "a_seller")
+    who = seller.shown_name(t(lang, "a_seller"))
     link = pay_link(base_url, invoice.code)
     lines = [t(lang, "refund_notice", seller=who, amount=format_money(refunded, lang))]
     if invoice.description:

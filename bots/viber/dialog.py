@@ -23,7 +23,7 @@ from viberbot.api.messages.text_message import TextMessage
 from bots import invoices, webhooks
 from bots.deps import ChannelDeps
 from bots.viber import fiscal as viber_fiscal
-from bots.viber import keyboards
+from bots.viber import keyboards, shop_name
 from bots.viber import support as support_desk
 from bots.viber.accounts import KEY_STEPS, AccountDialog
 from bots.viber.invoice_steps import InvoiceSteps
@@ -221,6 +221,8 @@ class Dialog(InvoiceSteps):
             return answered
         if seller is not None and registered and step.get("step") in KEY_STEPS:
             return self.accounts.key_typed(user_id, seller, lang, text, step, token)
+        if (answer := shop_name.handle(self, user_id, seller, lang, text, step)) is not None:
+            return [answer]
         if seller is not None and step.get("step") == "recipient":
             return self._recipient(user_id, seller, lang, text, step, token)
         if seller is not None and registered and step.get("step") in viber_fiscal.STEPS:

@@ -65,6 +65,7 @@ def webhook(lang: str) -> dict[str, Any]:
 def buyer_fields(lang: str) -> dict[str, Any]:
     return keyboard(((Button(t(lang, "btn_toggle_name"), data="bf:name"),
                       Button(t(lang, "btn_toggle_phone"), data="bf:phone")),
+                     (Button(t(lang, "btn_shop_name"), data="shop:ask"),),
                      (Button(t(lang, "btn_create"), data=t(lang, "btn_create")),)))
 
 

@@ -42,6 +42,7 @@ class TelegramEmulator(BotApi, MessageMethods, WebChat):
         self._cond = threading.Condition(threading.RLock())
         self._bots = {}
         self._ids = itertools.count(1)
+        self._floor = (1, 1)  #: the first update id and message id (see `resume`)
         self.stats = Counter()
         self.closing = False
         self.reset()
@@ -111,7 +112,27 @@ class TelegramEmulator(BotApi, MessageMethods, WebChat):
             "supports_inline_queries": False,
         }
         with self._cond:
-            self._bots[token] = _Bot(token, user)
+            self._bots[token] = _Bot(token, user, next_update_id=self._floor[0])
+
+    # --- numbering that goes on across restarts (`chatpay up` keeps it in VAR_DIR) ---------------
+    def counters(self) -> dict[str, int]:
+        """The next update id and the next message id of any chat: where numbering goes on."""
+        with self._cond:
+            return {"update_id": max([b.next_update_id for b in self._bots.values()]
+                                     + [self._floor[0]]),
+                    "message_id": max([c.next_message_id for c in self._chats.values()]
+                                      + [self._floor[1]])}
+
+    def resume(self, counters: dict[str, int]) -> None:
+        """Go on numbering from `counters` (an earlier run's): a bot that remembers the update
+        and message ids it handled must not take new ones for those."""
+        with self._cond:
+            self._floor = (max(self._floor[0], int(counters.get("update_id", 1))),
+                           max(self._floor[1], int(counters.get("message_id", 1))))
+            for bot in self._bots.values():
+                bot.next_update_id = max(bot.next_update_id, self._floor[0])
+            for chat in self._chats.values():
+                chat.next_message_id = max(chat.next_message_id, self._floor[1])
 
     # --- user side --------------------------------------------------------------------------------
     def _user_chat(
@@ -126,7 +147,8 @@ class TelegramEmulator(BotApi, MessageMethods, WebChat):
                     "is_bot": False,
                     "first_name": first_name,
                     "language_code": language_code,
-                }
+                },
+                next_message_id=self._floor[1],
             ),
         )
         return bot, chat

@@ -50,6 +50,20 @@ class ViberEmulator(RestApi, UserSide, ViberWebChat):
         with self._lock:
             self._accounts[auth_token] = _Account(auth_token, name)
 
+    def counters(self) -> dict[str, int]:
+        """The next message token: where numbering goes on (`chatpay up` keeps it in VAR_DIR)."""
+        with self._lock:
+            following = next(self._tokens)
+            self._tokens = itertools.count(following)
+            return {"message_token": following}
+
+    def resume(self, counters: dict[str, int]) -> None:
+        """Go on numbering from an earlier run's `counters`: the bot remembers the tokens of
+        the messages it handled, and must not take a new message for one of those."""
+        with self._lock:
+            following = max(next(self._tokens), int(counters.get("message_token", 0)))
+            self._tokens = itertools.count(following)
+
     def reset(self) -> None:
         """Forget users, messages, webhooks' state and counters; accounts stay."""
         with self._lock:

@@ -108,10 +108,17 @@ def test_checkbox_down_for_a_while_then_the_receipt_is_issued_later(
     pending = seller.next("очікує")
     assert pending["text"].startswith(f"⏳ Фіскальний чек на 40,00{NBSP}₴ — Чай очікує")
     assert checkbox.receipts == {}
+    # the buyer's page, paid, keeps following the invoice until the receipt's link is there
+    status = f"{seller.stack.base_url}/p/{code}/status"
+    waiting = httpx.get(status, timeout=10).json()
+    assert (waiting["state"], waiting["final"]) == ("paid", False)
     checkbox.start()  # back on the same port
     issued = with_receipt(seller, paid, timeout=40)
     [sale] = checkbox.issued()
     assert sale.fiscal_code in issued["text"]  # type: ignore[operator]
+    shown = httpx.get(status, timeout=10).json()
+    assert shown["final"] is True and f"/{sale.id}" in shown["html"]
+    assert shown["shown"] != waiting["shown"]  # the page redraws its paid part with the link
     seller.stack.drain()
     assert len(checkbox.receipts) == 1
     assert sum("очікує" in (m.get("text") or "") for m in seller.tg.sent(seller.chat_id)) == 1
@@ -210,6 +217,10 @@ def test_the_buyers_receipt_e_mail_carries_the_fiscal_receipts_link(
     [sale] = checkbox.issued()
     text = mailbox.mails[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert f"Фіскальний чек: {checkbox.base_url}/{sale.id}" in text
+    # the buyer's pay page, paid, links the fiscal receipt and says where the e-mail went
+    page = httpx.get(link, timeout=10).text
+    assert f'href="{checkbox.base_url}/{sale.id}"' in page
+    assert "Квитанцію надіслано на b…@example.com" in page
     seller.stack.drain()
     assert len(mailbox.mails) == 1
 

@@ -114,3 +114,61 @@ def test_a_viber_seller_makes_an_invoice_in_the_sandbox_page_and_sees_the_buyer_
 
         bot_said("✅ Оплачено")
         page.screenshot(path=str(ARTEFACTS / "viber-paid.png"))
+
+
+def test_the_sandbox_page_links_urls_shows_the_emails_qr_and_who_the_seller_is(
+        browser: Any, stack: Stack) -> None:
+    with sandbox_page(browser, stack, "+380501234567", "sandbox-details") as page:
+        chat = page.frame_locator("#chat-telegram")
+
+        def says(text: str) -> None:
+            chat.locator("#text").fill(text)
+            chat.locator("#text").press("Enter")
+
+        def bot_said(text: str) -> None:
+            chat.locator(".msg:not(.out)", has_text=text).last.wait_for()
+
+        says("/start")
+        chat.locator("#keyboard button", has_text=t("uk", "btn_share_phone")).click()
+        bot_said("UAH")
+        # which chat is the seller, and one click to make it support (development only)
+        page.locator("#who-text", has_text="chat id 100001 — the seller").wait_for()
+        page.locator("#make-agent").click()
+        page.locator("#who-text", has_text="support agent").wait_for()
+        assert page.locator("#make-agent").is_hidden()
+        with stack_uow(stack) as uow:
+            assert "telegram:100001" in uow.agents.active()
+
+        says("/webhook http://127.0.0.1:9/the-shop")  # a bare URL, as the seller typed it
+        link = chat.locator(".msg.out a[href='http://127.0.0.1:9/the-shop']")
+        assert link.get_attribute("target") == "phone"  # tappable, into the phone
+
+        chat.locator("#keyboard button", has_text=t("uk", "btn_create")).click()
+        bot_said(t("uk", "ask_amount", currency="UAH"))
+        says("12,50")
+        chat.locator(".inline button", has_text=t("uk", "btn_skip")).click()
+        chat.locator(".inline button", has_text=t("uk", "btn_send_email")).last.click()
+        bot_said("e-mail")
+        says("buyer@example.com")
+        bot_said("надіслано на buyer@example.com")
+        mail = page.frame_locator("#outbox").frame_locator("article.email iframe").first
+        qr = mail.locator("img[alt=QR]")
+        assert (qr.get_attribute("src") or "").startswith("data:image/png;base64,")
+        assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
+        page.screenshot(path=str(ARTEFACTS / "sandbox-email-qr.png"))
+
+        chat.locator("#log .msg img").last.click()  # the buyer scans the QR code
+        phone = page.frame_locator("#phone")
+        phone.locator("button.pay").click()
+        heading = phone.locator("h1")
+        heading.wait_for()
+        fits = heading.evaluate("h => h.scrollWidth <= h.clientWidth && "
+                                "document.documentElement.scrollWidth <= window.innerWidth")
+        assert fits, "the checkout heading is wider than the phone pane"
+
+
+@contextmanager
+def stack_uow(stack: Stack) -> Iterator[Any]:
+    from workers import runtime
+    with runtime.deps().uow().readonly() as uow:
+        yield uow

@@ -3,6 +3,7 @@ everything it started, the embedded Redis server included; the next `up` starts 
 data kept in var/."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -116,3 +117,46 @@ def test_chatpay_up_with_a_real_telegram_token_says_it_uses_telegram(tmp_path: P
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=60)
     assert processes_using(var) == []
+
+
+def bot_answers(base: str, chat: str, text: str, timeout: float = 15.0) -> None:
+    """The seller writes `text` in the sandbox's Telegram or Viber chat; wait for a new answer
+    from the bot (an AssertionError after `timeout` seconds)."""
+    def answers() -> int:
+        if chat == "telegram":
+            state = httpx.get(f"{base}/emulator/telegram/chat/api/state",
+                              params={"chat_id": 100001}, timeout=10).json()
+        else:  # the Viber chat is pushed as server-sent events: the first one is the state
+            with httpx.stream("GET", f"{base}/emulator/viber/pa/chat/api/events",
+                              timeout=10) as events:
+                line = next(ln for ln in events.iter_lines() if ln.startswith("data:"))
+            state = json.loads(line[len("data:"):])
+        return sum(1 for m in state["messages"] if not m["outgoing"])
+
+    before = answers()
+    path = "emulator/telegram/chat/api/send" if chat == "telegram" else \
+        "emulator/viber/pa/chat/api/send"
+    sent = httpx.post(f"{base}/{path}", json={"chat_id": 100001, "text": text}, timeout=10)
+    assert sent.status_code == 200, sent.text
+    deadline = time.monotonic() + timeout
+    while answers() <= before:
+        assert time.monotonic() < deadline, f"the {chat} bot did not answer {text!r}"
+        time.sleep(0.2)
+
+
+def test_after_ctrl_c_and_a_second_up_the_bots_answer_at_once(tmp_path: Path) -> None:
+    """The emulators go on numbering updates and messages where they left off (kept in var/):
+    the bot, which remembers the ids it handled (in Redis, kept in var/ too), takes none of
+    the new messages for a repeat."""
+    var, port = tmp_path / "var", free_port()
+    with chatpay_up(var, port) as (url, _):
+        base = url.removesuffix("/sandbox/")
+        bot_answers(base, "telegram", "/start")
+        bot_answers(base, "viber", "/start")
+    kept = json.loads((var / "emulators.json").read_text())
+    assert kept["telegram"]["update_id"] > 1 and kept["telegram"]["message_id"] > 2
+
+    with chatpay_up(var, port) as (url, _):
+        base = url.removesuffix("/sandbox/")
+        bot_answers(base, "telegram", "/start")  # not taken for the first run's /start
+        bot_answers(base, "viber", "/start")

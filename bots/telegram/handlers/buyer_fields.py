@@ -5,6 +5,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bots import shop_name
 from bots.invoices import BUYER_FIELD_PREFIX, buyer_fields_text
 from bots.telegram.deps import BotDeps
 from domain.i18n import t
@@ -17,7 +18,8 @@ def _keyboard(lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[
         InlineKeyboardButton(text=t(lang, "btn_toggle_name"), callback_data=f"{BUYER_FIELD_PREFIX}name"),
         InlineKeyboardButton(text=t(lang, "btn_toggle_phone"),
-                             callback_data=f"{BUYER_FIELD_PREFIX}phone")]])
+                             callback_data=f"{BUYER_FIELD_PREFIX}phone")],
+        [InlineKeyboardButton(text=t(lang, "btn_shop_name"), callback_data=shop_name.ASK)]])
 
 
 @router.message(Command("buyer"))
