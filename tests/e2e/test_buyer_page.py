@@ -12,7 +12,7 @@ import pytest
 from domain.i18n import t
 from sandbox.stack import Stack
 from tests.e2e.conftest import SellerChat
-from tests.e2e.test_sandbox_page import ARTEFACTS, TIMEOUT, chromium  # noqa: F401 (fixture)
+from tests.e2e.test_sandbox_page import ARTEFACTS, TIMEOUT
 from web import pay_page
 from web.pay_state import ATTEMPT_DECLINED, LatestAttempt
 from workers import runtime
