@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from domain.invoice import Invoice, InvoiceStatus
 from domain.webhooks import SHOP_EVENTS
+from storage.cabinet import CabinetQueries
 from storage.db import READONLY
 from storage.events_repo import EventRepository
 from storage.fiscal import FiscalRepository
@@ -65,6 +66,7 @@ class UnitOfWork:
         self.audit = AuditLog(self.session)
         self.support = SupportQueries(self.session)
         self.fiscal = FiscalRepository(self.session, self.events)
+        self.cabinet = CabinetQueries(self.session)
         self.notify_rows = []
         return self
 
