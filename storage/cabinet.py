@@ -70,24 +70,26 @@ class CabinetQueries:
         """Paid in [start, end) (by when it was paid), refunds finished in it, and the invoices
         made in it that are still open or expired unpaid."""
         totals = Totals(currency)
-        manual = (select(ManualPaymentRow.invoice_id, func.max(ManualPaymentRow.method_name)
-                         .label("method"))
-                  .where(ManualPaymentRow.seller_id == seller_id,
-                         ManualPaymentRow.state.in_(TAKEN_MANUAL))
-                  .group_by(ManualPaymentRow.invoice_id).subquery())
-        paid = self.session.execute(
-            select(InvoiceRow.manual, manual.c.method, func.count(),
-                   func.coalesce(func.sum(InvoiceRow.paid_amount_minor), 0))
-            .outerjoin(manual, manual.c.invoice_id == InvoiceRow.id)
-            .where(InvoiceRow.seller_id == seller_id, InvoiceRow.paid_at >= start,
+        paid_in = (InvoiceRow.seller_id == seller_id, InvoiceRow.paid_at >= start,
                    InvoiceRow.paid_at < end, InvoiceRow.status.in_(PAID_STATES),
                    InvoiceRow.paid_currency == currency)
-            .group_by(InvoiceRow.manual, manual.c.method))
-        for is_manual, method, count, amount in paid:
-            name = (method or "manual") if is_manual else CARD
+        for is_manual, count, amount in self.session.execute(
+                select(InvoiceRow.manual, func.count(),
+                       func.coalesce(func.sum(InvoiceRow.paid_amount_minor), 0))
+                .where(*paid_in).group_by(InvoiceRow.manual)):
             totals.paid_count += count
             totals.gross += int(amount)
-            totals.by_method[name] = totals.by_method.get(name, 0) + int(amount)
+            if not is_manual:
+                totals.by_method[CARD] = int(amount)
+        # a manual payment names its method; an invoice it paid is paid in the same range
+        for method, amount in self.session.execute(
+                select(ManualPaymentRow.method_name,
+                       func.coalesce(func.sum(InvoiceRow.paid_amount_minor), 0))
+                .join(InvoiceRow, InvoiceRow.id == ManualPaymentRow.invoice_id)
+                .where(*paid_in, InvoiceRow.manual.is_(True),
+                       ManualPaymentRow.state.in_(TAKEN_MANUAL))
+                .group_by(ManualPaymentRow.method_name)):
+            totals.by_method[method] = totals.by_method.get(method, 0) + int(amount)
         totals.refunded = int(self.session.scalar(
             select(func.coalesce(func.sum(RefundRow.amount_minor), 0))
             .join(InvoiceRow, InvoiceRow.id == RefundRow.invoice_id)

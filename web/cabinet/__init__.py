@@ -60,8 +60,8 @@ def router(settings: Settings, uow: Callable[[], UnitOfWork], bus: CommandBus) -
     @api.get("/api/invoices")
     def invoices(request: Request) -> dict[str, Any]:
         seller, params = who(request).seller, dict(request.query_params)
-        rows, more = _page(uow, seller, params)
-        return {"invoices": [views.item(r) for r in rows], "page": _int(params.get("page")),
+        items, more = _page(uow, seller, params)
+        return {"invoices": items, "page": _int(params.get("page")),
                 "has_more": more}
 
     @api.get("/api/invoices/{code}")
@@ -135,14 +135,17 @@ def router(settings: Settings, uow: Callable[[], UnitOfWork], bus: CommandBus) -
     return api
 
 
-def _page(uow: Callable[[], UnitOfWork], seller: Any, params: dict[str, str]) -> Any:
+def _page(uow: Callable[[], UnitOfWork], seller: Any,
+          params: dict[str, str]) -> tuple[list[dict[str, Any]], bool]:
+    """One page of the list the query asks for, and whether another follows."""
     span = views.optional_range(params, shared.zone(seller))
     with uow().readonly() as unit:
-        return unit.cabinet.invoices(
+        rows, more = unit.cabinet.invoices(
             seller.id, state=params.get("state", "")[:24],
             start=span.start if span else None, end=span.end if span else None,
             method=params.get("method", "")[:64], text=params.get("q", "")[:100],
             page=_int(params.get("page")))
+        return [views.item(r) for r in rows], more
 
 
 def _int(text: str | None) -> int:

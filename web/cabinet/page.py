@@ -70,12 +70,12 @@ def page_routes(api: APIRouter, settings: Settings, uow: Callable[[], UnitOfWork
     def listing(request: Request) -> HTMLResponse:
         from web.cabinet import _page
         seller, params = who(request).seller, dict(request.query_params)
-        rows, more = _page(uow, seller, params)
+        items, more = _page(uow, seller, params)
         with uow().readonly() as unit:
             methods = unit.cabinet.method_names(seller.id)
         page = int(params.get("page", "1")) if params.get("page", "1").isdigit() else 1
         query = {k: v for k, v in params.items() if k != "page" and v}
-        return _render("list.html", seller.language, rows=[views.item(r) for r in rows],
+        return _render("list.html", seller.language, rows=items,
                        more=more, page=page, params=params, methods=methods, query=query,
                        states=("unpaid", "paid", "partially_refunded", "refunded", "expired",
                                "cancelled", "failed"),
