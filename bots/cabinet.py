@@ -4,20 +4,19 @@ cabinet's actions as the same commands the bot publishes (so the same rules hold
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from bots.invoices import create_invoice, read_recipient, send_link
 from bots.refunds import read_refund_amount, refund_command
 from domain import cabinet
-from domain.commands import CancelInvoice, Command, RefundManualPayment
-from domain.i18n import format_money, t
+from domain.commands import CancelInvoice, Command, RefundManualPayment, SendReport
+from domain.i18n import t
 from domain.invoice import Invoice, InvoiceStatus
-from domain.money import Money
-from storage.cabinet import Totals
 from storage.repository import Seller
 from storage.settings import Settings
 from storage.uow import UnitOfWork
+from workers.reports import chart, report_text, totals, zone  # noqa: F401  (the page's too)
 
 #: cabinet actions are keyed like the bot's taps, so a repeated request is one action
 CHANNEL = "cabinet"
@@ -38,45 +37,35 @@ def viber_link(uow_factory: Callable[[], UnitOfWork], settings: Settings, seller
     return f"{settings.public_base_url}/cabinet/enter?t={token}"
 
 
-def zone(seller: Seller):  # type: ignore[no-untyped-def]
-    from workers.render import zone_of  # presentation only: no provider or messenger client
-    return zone_of(seller.country)
+def report(seller: Seller, channel: str, chat_id: str) -> SendReport:
+    """`/report` and *📊 Report*: a worker draws the chart and sends both."""
+    return SendReport(seller_id=seller.id, channel=channel, chat_id=chat_id)
 
 
-def totals(uow_factory: Callable[[], UnitOfWork], seller: Seller,
-           period: cabinet.Period) -> Totals:
+def digest_text(uow_factory: Callable[[], UnitOfWork], seller: Seller) -> str:
+    """*Settings → Daily report*: what is set, and how to change it."""
     with uow_factory().readonly() as uow:
-        return uow.cabinet.totals(seller.id, seller.currency or "UAH", period.start, period.end)
+        hour = uow.cabinet.digest_hour(seller.id)
+    state = (t(seller.language, "digest_off") if hour is None
+             else t(seller.language, "digest_on", hour=f"{hour:02d}"))
+    return f"{state}\n\n{t(seller.language, 'digest_ask_hour')}"
 
 
-def chart(uow_factory: Callable[[], UnitOfWork], seller: Seller,
-          now: datetime | None = None) -> list[tuple[date, int]]:
-    """Takings per local day of the last 30 days, oldest first (minor units)."""
-    tz, now = zone(seller), now or datetime.now(UTC)
-    today = now.astimezone(tz).date()
-    span = cabinet.days(today.fromordinal(today.toordinal() - cabinet.CHART_DAYS + 1), today, tz)
-    with uow_factory().readonly() as uow:
-        moments = uow.cabinet.paid_moments(seller.id, seller.currency or "UAH", span.start,
-                                           span.end)
-    return cabinet.daily(moments, today, tz)
-
-
-def report_text(uow_factory: Callable[[], UnitOfWork], seller: Seller,
-                now: datetime | None = None) -> str:
-    """`/report`: today's, this week's and this month's totals."""
-    now, lang = now or datetime.now(UTC), seller.language
-    lines = {}
-    for name in cabinet.PERIODS:
-        got = totals(uow_factory, seller, cabinet.period(name, now, zone(seller)))
-        lines[name] = t(lang, "report_line", count=got.paid_count,
-                        gross=_money(got.gross, got.currency, lang),
-                        refunded=_money(got.refunded, got.currency, lang),
-                        net=_money(got.net, got.currency, lang))
-    return t(lang, "report_text", **lines)
-
-
-def _money(minor: int, currency: str, lang: str) -> str:
-    return format_money(Money.from_minor_units(minor, currency), lang)
+def set_digest(uow_factory: Callable[[], UnitOfWork], seller: Seller, text: str) -> str | None:
+    """The hour the seller typed (0–23, or off), stored; the reply, or None when it is neither."""
+    typed = text.strip().lower().removesuffix(":00")
+    hour: int | None
+    if typed in ("off", "вимк", "выкл", "0ff", "-"):
+        hour = None
+    elif typed.isdigit() and 0 <= int(typed) <= 23:
+        hour = int(typed)
+    else:
+        return None
+    with uow_factory() as uow:
+        uow.cabinet.set_digest_hour(seller.id, hour)
+        uow.commit()
+    return (t(seller.language, "digest_off") if hour is None
+            else t(seller.language, "digest_on", hour=f"{hour:02d}"))
 
 
 # --- actions: the bot's commands, built from what the cabinet's page sent ---

@@ -129,6 +129,19 @@ def read_session(secret_key: str, cookie: str, now: datetime) -> tuple[int, str]
     return int(parts[0]), parts[2]
 
 
+def chart_token(secret_key: str, seller_id: int, until: datetime) -> str:
+    """The signed part of a seller's chart link (Viber sends pictures by URL)."""
+    body = f"{seller_id}.{int(until.timestamp())}"
+    return f"{body}.{_sign(derived_key(secret_key, 'chart'), body)}"
+
+
+def read_chart_token(secret_key: str, token: str, now: datetime) -> int | None:
+    parts = _unsign(derived_key(secret_key, "chart"), token[:200])
+    if parts is None or len(parts) != 2 or not all(p.isdigit() for p in parts):
+        return None
+    return int(parts[0]) if int(parts[1]) > now.timestamp() else None
+
+
 def csrf_token(secret_key: str, nonce: str) -> str:
     """The CSRF token of a session: the page reads it and sends it back in X-CSRF-Token."""
     return _sign(derived_key(secret_key, "csrf"), nonce)

@@ -239,10 +239,9 @@ class CabinetQueries:
 
     def claim_digest(self, seller_id: int, day: str, now: datetime) -> bool:
         """Whether this caller sends the seller's digest of `day` (the first insert wins)."""
-        try:
-            with self.session.begin_nested():
-                self.session.execute(insert(DigestClaimRow).values(
-                    seller_id=seller_id, day=day, claimed_at=now))
+        try:  # the caller commits; on False it leaves its unit of work (rolled back)
+            self.session.execute(insert(DigestClaimRow).values(
+                seller_id=seller_id, day=day, claimed_at=now))
         except IntegrityError:
             return False
         return True

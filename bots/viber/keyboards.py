@@ -23,6 +23,8 @@ def main_menu(lang: str) -> dict[str, Any]:
         (Button(t(lang, "btn_pending"), data=t(lang, "btn_pending")),
          Button(t(lang, "btn_language"), data=t(lang, "btn_language"))),
         (Button(t(lang, "btn_settings"), data=t(lang, "btn_settings")),),
+        (Button(t(lang, "btn_cabinet"), data=t(lang, "btn_cabinet")),
+         Button(t(lang, "btn_report"), data=t(lang, "btn_report"))),
     ))
 
 
@@ -33,6 +35,7 @@ def account(lang: str, connected: bool) -> dict[str, Any]:
         rows += ((Button(t(lang, "btn_disconnect"), data="acct:disconnect"),),)
     rows += ((Button(t(lang, "btn_manual_methods"), data="mm:list"),),)
     rows += ((Button(t(lang, "btn_fiscal"), data="fisc:show"),),)
+    rows += ((Button(t(lang, "btn_digest"), data="digest:show"),),)
     return keyboard(rows + ((Button(t(lang, "btn_create"), data=t(lang, "btn_create")),),))
 
 

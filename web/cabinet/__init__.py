@@ -82,6 +82,18 @@ def router(settings: Settings, uow: Callable[[], UnitOfWork], bus: CommandBus) -
             {"day": day.isoformat(), "amount": views.money(amount, currency)}
             for day, amount in series]}
 
+    @api.get("/chart.png")
+    def chart_png(s: str = "") -> Response:
+        """The 30-day chart of a signed link the report sent to Viber (pictures go by URL)."""
+        from workers.reports import chart_png as draw
+        seller_id = cabinet.read_chart_token(settings.secret_key, s, datetime.now(UTC))
+        with uow().readonly() as unit:
+            seller = unit.sellers.get(seller_id) if seller_id is not None else None
+        if seller is None or not seller.currency:
+            raise HTTPException(404, "not found")
+        png = draw(shared.chart(uow, seller), seller.currency, seller.language)
+        return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+
     @api.get("/export.{kind}")
     def download(kind: str, request: Request) -> Response:
         if kind not in ("csv", "xlsx"):
