@@ -38,6 +38,8 @@ CABINET_TEXTS: dict[str, dict[str, str]] = {
     "cab_nothing": {"uk": "Нічого не знайдено.", "ru": "Ничего не найдено.",
                     "en": "Nothing found."},
     "cab_back": {"uk": "← Назад", "ru": "← Назад", "en": "← Back"},
+    "cab_code": {"uk": "Код", "ru": "Код", "en": "Code"},
+    "cab_description": {"uk": "Опис", "ru": "Описание", "en": "Description"},
     "cab_amount": {"uk": "Сума", "ru": "Сумма", "en": "Amount"},
     "cab_state": {"uk": "Стан", "ru": "Состояние", "en": "State"},
     "cab_buyer": {"uk": "Покупець", "ru": "Покупатель", "en": "Buyer"},

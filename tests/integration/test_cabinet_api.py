@@ -224,3 +224,24 @@ def test_actions_publish_the_bots_commands(cab: Cabinet, day: dict[str, str],
     assert isinstance(duplicate, CreateInvoice)
     assert (duplicate.amount, duplicate.description) == ("10.00", "Coffee beans")
     assert (duplicate.channel, duplicate.chat_id) == ("telegram", "5001")
+
+
+def test_the_page_parts_speak_the_sellers_language_and_escape_what_people_typed(
+        cab: Cabinet, seller: Seller) -> None:
+    code = data.card_paid(cab.uow, seller.id, "10.00", data.now(),
+                          description="<img src=x onerror=alert(1)>", name="<b>Bob</b>")
+    headers = cab.tma(5001)
+    home = cab.client.get("/cabinet/part/home?period=today", headers=headers)
+    assert home.headers["content-language"] == "en" and "Gross" in home.text
+    assert home.text.count("<rect") == 30
+    listing = cab.client.get("/cabinet/part/list", headers=headers).text
+    one = cab.client.get(f"/cabinet/part/invoice/{code}", headers=headers).text
+    for page in (listing, one):
+        assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<b>Bob</b>" not in one and "&lt;b&gt;Bob&lt;/b&gt;" in one
+    with cab.uow() as unit:
+        unit.sellers.upsert("telegram", "5001", language="uk")
+        unit.commit()
+    assert "Виручка" in cab.client.get("/cabinet/part/home", headers=headers).text
+    shell = cab.client.get("/cabinet/")
+    assert shell.status_code == 200 and "/sandbox/telegram-web-app.js" in shell.text

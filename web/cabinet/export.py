@@ -11,6 +11,7 @@ from datetime import datetime
 from domain.money import Money
 from storage.cabinet import CabinetQueries, fee_minor
 from storage.repository import Seller, utc
+from workers.manual_render import method_name
 
 HEADER = ("code", "created_at", "state", "amount", "currency", "description", "buyer_name",
           "buyer_phone", "buyer_email", "paid_at", "method", "paid_amount", "payments",
@@ -39,10 +40,11 @@ def rows(q: CabinetQueries, seller: Seller, start: datetime,
         if row.paid_at is None:
             method = ""
         else:
-            method = ", ".join(p.method_name for p in taken) if row.manual else "card"
+            method = (", ".join(method_name(p.method_name, seller.language) for p in taken)
+                      if row.manual else "card")
         payments = [f"{row.provider_payment_id} {_money(row.paid_amount_minor or 0, paid_currency)}"
                     ] if row.paid_at and not row.manual and row.provider_payment_id else []
-        payments += [f"{p.method_name} {_money(p.amount_minor, p.currency)} {p.paid_on} {p.state}"
+        payments += [f"{method_name(p.method_name, seller.language)} {_money(p.amount_minor, p.currency)} {p.paid_on} {p.state}"
                      for p in own_manual]
         done = [r for r in refunds.get(row.id, []) if r.state == "done"]
         fee = sum(fee_minor(methods.get(p.method_id), p.amount_minor, p.currency) for p in taken)

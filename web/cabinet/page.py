@@ -21,6 +21,7 @@ from storage.settings import Settings
 from storage.uow import UnitOfWork
 from web.cabinet import views
 from web.cabinet.auth import COOKIE
+from workers.manual_render import method_name
 
 TELEGRAM_JS = "https://telegram.org/js/telegram-web-app.js"
 SANDBOX_JS = "/sandbox/telegram-web-app.js"  #: the stand-in sandbox/ serves in development
@@ -75,7 +76,7 @@ def page_routes(api: APIRouter, settings: Settings, uow: Callable[[], UnitOfWork
             methods = unit.cabinet.method_names(seller.id)
         page = int(params.get("page", "1")) if params.get("page", "1").isdigit() else 1
         query = {k: v for k, v in params.items() if k != "page" and v}
-        return _render("list.html", seller.language, rows=items,
+        return _render("list.html", seller.language, rows=items, local=_local(seller),
                        more=more, page=page, params=params, methods=methods, query=query,
                        states=("unpaid", "paid", "partially_refunded", "refunded", "expired",
                                "cancelled", "failed"),
@@ -89,7 +90,16 @@ def page_routes(api: APIRouter, settings: Settings, uow: Callable[[], UnitOfWork
             if row is None:
                 raise HTTPException(404, "not found")
             data = views.detail(unit.cabinet, seller, row, settings.public_base_url)
-        return _render("invoice.html", seller.language, inv=data)
+        return _render("invoice.html", seller.language, inv=data, local=_local(seller))
+
+
+def _local(seller: Any) -> Callable[[str | None], str]:
+    """An ISO UTC time as the seller reads it, in their zone."""
+    tz = shared.zone(seller)
+
+    def text(iso: str | None) -> str:
+        return datetime.fromisoformat(iso).astimezone(tz).strftime("%Y-%m-%d %H:%M") if iso else ""
+    return text
 
 
 def _amounts(lang: str) -> Callable[[str | None, str], str]:
@@ -108,6 +118,7 @@ def _tr(lang: str) -> Callable[..., str]:
 def _render(name: str, lang: str, **context: Any) -> HTMLResponse:
     context.setdefault("money", _amounts(lang))
     body = TEMPLATES.get_template(name).render(
-        lang=lang, tr=_tr(lang), status=lambda s: status_word(s, lang), **context)
+        lang=lang, tr=_tr(lang), status=lambda s: status_word(s, lang),
+        method=lambda m: t(lang, "cab_card") if m == "card" else method_name(m, lang), **context)
     return HTMLResponse(body, headers={"Cache-Control": "no-store",
                                        "Content-Language": lang})
