@@ -134,10 +134,13 @@ def test_the_cabinet_in_telegram_and_viber(browser: Any, stack: Stack) -> None: 
             "the cabinet's refund never finished"
 
         back.click()  # the list
+        cabinet.locator("form[role=search]").wait_for()
         cabinet.locator("nav.tabs a", has_text=t("uk", "cab_back")).click()  # today
+        span = cabinet.locator("form[data-part='/cabinet/part/home']")
+        span.wait_for()
         today = date.today()
-        cabinet.locator("input[name=from]").fill((today - timedelta(days=60)).isoformat())
-        cabinet.locator("form.filters button[type=submit]").click()
+        span.locator("input[name=from]").fill((today - timedelta(days=60)).isoformat())
+        span.locator("button[type=submit]").click()
         totals.locator("[data-total=paid_count]").filter(has_text="4").wait_for()
         with page.expect_download() as download:
             cabinet.locator("a[data-download$='.csv']").click()
