@@ -245,3 +245,30 @@ def test_the_page_parts_speak_the_sellers_language_and_escape_what_people_typed(
     assert "Виручка" in cab.client.get("/cabinet/part/home", headers=headers).text
     shell = cab.client.get("/cabinet/")
     assert shell.status_code == 200 and "/sandbox/telegram-web-app.js" in shell.text
+
+
+def test_one_invoice_shows_its_shop_deliveries_and_fiscal_receipts_with_links(
+        cab: Cabinet, seller: Seller) -> None:
+    from storage.tables import FiscalReceiptRow
+    with cab.uow() as unit:
+        unit.webhooks.set_endpoint(seller.id, "https://shop.example/hook", "encrypted",
+                                   data.now())
+        unit.commit()
+    code = data.card_paid(cab.uow, seller.id, "10.00", data.now())
+    with cab.uow() as unit:
+        invoice = unit.invoices.by_code(code)
+        assert invoice is not None
+        unit.session.add(FiscalReceiptRow(
+            id="rcpt-1", invoice_id=invoice.id, seller_id=seller.id, kind="sell",
+            amount_minor=1000, currency="UAH", state="done", fiscal_code="TEST-FN-42",
+            link="https://check.example/rcpt-1", created_at=data.now()))
+        unit.commit()
+    headers = cab.tma(5001)
+    one = cab.client.get(f"/cabinet/api/invoices/{code}", headers=headers).json()
+    assert [(d["event"], d["status"]) for d in one["deliveries"]] == [("invoice.paid", "pending")]
+    assert [(r["kind"], r["fiscal_code"], r["link"]) for r in one["receipts"]] == [
+        ("sell", "TEST-FN-42", "https://check.example/rcpt-1")]
+    page = cab.client.get(f"/cabinet/part/invoice/{code}", headers=headers).text
+    assert 'href="https://check.example/rcpt-1"' in page and "invoice.paid" in page
+    rows = cab.client.get("/cabinet/export.csv?period=today", headers=headers).content
+    assert "sell TEST-FN-42" in rows.decode("utf-8-sig")

@@ -110,7 +110,7 @@ def test_a_forged_or_expired_viber_link_is_refused(cab: Cabinet) -> None:
     assert seller_id == str(seller.id)
 
 
-def test_the_session_cookie_is_secure_in_production(cab: Cabinet, uow_factory: Callable[
+def test_the_session_cookie_is_secure_and_the_script_telegrams_in_production(cab: Cabinet, uow_factory: Callable[
         [], UnitOfWork], database_url: str, tmp_path: Path) -> None:
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
@@ -122,6 +122,8 @@ def test_the_session_cookie_is_secure_in_production(cab: Cabinet, uow_factory: C
     seller = data.seller(cab.uow, channel="viber", external_id="vb-1")
     answer = TestClient(app).get(cab.viber_link(seller.id), follow_redirects=False)
     assert answer.status_code == 303 and "Secure" in answer.headers["set-cookie"]
+    shell = TestClient(app).get("/cabinet/").text  # Telegram's own script, no stand-in
+    assert "https://telegram.org/js/telegram-web-app.js" in shell and "/sandbox/" not in shell
 
 
 def test_a_cookie_write_without_its_csrf_token_is_refused(cab: Cabinet) -> None:
