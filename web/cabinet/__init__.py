@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from bots import cabinet as shared
+from bots.telegram.webhook import read_capped, too_large
 from domain import cabinet
 from domain.commands import Command
 from domain.errors import ServiceUnavailable
@@ -25,8 +26,6 @@ from storage.uow import UnitOfWork
 from web.cabinet import export, views
 from web.cabinet.auth import COOKIE, Visitor, redeem, visitor
 from web.cabinet.page import page_routes
-
-BODY_LIMIT = 4096  #: bytes: an action's form is a few fields
 
 
 def router(settings: Settings, uow: Callable[[], UnitOfWork], bus: CommandBus) -> APIRouter:
@@ -112,9 +111,9 @@ def router(settings: Settings, uow: Callable[[], UnitOfWork], bus: CommandBus) -
 
     @api.post("/api/invoices/{code}/{action}")
     async def act(code: str, action: str, request: Request) -> Response:
-        body = await request.body()
-        if len(body) > BODY_LIMIT:
-            return JSONResponse({"error": "too large"}, status_code=413)
+        body = await read_capped(request)  # capped before it is read, as every body here
+        if body is None:
+            return too_large()
         form = await _form(request, body)
         return await run_in_threadpool(_act, code, action, request, form)
 
