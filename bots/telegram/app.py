@@ -102,8 +102,13 @@ async def set_commands(bot: Bot, cabinet_url: str = "") -> None:
                                   language_code=lang)
     await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in COMMANDS["en"]])
     if cabinet_url:
+        from aiogram.exceptions import TelegramBadRequest
+
         from bots.telegram.handlers.cabinet import menu_button
-        await bot.set_chat_menu_button(menu_button=menu_button(cabinet_url))
+        try:
+            await bot.set_chat_menu_button(menu_button=menu_button(cabinet_url))
+        except TelegramBadRequest as exc:  # e.g. an http:// PUBLIC_BASE_URL: the bot runs anyway
+            log.warning("Telegram refused the cabinet's menu button (%s): %s.", cabinet_url, exc)
 
 
 async def run_polling(deps: BotDeps) -> None:

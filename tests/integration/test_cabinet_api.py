@@ -272,3 +272,15 @@ def test_one_invoice_shows_its_shop_deliveries_and_fiscal_receipts_with_links(
     assert 'href="https://check.example/rcpt-1"' in page and "invoice.paid" in page
     rows = cab.client.get("/cabinet/export.csv?period=today", headers=headers).content
     assert "sell TEST-FN-42" in rows.decode("utf-8-sig")
+
+
+def test_an_invoice_paid_by_hand_is_refunded_whole_by_hand(cab: Cabinet, day: dict[str, str],
+                                                           seller: Seller) -> None:
+    from domain.commands import RefundManualPayment
+    headers = cab.tma(5001)
+    page = cab.client.get(f"/cabinet/part/invoice/{day['cash']}", headers=headers).text
+    assert 'name="amount"' not in page and "/refund" in page
+    assert cab.client.post(f"/cabinet/api/invoices/{day['cash']}/refund", headers=headers,
+                           json={"key": "m1"}).status_code == 202
+    [command] = cab.bus.published
+    assert isinstance(command, RefundManualPayment) and command.code == day["cash"]

@@ -102,6 +102,7 @@ def detail(q: CabinetQueries, seller: Seller, row: InvoiceRow, base_url: str) ->
                                               if r.state in ("done", "requested", "pending"))
     return {
         **item(row),
+        "manual": row.manual,  #: paid by hand: refunded whole, by hand (no provider call)
         "pay_url": f"{base_url}/p/{row.code}", "qr_url": f"{base_url}/qr/{row.code}.png",
         "expires_at": when(row.expires_at), "provider": row.provider,
         "provider_status": row.provider_status, "failure_reason": row.failure_reason,
