@@ -137,6 +137,8 @@ def test_pages_hold_fifty_invoices(cab: Cabinet, seller: Seller) -> None:
     assert len(first["invoices"]) == 50 and first["has_more"] is True
     assert len(second["invoices"]) == 5 and second["has_more"] is False
     assert not {i["code"] for i in first["invoices"]} & {i["code"] for i in second["invoices"]}
+    page = cab.client.get("/cabinet/part/list?state=unpaid", headers=headers).text
+    assert page.count("<li>") == 50 and 'href="/cabinet/part/list?state=unpaid&amp;page=2"' in page
 
 
 def test_one_invoice_shows_payments_buyer_refunds_and_history(
