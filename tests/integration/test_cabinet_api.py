@@ -147,6 +147,7 @@ def test_one_invoice_shows_payments_buyer_refunds_and_history(
     assert one["amount"] == "25.50" and one["state"] == "partially_refunded"
     assert one["buyer"]["email"] == "anna@example.com"
     assert [p["method"] for p in one["payments"]] == ["card"]
+    assert [(a["event"], a["status"]) for a in one["attempts"]] == [("InvoicePaid", "success")]
     assert [(r["amount"], r["state"]) for r in one["refunds"]] == [("5.00", "done")]
     assert one["refundable"] == "20.50"
     assert one["qr_url"].endswith(f"/qr/{day['second']}.png")

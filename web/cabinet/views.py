@@ -14,6 +14,10 @@ from storage.repository import Seller, utc
 from storage.tables import InvoiceRow
 
 
+PROVIDER_FACTS = ("ProviderStatusRecorded", "PaymentInProgress", "InvoicePaid",
+                  "ExtraPaymentReceived", "InvoiceFailed")
+
+
 def money(minor: int | None, currency: str | None) -> str | None:
     if minor is None or not currency:
         return None
@@ -97,7 +101,10 @@ def detail(q: CabinetQueries, seller: Seller, row: InvoiceRow, base_url: str) ->
                          "comment": p.comment,
                          "fee": money(fee_minor(methods.get(p.method_id), p.amount_minor,
                                                 p.currency), p.currency)})
-    attempts = [payload(e).get("order_id") for e in history if payload(e).get("order_id")]
+    # what the provider said of each try to pay: declines, 3-D Secure, the success
+    attempts = [{"at": when(e.created_at), "event": e.name,
+                 "status": payload(e).get("raw_status"), "card": payload(e).get("card_mask")}
+                for e in history if e.name in PROVIDER_FACTS]
     left = (row.paid_amount_minor or 0) - sum(r.amount_minor for r in refunds
                                               if r.state in ("done", "requested", "pending"))
     return {
@@ -106,7 +113,7 @@ def detail(q: CabinetQueries, seller: Seller, row: InvoiceRow, base_url: str) ->
         "pay_url": f"{base_url}/p/{row.code}", "qr_url": f"{base_url}/qr/{row.code}.png",
         "expires_at": when(row.expires_at), "provider": row.provider,
         "provider_status": row.provider_status, "failure_reason": row.failure_reason,
-        "attempts": sorted(set(attempts)),
+        "attempts": attempts,
         "payments": payments,
         "refundable": money(max(left, 0), row.paid_currency or row.currency)
         if row.paid_at else "0",
