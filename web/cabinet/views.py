@@ -13,7 +13,6 @@ from storage.cabinet import CabinetQueries, fee_minor, payload
 from storage.repository import Seller, utc
 from storage.tables import InvoiceRow
 
-
 PROVIDER_FACTS = ("ProviderStatusRecorded", "PaymentInProgress", "InvoicePaid",
                   "ExtraPaymentReceived", "InvoiceFailed")
 
