@@ -64,6 +64,10 @@ CABINET_TEXTS: dict[str, dict[str, str]] = {
     "cab_signin": {"uk": "Відкрийте кабінет з чату з ботом.",
                    "ru": "Откройте кабинет из чата с ботом.",
                    "en": "Open the cabinet from your chat with the bot."},
+    "cab_link_used": {
+        "uk": "Це посилання вже використане або застаріло. Відкрийте кабінет з чату ще раз.",
+        "ru": "Эта ссылка уже использована или устарела. Откройте кабинет из чата ещё раз.",
+        "en": "This link was used already or has expired. Open the cabinet from the chat again."},
     "report_text": {
         "uk": "📊 Звіт\nСьогодні: {today}\nЦей тиждень: {week}\nЦей місяць: {month}",
         "ru": "📊 Отчёт\nСегодня: {today}\nЭта неделя: {week}\nЭтот месяц: {month}",

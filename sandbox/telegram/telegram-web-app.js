@@ -17,7 +17,7 @@
   window.Telegram = {WebApp: {
     initData: initData, initDataUnsafe: unsafe, themeParams: theme, colorScheme: "light",
     platform: hash.get("tgWebAppPlatform") || "web", version: hash.get("tgWebAppVersion") || "7.0",
-    ready: noop, expand: noop, close: function () { history.back(); },
+    ready: noop, expand: noop, onEvent: noop, offEvent: noop, close: function () { history.back(); },
     openLink: function (url) { window.open(url, "_blank"); },
     MainButton: {show: noop, hide: noop, setText: noop, onClick: noop},
     BackButton: {show: noop, hide: noop, onClick: noop}

@@ -94,6 +94,7 @@ def test_a_viber_link_signs_in_once_and_then_stops_working(cab: Cabinet) -> None
     cab.client.cookies.clear()
     second = cab.client.get(link, follow_redirects=False)
     assert second.status_code == 403 and "set-cookie" not in second.headers
+    assert "was used already" in cab.client.get(link, headers={"Accept-Language": "en"}).text
     assert cab.client.get("/cabinet/api/summary").status_code == 401
 
 

@@ -25,7 +25,7 @@ from storage.settings import Settings
 from storage.uow import UnitOfWork
 from web.cabinet import export, views
 from web.cabinet.auth import COOKIE, Visitor, redeem, visitor
-from web.cabinet.page import page_routes
+from web.cabinet.page import link_used, page_routes
 
 
 def router(settings: Settings, uow: Callable[[], UnitOfWork], bus: CommandBus) -> APIRouter:
@@ -35,12 +35,11 @@ def router(settings: Settings, uow: Callable[[], UnitOfWork], bus: CommandBus) -
         return visitor(request, settings, uow, write=write)
 
     @api.get("/enter")
-    def enter(t: str = "") -> Response:
+    def enter(request: Request, t: str = "") -> Response:
         """A Viber one-time link: becomes the session cookie once, then stops working."""
         session = redeem(settings, uow, t)
         if session is None:
-            return HTMLResponse("This link has expired or was used. Open the cabinet from the "
-                                "chat again.", status_code=403)
+            return link_used(request)
         response = RedirectResponse("/cabinet/", status_code=303)
         response.set_cookie(COOKIE, session, max_age=int(cabinet.SESSION_TTL.total_seconds()),
                             httponly=True, samesite="lax", path="/cabinet",

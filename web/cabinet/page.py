@@ -93,6 +93,13 @@ def page_routes(api: APIRouter, settings: Settings, uow: Callable[[], UnitOfWork
         return _render("invoice.html", seller.language, inv=data, local=_local(seller))
 
 
+def link_used(request: Request) -> HTMLResponse:
+    """A Viber link opened twice (or late): the page says so, in the browser's language."""
+    lang = normalize_language(request.headers.get("accept-language", "uk")[:5])
+    body = TEMPLATES.get_template("link_used.html").render(lang=lang, tr=_tr(lang))
+    return HTMLResponse(body, status_code=403, headers={"Cache-Control": "no-store"})
+
+
 def _local(seller: Any) -> Callable[[str | None], str]:
     """An ISO UTC time as the seller reads it, in their zone."""
     tz = shared.zone(seller)
