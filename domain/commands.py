@@ -290,6 +290,18 @@ class ConnectFiscal(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class SendReport(Command):
+    """*📊 Report* (or the daily digest): the totals as text and the 30-day chart as a picture,
+    drawn by a worker, to the seller's chat."""
+
+    actor: ClassVar[str] = "send_report"
+    seller_id: int
+    channel: str
+    chat_id: str
+    digest_day: str = ""  #: the digest's local day (its claim is taken); "": asked for now
+
+
+@dataclass(frozen=True, slots=True)
 class AnswerInViber(Command):
     """The Viber bot's answers to one message, sent by a worker, so the webhook never waits on
     Viber. `then` (`{"actor", "fields"}`: see `carried`) is published once they are sent: Viber

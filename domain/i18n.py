@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from domain.i18n_cabinet import CABINET_TEXTS
 from domain.i18n_dialog import DIALOG_TEXTS
 from domain.i18n_fiscal import FISCAL_TEXTS
 from domain.i18n_invoices import INVOICE_TEXTS
@@ -29,6 +30,7 @@ def normalize_language(code: str | None) -> str:
 
 TEXTS.update(WEBHOOK_TEXTS)
 TEXTS.update(REFUND_TEXTS)
+TEXTS.update(CABINET_TEXTS)
 TEXTS.update(MANUAL_TEXTS)
 TEXTS.update(SUPPORT_TEXTS)
 TEXTS.update(FISCAL_TEXTS)

@@ -34,7 +34,7 @@ def main_menu_rows(lang: str) -> tuple[tuple[Button, ...], ...]:
     def own(key: str) -> Button:
         return Button(t(lang, key), data=t(lang, key))
     return ((own("btn_create"), own("btn_record")), (own("btn_pending"), own("btn_language")),
-            (own("btn_settings"),))
+            (own("btn_settings"),), (own("btn_cabinet"), own("btn_report")))
 
 
 class MessengerSender(Protocol):

@@ -70,6 +70,12 @@ def page_app(telegram: bool, viber: bool,
             return PlainTextResponse("not found", status_code=404)
         return RedirectResponse(path + "/", status_code=307)
 
+    def telegram_web_app(request: Request) -> Response:
+        """The stand-in for Telegram's telegram-web-app.js the cabinet loads in development."""
+        return Response((HERE / "telegram" / "telegram-web-app.js").read_text(encoding="utf-8"),
+                        media_type="application/javascript")
+
     return Starlette(routes=[Route("/", page), Route("/phone", phone), Route("/people", who),
                              Route("/agents", agent, methods=["POST"]),
+                             Route("/telegram-web-app.js", telegram_web_app),
                              Route("/{name}", with_slash, methods=["GET", "HEAD", "POST"])])

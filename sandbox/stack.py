@@ -23,6 +23,7 @@ import dramatiq
 import redis
 from dramatiq.common import dq_name
 
+from bots.cabinet import cabinet_url
 from bots.telegram.app import build_bot, build_dispatcher, set_commands
 from bots.telegram.deps import BotDeps
 from bots.telegram.main import bot_deps
@@ -355,7 +356,7 @@ def start_bot_thread(deps: BotDeps) -> Callable[[], None]:
         me = await bot.get_me()
         dp = build_dispatcher(deps, me.id)
         holder["dp"] = dp
-        await set_commands(bot)
+        await set_commands(bot, cabinet_url(deps.settings))
         ready.set()
         try:
             await dp.start_polling(bot, handle_signals=False, close_bot_session=True,

@@ -47,7 +47,7 @@ window.webchat = (function () {
     const source = new EventSource(url);
     source.onmessage = (e) => {
       const state = JSON.parse(e.data);
-      const key = JSON.stringify([state.messages, state.keyboard, state.notices]);
+      const key = JSON.stringify([state.messages, state.keyboard, state.notices, state.menu_button]);
       if (key === last) return;
       const log = $("log");
       const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;

@@ -7,6 +7,11 @@ from sqlalchemy import BigInteger, Column, Index, Integer, Text, UniqueConstrain
 from sqlmodel import Field, SQLModel
 
 from storage.tables_attempts import AttemptRow  # noqa: F401  (re-exported, like the features')
+from storage.tables_cabinet import (  # noqa: F401  (re-exported: one module names every table)
+    CabinetLinkRow,
+    DigestClaimRow,
+    ReportSettingsRow,
+)
 from storage.tables_columns import UTCDateTime, _ts  # noqa: F401  (UTCDateTime: migrations)
 from storage.tables_features import (  # noqa: F401  (re-exported: one module names every table)
     AccountCheckRow,
@@ -47,6 +52,8 @@ class InvoiceRow(SQLModel, table=True):
         Index("ix_invoices_status_next_poll", "status", "next_poll_at"),
         Index("ix_invoices_status_expires", "status", "expires_at"),
         Index("ix_invoices_next_poll", "next_poll_at"),
+        Index("ix_invoices_seller_created", "seller_id", "created_at"),  # the cabinet's list
+        Index("ix_invoices_seller_paid", "seller_id", "paid_at"),  # the cabinet's totals
     )
 
     id: str = Field(primary_key=True, max_length=32)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from domain.invoice import Invoice, InvoiceStatus
 from domain.webhooks import SHOP_EVENTS
 from storage.account_checks import AccountChecks
+from storage.cabinet import CabinetQueries
 from storage.db import READONLY
 from storage.events_repo import EventRepository
 from storage.fiscal import FiscalRepository
@@ -67,6 +68,7 @@ class UnitOfWork:
         self.audit = AuditLog(self.session)
         self.support = SupportQueries(self.session)
         self.fiscal = FiscalRepository(self.session, self.events)
+        self.cabinet = CabinetQueries(self.session)
         self.notify_rows = []
         return self
 

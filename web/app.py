@@ -170,6 +170,8 @@ def create_app(deps: WebDeps) -> FastAPI:
             return RedirectResponse("/sandbox/")
         return PlainTextResponse("chatpay")
 
+    from web.cabinet import router as cabinet_router  # the seller's cabinet: its own router
+    app.include_router(cabinet_router(deps.settings, deps.uow, deps.bus))
     for add in deps.extra_routes:
         add(app)
     for prefix, sub in deps.mounts.items():

@@ -37,6 +37,7 @@ from workers import (
     manual,
     receipts,
     refunds,
+    reports,
     support,
 )
 from workers.fiscal import connect as fiscal_connect
@@ -211,12 +212,18 @@ def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[s
     handlers.tell(d, payload["channel"], payload["chat_id"], text)
 
 
+def send_report(payload: dict[str, Any]) -> None:
+    d = deps()
+    reports.send_report(commands.SendReport.from_dict(payload), d, d.senders)  # type: ignore[arg-type]
+
+
 ACTORS = (create_invoice, issue_link, poll_invoice, expire_invoice, check_status, cancel_invoice,
           notify_seller, tell_seller, cancel_at_provider, connect_account, deliver_webhook,
           manage_webhook, send_link, send_receipt, refund_invoice, reconcile_refunds,
           open_manual_payment,
           decide_manual_payment, record_manual_payment, refund_manual_payment, support_act,
-          register_fiscal_receipt, close_fiscal_shift, connect_fiscal, answer_in_viber)
+          register_fiscal_receipt, close_fiscal_shift, connect_fiscal, answer_in_viber,
+          send_report)
 
 
 def declare(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor]:  # type: ignore[type-arg]

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from domain import commands
 from storage.wiring import Wired
-from workers import deliveries, manual, support
+from workers import deliveries, manual, reports, support
 from workers.fiscal import receipts as fiscal_receipts
 from workers.fiscal import shifts as fiscal_shifts
 
@@ -52,7 +52,8 @@ def reconcile(d: Wired, now: datetime | None = None) -> dict[str, int]:
               "notifications": len(unnotified), "refunds": len(refunds), "webhooks": webhooks,
               "manual_rejected": rejected, "support": support.requeue(d, moment),
               "fiscal_receipts": fiscal_receipts.scan(d, moment),
-              "fiscal_shifts": fiscal_shifts.scan(d, moment)}
+              "fiscal_shifts": fiscal_shifts.scan(d, moment),
+              "daily_reports": reports.scan_digests(d, moment)}
     if any(counts.values()):
         log.info("Reconciler re-queued %s.", counts)
     return counts

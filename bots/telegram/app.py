@@ -9,10 +9,12 @@ from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommand
 
+from bots.cabinet import cabinet_url
 from bots.telegram.deps import BotDeps
 from bots.telegram.handlers import (
     accounts,
     buyer_fields,
+    cabinet,
     fallback,
     fiscal,
     invoices,
@@ -40,16 +42,16 @@ COMMANDS = {
            ("settings", "Платіжний рахунок"), ("buyer", "Дані покупця"), ("shop", "Назва магазину"),
            ("manual", "Ручні оплати"),
            ("fiscal", "Фіскальні чеки"), ("language", "Мова"),
-           ("cancel", "Скасувати введення"), ("help", "Допомога")],
+           ("report", "Звіт"), ("cabinet", "Кабінет"), ("cancel", "Скасувати введення"), ("help", "Допомога")],
     "ru": [("new", "Создать счёт"), ("invoices", "Неоплаченные счета"),
            ("settings", "Платёжный счёт"), ("buyer", "Данные покупателя"),
            ("shop", "Название магазина"),
            ("manual", "Ручные оплаты"), ("fiscal", "Фискальные чеки"), ("language", "Язык"),
-           ("cancel", "Отменить ввод"), ("help", "Помощь")],
+           ("report", "Отчёт"), ("cabinet", "Кабинет"), ("cancel", "Отменить ввод"), ("help", "Помощь")],
     "en": [("new", "Create invoice"), ("invoices", "Pending invoices"),
            ("settings", "Payment account"), ("buyer", "Buyer details"), ("shop", "Shop name"),
            ("manual", "Manual payments"), ("fiscal", "Fiscal receipts"), ("language", "Language"),
-           ("cancel", "Cancel what you are typing"), ("help", "Help")],
+           ("report", "Report"), ("cabinet", "Cabinet"), ("cancel", "Cancel what you are typing"), ("help", "Help")],
 }
 
 
@@ -75,7 +77,7 @@ def build_dispatcher(deps: BotDeps, bot_id: int) -> Dispatcher:
     # menu buttons (invoices, language) before the key dialog: a tap leaves it, never becomes a key
     # support: agents only (checked in the database at each update); anyone else falls through
     dp.include_routers(*(_own_copy(r) for r in (start.router, webhooks.router, support.router,
-                                                 invoices.router,
+                                                 invoices.router, cabinet.router,
                                                  send_link.router, buyer_fields.router,
                                                  shop_name.router,
                                                  refunds.router, manual.router,
@@ -98,18 +100,27 @@ def _own_copy(router: Router) -> Router:
     return fresh
 
 
-async def set_commands(bot: Bot) -> None:
+async def set_commands(bot: Bot, cabinet_url: str = "") -> None:
+    """The bot's commands, and (given its URL) the chat's menu button opening the cabinet."""
     for lang in LANGUAGES:
         await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in COMMANDS[lang]],
                                   language_code=lang)
     await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in COMMANDS["en"]])
+    if cabinet_url:
+        from aiogram.exceptions import TelegramBadRequest
+
+        from bots.telegram.handlers.cabinet import menu_button
+        try:
+            await bot.set_chat_menu_button(menu_button=menu_button(cabinet_url))
+        except TelegramBadRequest as exc:  # e.g. an http:// PUBLIC_BASE_URL: the bot runs anyway
+            log.warning("Telegram refused the cabinet's menu button (%s): %s.", cabinet_url, exc)
 
 
 async def run_polling(deps: BotDeps) -> None:
     bot = build_bot(deps.settings.telegram_bot_token, deps.settings.telegram_base)
     me = await bot.get_me()
     dp = build_dispatcher(deps, me.id)
-    await set_commands(bot)
+    await set_commands(bot, cabinet_url(deps.settings))
     await bot.delete_webhook(drop_pending_updates=False)
     log.info("Telegram bot @%s polling %s.", me.username, deps.settings.telegram_base)
     try:

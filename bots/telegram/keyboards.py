@@ -25,6 +25,7 @@ def main_menu(lang: str) -> ReplyKeyboardMarkup:
         [KeyboardButton(text=t(lang, "btn_create")), KeyboardButton(text=t(lang, "btn_record"))],
         [KeyboardButton(text=t(lang, "btn_pending")), KeyboardButton(text=t(lang, "btn_language"))],
         [KeyboardButton(text=t(lang, "btn_settings"))],
+        [KeyboardButton(text=t(lang, "btn_cabinet")), KeyboardButton(text=t(lang, "btn_report"))],
     ], resize_keyboard=True)
 
 
@@ -37,6 +38,7 @@ def account(lang: str, connected: bool) -> InlineKeyboardMarkup:
     rows.append([InlineKeyboardButton(text=t(lang, "btn_manual_methods"),
                                       callback_data="mm:list")])
     rows.append([InlineKeyboardButton(text=t(lang, "btn_fiscal"), callback_data="fisc:show")])
+    rows.append([InlineKeyboardButton(text=t(lang, "btn_digest"), callback_data="digest:show")])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

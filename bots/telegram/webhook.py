@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bots.cabinet import cabinet_url
 from bots.telegram.app import DRAIN_TIMEOUT, build_bot, build_dispatcher, set_commands
 from bots.telegram.deps import BotDeps
 from domain.errors import MessengerError
@@ -108,7 +109,7 @@ async def run_webhook(deps: BotDeps) -> None:
     bot = build_bot(settings.telegram_bot_token, settings.telegram_base)
     me = await bot.get_me()
     dp = build_dispatcher(deps, me.id)
-    await set_commands(bot)
+    await set_commands(bot, cabinet_url(settings))
     sock = shared_socket(settings.host, settings.telegram_webhook_port)
     server = uvicorn.Server(uvicorn.Config(webhook_app(dp, bot, settings.telegram_webhook_token),
                                            log_level="warning", access_log=False,

@@ -22,6 +22,7 @@ from viberbot.api.messages.text_message import TextMessage
 
 from bots import invoices, webhooks
 from bots.deps import ChannelDeps
+from bots.viber import cabinet as viber_cabinet
 from bots.viber import fiscal as viber_fiscal
 from bots.viber import keyboards, shop_name
 from bots.viber import support as support_desk
@@ -210,6 +211,9 @@ class Dialog(InvoiceSteps):
             if text.startswith("acct:"):
                 return [self.accounts.button(user_id, seller, lang, text[len("acct:"):])]
             return [self.accounts.show(user_id, seller, lang)]
+        if viber_cabinet.handles(text):
+            return viber_cabinet.tapped(self.deps, self.state, self._then_publish, user_id,
+                                        seller, lang, text)
         if text in keyboards.button_texts("btn_create"):
             return [self._new_invoice(user_id, seller, lang)]
         if text in keyboards.button_texts("btn_pending"):
@@ -231,6 +235,8 @@ class Dialog(InvoiceSteps):
             return self.refunds.step(user_id, seller, lang, text, step, token)
         if seller is not None and step.get("step") in MANUAL_STEPS:
             return self.manual.step(user_id, seller, lang, text, step, token)
+        if seller is not None and step.get("step") == viber_cabinet.STEP:
+            return viber_cabinet.step(self.deps, self.state, user_id, seller, lang, text)
         if seller is not None and step.get("step") == METHOD_STEP:
             return self.methods.step(user_id, seller, lang, text, step)
         if seller is not None and seller.currency and step.get("step") == "amount":

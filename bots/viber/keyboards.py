@@ -27,6 +27,7 @@ def account(lang: str, connected: bool) -> dict[str, Any]:
         rows += ((Button(t(lang, "btn_disconnect"), data="acct:disconnect"),),)
     rows += ((Button(t(lang, "btn_manual_methods"), data="mm:list"),),)
     rows += ((Button(t(lang, "btn_fiscal"), data="fisc:show"),),)
+    rows += ((Button(t(lang, "btn_digest"), data="digest:show"),),)
     return keyboard(rows + ((Button(t(lang, "btn_create"), data=t(lang, "btn_create")),),))
 
 

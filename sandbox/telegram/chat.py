@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from sandbox.live import event_stream
 from sandbox.telegram.state import EmulatorState, _Chat
+from sandbox.telegram.webapp import sign_init_data
+
+#: the colours a Telegram client hands a Mini App (its light theme)
+THEME = {"bg_color": "#ffffff", "text_color": "#000000", "hint_color": "#707579",
+         "link_color": "#2e6da4", "button_color": "#2e6da4", "button_text_color": "#ffffff",
+         "secondary_bg_color": "#f1f1f4"}
 
 PAGE = Path(__file__).with_name("chat.html")
 
@@ -28,6 +37,24 @@ class WebChat(EmulatorState):
         def user_taps(
             self, chat_id: int, message_id: int, data: str, *, token: str | None = ...
         ) -> Any: ...
+
+    def open_web_app(self, chat_id: int, url: str, *, token: str | None = None) -> str:
+        """A Mini App opened from this chat (a `web_app` button or the menu button): its URL
+        with the init data this bot's token signs and a theme, in the fragment, as Telegram's
+        clients open it."""
+        if not re.match(r"https?://", url):
+            raise ValueError("WEB_APP_URL_INVALID")
+        with self._cond:
+            bot = self._bot(token)
+            chat = self._chats.get((bot.token, chat_id)) or _Chat({})
+            user = {"id": chat_id, "first_name": "Seller", "language_code": "uk",
+                    **{k: v for k, v in chat.user.items()
+                       if k in ("id", "first_name", "last_name", "username", "language_code")}}
+        init = sign_init_data(bot.token, user)
+        fragment = urlencode({"tgWebAppData": init, "tgWebAppVersion": "7.0",
+                              "tgWebAppPlatform": "web",
+                              "tgWebAppThemeParams": json.dumps(THEME, separators=(",", ":"))})
+        return f"{url.split('#', 1)[0]}#{fragment}"
 
     def _chat_page(self, request: Request) -> Response:
         return HTMLResponse(PAGE.read_text(encoding="utf-8"))
@@ -73,10 +100,12 @@ class WebChat(EmulatorState):
                     entry = self._files[m["photo"][-1]["file_id"]]
                     view["photo_src"] = entry["url"] or f"file/bot{bot.token}/{entry['file_path']}"
                 messages.append(view)
+            buttons = bot.menu_buttons
             return {
                 "bot": bot.user,
                 "messages": messages,
                 "keyboard": chat.keyboard,
+                "menu_button": buttons.get(str(chat_id), buttons.get("", {"type": "commands"})),
                 "notices": chat.notices[-5:],
                 "chat_id": chat_id,
             }
@@ -92,6 +121,9 @@ class WebChat(EmulatorState):
                 self.user_shares_contact(chat_id, str(body["phone_number"]), token=token)
             elif action == "tap":
                 self.user_taps(chat_id, int(body["message_id"]), str(body["data"]), token=token)
+            elif action == "webapp":
+                return JSONResponse({"url": self.open_web_app(chat_id, str(body["url"]),
+                                                              token=token)})
             else:
                 return JSONResponse(
                     {"error": f"Unknown or empty action {action!r}."}, status_code=400

@@ -59,6 +59,8 @@ def validate_keyboard(keyboard: Any, min_api_version: Any) -> None:
             raise ViberStatus(3)
         if not 1 <= button.get("Columns", 6) <= 6 or not 1 <= button.get("Rows", 1) <= 2:
             raise ViberStatus(3)
+        if button.get("OpenURLType", "internal") not in ("internal", "external"):
+            raise ViberStatus(3)
         color = button.get("BgColor", "#ffffff")
         if not (isinstance(color, str) and len(color) == 7 and color.startswith("#")):
             raise ViberStatus(3)

@@ -120,7 +120,7 @@ def test_i_switch_the_bot_to_english_and_it_speaks_english_from_then_on(seller: 
     assert done["text"] == "Language set to English."
     menu = [b["text"] for row in done["reply_markup"]["keyboard"] for b in row]
     assert menu == ["🧾 Create invoice", "💵 Record payment", "⏳ Pending invoices", "🌐 Language",
-                    "⚙️ Payment account"]
+                    "⚙️ Payment account", "📊 Cabinet", "📊 Report"]
 
     seller.says("🧾 Create invoice")  # Telegram still says the phone is Ukrainian: the choice wins
     assert seller.next("amount")["text"] == "Type the amount in UAH, for example 12.50."

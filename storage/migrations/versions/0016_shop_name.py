@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0016_shop_name'
-down_revision = '0013_attempts'
+down_revision = '0014_cabinet'
 branch_labels = None
 depends_on = None
 
