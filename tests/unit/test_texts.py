@@ -15,7 +15,7 @@ from domain.webhooks import DeliveryStatus
 LATIN_ALLOWED = {
     "LiqPay", "Checkbox", "API", "SMS", "SMS-", "QR-", "E-mail", "e-mail", "UAH", "USD", "EUR",
     "UTC", "ERROR", "key", "public", "private", "HMAC-SHA", "POST", "Standard", "base",
-    "timestamp", "Webhooks", "webhook-id", "webhook-signature", "webhook-timestamp", "whsec",
+    "timestamp", "Webhooks", "Secure", "webhook-id", "webhook-signature", "webhook-timestamp", "whsec",
 }
 # Texts that go out through gateways that want Latin letters.
 LATIN_TEXTS = {key for key in TEXTS if key.startswith("sms_")}
