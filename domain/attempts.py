@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from domain import events
 from domain.declines import code_in, decline_text
-from domain.i18n import t
 
 if TYPE_CHECKING:
     from domain.invoice import InvoiceStatus

@@ -56,7 +56,7 @@ def format_amount(value: Decimal, lang: str) -> str:
     """1200.5 → "1 200,50" (uk, ru) or "1,200.50" (en)."""
     sign = "-" if value < 0 else ""
     whole, _, frac = f"{abs(value):f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

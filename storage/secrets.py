@@ -35,7 +35,7 @@ class SecretBox:
 
     @classmethod
     def from_settings(cls, settings: object) -> SecretBox:
-        return cls(getattr(settings, "secret_key"), getattr(settings, "secret_key_previous", ""))
+        return cls(settings.secret_key, getattr(settings, "secret_key_previous", ""))
 
     def encrypt(self, plain: str) -> str:
         return self._fernet.encrypt(plain.encode("utf-8")).decode("ascii")

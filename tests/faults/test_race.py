@@ -33,7 +33,8 @@ def test_facts_racing_on_one_invoice(rig: Rig, statuses: list[str]) -> None:
         start = threading.Barrier(len(facts))
         errors: list[BaseException] = []
 
-        def work(fact: ProviderStatus) -> None:
+        def work(fact: ProviderStatus, start: threading.Barrier = start,
+                 errors: list[BaseException] = errors) -> None:
             try:
                 start.wait()
                 handlers.deliver(handlers.apply_fact(fact, rig.deps.uow), rig.deps)  # type: ignore[union-attr]
@@ -62,7 +63,7 @@ def test_facts_racing_on_one_invoice(rig: Rig, statuses: list[str]) -> None:
             rows = uow.session.execute(__import__("sqlalchemy").text(
                 "SELECT status_from, status_to FROM invoice_events WHERE invoice_id = :i "
                 "ORDER BY id"), {"i": invoice.id}).all()
-        for before, after in zip(rows, rows[1:]):
+        for before, after in zip(rows, rows[1:], strict=False):
             assert after[0] == before[1], rows
         assert rows[-1][1] == "paid"
         time.sleep(0.2)

@@ -137,8 +137,9 @@ def test_a_shop_that_never_answers_is_disabled_the_seller_told_and_a_test_enable
     with rig.uow() as uow:
         endpoint = uow.webhooks.endpoint(rig.seller_id)
     assert endpoint is not None and not endpoint.active
-    told = lambda: [m["text"] for m in rig.messages() if "магазин" in (m.get("text") or "").lower()
-                    or "сповіщення" in (m.get("text") or "").lower()]
+    def told():
+        return [m["text"] for m in rig.messages() if "магазин" in (m.get("text") or "").lower()
+                        or "сповіщення" in (m.get("text") or "").lower()]
     wait_until(lambda: len([x for x in told() if "не підтвердив" in x]) == 3
                and any("вимкнено" in x for x in told()), what="the seller to be told")
     pay(rig, 4)  # a disabled endpoint queues nothing

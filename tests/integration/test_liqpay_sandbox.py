@@ -6,7 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from decimal import Decimal
 from urllib.parse import urljoin
 
@@ -115,7 +115,7 @@ def make_request(servers) -> Callable[..., PaymentRequest]:
     def make(amount: str = "150.50", expires_in: timedelta = timedelta(hours=1), **kw) -> PaymentRequest:
         return PaymentRequest(
             order_id=f"inv-{time.time_ns()}-{next(_counter)}", amount=Money(Decimal(amount), "UAH"),
-            description="Two coffees", expires_at=datetime.now(timezone.utc) + expires_in,
+            description="Two coffees", expires_at=datetime.now(UTC) + expires_in,
             server_url=f"{merchant_base}/callbacks/liqpay", result_url=f"{merchant_base}/done", **kw)
 
     return make

@@ -380,7 +380,7 @@ def _run_concurrently(uow_factory: UowFactory, facts: list[ProviderStatus]) -> l
 
 
 def _assert_trail_is_unbroken(rows: list[SimpleNamespace]) -> None:
-    for before, after in zip(rows, rows[1:]):
+    for before, after in zip(rows, rows[1:], strict=False):
         assert after.status_from == before.status_to  # no transition was overwritten
 
 

@@ -43,7 +43,8 @@ def test_an_operator_sets_shows_redelivers_and_removes_a_sellers_webhook(
     with uow_factory() as uow:
         uow.sellers.upsert("telegram", "501", name="Shop", phone=PHONE, language="uk")
         uow.commit()
-    run = lambda *a, **e: chatpay(database_url, redis_url, tmp_path, *a, **e)
+    def run(*a, **e):
+        return chatpay(database_url, redis_url, tmp_path, *a, **e)
 
     done = run("webhook", "set", shop.url("cli"), "--seller", "380 50 123 45 67")
     assert done.returncode == 0, done.stderr

@@ -561,8 +561,8 @@ def test_the_first_poll_comes_soon_after_creation():
 
 def test_polls_back_off_over_time():
     times = _poll_times(CREATED_AT, CREATED_AT + timedelta(days=7))
-    gaps = [b - a for a, b in zip([CREATED_AT, *times], times)]
-    assert all(later >= earlier for earlier, later in zip(gaps, gaps[1:]))
+    gaps = [b - a for a, b in zip([CREATED_AT, *times], times, strict=False)]
+    assert all(later >= earlier for earlier, later in zip(gaps, gaps[1:], strict=False))
     assert gaps[-1] > gaps[0] * 100
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
@@ -47,7 +47,7 @@ def test_create_link_carries_every_checkout_param_without_a_network_call():
     client = LiqPayClient("pub", "priv", "http://sandbox.test/liqpay/")
     request = PaymentRequest(
         order_id="inv-1", amount=Money(Decimal("150.50"), "UAH"), description="Тест",
-        expires_at=datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+        expires_at=datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC),
         server_url="https://shop.test/cb", result_url="https://shop.test/done", language="en",
     )
     url = client.create_link(request).url

@@ -101,6 +101,6 @@ class TelegramSender:
 
 
 def _button(button: object) -> dict[str, str]:
-    text = getattr(button, "text")
+    text = button.text
     url = getattr(button, "url", None)
-    return {"text": text, "url": url} if url else {"text": text, "callback_data": getattr(button, "data")}
+    return {"text": text, "url": url} if url else {"text": text, "callback_data": button.data}

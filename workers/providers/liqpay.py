@@ -12,7 +12,7 @@ import json
 import logging
 import secrets
 from collections.abc import Mapping
-from datetime import timezone
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -142,7 +142,7 @@ class LiqPayClient:
             "currency": request.amount.currency,
             "description": request.description,
             "order_id": request.order_id,
-            "expired_date": request.expires_at.astimezone(timezone.utc).strftime(EXPIRED_DATE_FORMAT),
+            "expired_date": request.expires_at.astimezone(UTC).strftime(EXPIRED_DATE_FORMAT),
             "server_url": request.server_url,
             "result_url": request.result_url,
             "language": request.language,

@@ -1,7 +1,7 @@
 """sellers, invoices and their audit trail
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 08:42:39.443955
 """
 from __future__ import annotations
