@@ -6,35 +6,18 @@ step's outcome can be read before the next; the buyer goes through the real pay 
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlalchemy import text
 
 from domain.attempts import AttemptState
 from domain.invoice import InvoiceStatus
 from sandbox.liqpay import CARD_3DS
 from tests.faults.conftest import Rig
+from tests.faults.test_money_safety import expire_now, poll_now
 from workers import handlers
 
 CARD_DECLINED = "4000000000000002"
 CARD_OK = "4242424242424242"
-
-
-def expire_now(rig: Rig, invoice_id: str) -> None:
-    with rig.uow() as uow:
-        uow.session.execute(text("UPDATE invoices SET expires_at = :t WHERE id = :i"),
-                            {"t": datetime.now(UTC) - timedelta(seconds=1), "i": invoice_id})
-        uow.session.commit()
-
-
-def poll_now(rig: Rig, invoice_id: str) -> None:
-    with rig.uow() as uow:
-        uow.session.execute(text("UPDATE invoices SET next_poll_at = :t WHERE id = :i"),
-                            {"t": datetime.now(UTC) - timedelta(seconds=5), "i": invoice_id})
-        uow.session.commit()
-    assert rig.deps is not None
-    handlers.poll_invoice(invoice_id, rig.deps)
 
 
 def press_pay(rig: Rig, code: str) -> str:
