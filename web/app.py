@@ -122,6 +122,8 @@ def create_app(deps: WebDeps) -> FastAPI:
                 deps.bus.publish(NotifySeller(event_id))
             except ServiceUnavailable:  # in the outbox: the reconciler sends it
                 log.warning("Queue down; event %d will be sent by the reconciler.", event_id)
+        if outcome == "card_under_way":  # the page shows the card payment under way
+            return RedirectResponse(f"/p/{code}?back=1", status_code=303)
         error = "?error=1" if outcome in ("invalid", "no_method") else ""
         return RedirectResponse(f"/p/{code}{error}", status_code=303)
 

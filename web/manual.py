@@ -68,7 +68,8 @@ def declare(open_payment: Callable[..., tuple[str, list[int]]],
             form: dict[str, str], lang: str) -> tuple[str, list[int]]:
     """The buyer's *I have paid*: checked, then an open manual payment (one at a time per
     invoice) by `open_payment` (workers.manual.open_payment, handed in by the composition
-    root). Returns the outcome ("invalid", or see open_payment) and the events to notify."""
+    root). Returns the outcome ("invalid", "card_under_way", or see open_payment) and the events
+    to notify."""
     try:
         method_id = int(form.get("method", ""))
         paid_on = date.fromisoformat(form.get("paid_on", "").strip())
@@ -81,6 +82,12 @@ def declare(open_payment: Callable[..., tuple[str, list[int]]],
     if typed_email and email is None:
         return "invalid", []
     comment = " ".join(form.get("comment", "").split())[:COMMENT_LIMIT]
+    with uow_factory().readonly() as uow:
+        invoice = uow.invoices.by_code(code)
+        if invoice is not None and (invoice.in_flight or invoice.settling):
+            # a card payment is at the bank: paying another way too could pay twice (the page
+            # hides the form then; this refuses one posted anyway)
+            return "card_under_way", []
     return open_payment(uow_factory, settings.manual_payment_timeout, code=code,
                         method_id=method_id, paid_on=paid_on, comment=comment, by=BUYER,
                         payment_id=new_id(), email=email, language=lang)

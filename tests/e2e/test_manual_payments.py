@@ -14,11 +14,12 @@ import httpx
 from domain.invoice import InvoiceStatus
 from domain.manual import ManualState
 from storage.uow import UnitOfWork
-from tests.e2e.conftest import SellerChat
+from tests.e2e.conftest import SellerChat, buyer_pays
 from tests.e2e.test_invoice_outcomes import code_of, stored
 from tests.e2e.test_refunds import buttons
 from tests.e2e.test_send_link import smtp_server  # noqa: F401 (fixture)
 from tests.e2e.test_shop_webhooks import shop  # noqa: F401 (fixture)
+from tests.faults.conftest import wait_until
 
 NBSP = "\u00a0"
 
@@ -409,3 +410,27 @@ def test_a_buyer_back_from_the_card_checkout_is_not_offered_to_pay_another_way(
     back = pay_page(link + "?back=1")  # the provider sent the buyer back: a payment is under way
     assert "Платіж обробляється" in back
     assert "Я оплатив(ла)" not in back and "Оплатити карткою" not in back
+
+
+def test_i_have_paid_posted_while_a_card_payment_is_at_the_bank_is_refused(
+        seller: SellerChat, uow_factory: Callable[[], UnitOfWork]) -> None:
+    """The page hides the manual form while a card payment is under way; a form posted anyway
+    (an old tab, a crafted request) is refused by the server too: paying both ways could pay
+    twice."""
+    seller.register()
+    link = seller.pay_link(seller.create_invoice("40", "Чай"))
+    code = link.rsplit("/", 1)[1]
+    page = pay_page(link)
+    form = re.search(r'action="(/p/[^"]+/manual)"', page)
+    method = re.search(r'<option value="(\d+)">', page)
+    today = re.search(r'name="paid_on" value="([0-9-]+)"', page)
+    assert form and method and today, page
+    three_ds = buyer_pays(link, "4000000000003063")  # the bank waits for the 3-D Secure code
+    assert "3-D Secure" in three_ds.text
+    wait_until(lambda: stored(uow_factory, code).in_flight, what="LiqPay's word: in flight")
+
+    posted = httpx.post(httpx.URL(link).join(form.group(1)), timeout=15, data={
+        "method": method.group(1), "paid_on": today.group(1), "comment": "готівкою"})
+    assert posted.status_code == 303 and posted.headers["location"].endswith("?back=1")
+    assert manual_payments(uow_factory, code) == []
+    assert "Платіж обробляється" in pay_page(link + "?back=1")
