@@ -17,6 +17,7 @@ from domain.invoice import InvoiceStatus
 from domain.money import Money
 from storage.repository import utc
 from storage.tables import (
+    AttemptRow,
     CabinetLinkRow,
     DigestClaimRow,
     FiscalReceiptRow,
@@ -188,6 +189,11 @@ class CabinetQueries:
             rows += self.session.scalars(select(table).where(
                 table.invoice_id.in_(invoice_ids[i:i + 500])).order_by(order))
         return rows
+
+    def card_attempts(self, invoice_id: str) -> list[AttemptRow]:
+        """The invoice's card attempts at the provider, oldest first."""
+        return list(self.session.scalars(select(AttemptRow).where(
+            AttemptRow.invoice_id == invoice_id).order_by(AttemptRow.number)))
 
     def history(self, invoice_id: str) -> list[InvoiceEventRow]:
         return list(self.session.scalars(select(InvoiceEventRow).where(

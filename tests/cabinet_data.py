@@ -58,6 +58,23 @@ def card_paid(uow: UoW, seller_id: int, amount: str, at: datetime, **details: st
     return invoice.code
 
 
+def declined_then_paid(uow: UoW, seller_id: int, amount: str, at: datetime) -> str:
+    """A card declined (LiqPay's `limit`), then the buyer's second attempt paid (its code)."""
+    invoice = _new(seller_id, amount, at - timedelta(minutes=5))
+    invoice.apply(ProviderStatus(order_id=invoice.order_id, outcome="failed", raw_status="failure",
+                                 error_code="limit", error_description="Insufficient funds"),
+                  at - timedelta(minutes=4))
+    second = invoice.start_attempt(at - timedelta(minutes=3))
+    assert second is not None
+    invoice.issue_link(f"https://pay.example/{second.order_id}")
+    invoice.apply(ProviderStatus(order_id=second.order_id, outcome="paid", raw_status="success",
+                                 amount=invoice.amount, provider_payment_id=new_id()[:12]), at)
+    with uow() as unit:
+        unit.invoices.add(invoice)
+        unit.commit()
+    return invoice.code
+
+
 def card_refunded(uow: UoW, code: str, amount: str, at: datetime) -> None:
     """A finished refund of `amount` of a card-paid invoice."""
     with uow() as unit:

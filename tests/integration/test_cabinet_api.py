@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
+from domain.declines import decline_text
 from domain.commands import CancelInvoice, CreateInvoice, RefundInvoice, SendLink
 from storage.repository import Seller
 from storage.uow import UnitOfWork
@@ -155,6 +156,18 @@ def test_one_invoice_shows_payments_buyer_refunds_and_history(
     assert [h["to"] for h in one["history"]][-1] == "partially_refunded"
     cash = cab.client.get(f"/cabinet/api/invoices/{day['cash']}", headers=cab.tma(5001)).json()
     assert [(p["method"], p["state"]) for p in cash["payments"]] == [("Cash", "approved")]
+
+
+def test_one_invoice_lists_its_card_attempts_with_a_decline_in_the_sellers_words(
+        cab: Cabinet, seller: Seller) -> None:
+    code = data.declined_then_paid(cab.uow, seller.id, "12.50", data.now())
+    one = cab.client.get(f"/cabinet/api/invoices/{code}", headers=cab.tma(5001)).json()
+    assert [(a["number"], a["order_id"], a["state"]) for a in one["card_attempts"]] == [
+        (1, f"{code}-1", "declined"), (2, f"{code}-2", "paid")]
+    declined = one["card_attempts"][0]
+    # in the seller's language, from LiqPay's code; never the code ("limit") itself
+    assert declined["reason"] == decline_text("limit", seller.language) != "limit"
+    assert one["state"] == "paid"
 
 
 def test_the_chart_has_thirty_days_ending_today(cab: Cabinet, day: dict[str, str]) -> None:

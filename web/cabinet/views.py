@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import HTTPException
 
 from domain import cabinet
+from domain.declines import decline_text
 from domain.money import Money
 from storage.cabinet import CabinetQueries, fee_minor, payload
 from storage.repository import Seller, utc
@@ -113,6 +114,13 @@ def detail(q: CabinetQueries, seller: Seller, row: InvoiceRow, base_url: str) ->
         "expires_at": when(row.expires_at), "provider": row.provider,
         "provider_status": row.provider_status, "failure_reason": row.failure_reason,
         "attempts": attempts,
+        #: each try to pay by card, its own order at the provider; a decline in the seller's words
+        "card_attempts": [{"number": a.number, "order_id": a.order_id, "state": a.state,
+                           "status": a.provider_status, "at": when(a.created_at),
+                           "reason": decline_text(a.decline_code or a.decline_reason,
+                                                  seller.language)
+                           if a.state in ("declined", "failed") else None}
+                          for a in q.card_attempts(row.id)],
         "payments": payments,
         "refundable": money(max(left, 0), row.paid_currency or row.currency)
         if row.paid_at else "0",
