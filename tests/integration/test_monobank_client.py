@@ -266,3 +266,30 @@ def test_an_older_webhook_delivered_after_a_newer_one_is_detectable(servers, san
     for fact in arrived[1:]:
         assert not supersedes(fact, applied)
     assert applied.refund_total == Money(Decimal("2.00"), "UAH")
+
+
+@pytest.mark.parametrize(("environment", "mounted"), [
+    ({}, True), ({"MONOBANK_API_BASE": "https://api.monobank.ua"}, False)])
+def test_development_serves_the_stand_in_under_sandbox_monobank_unless_a_base_is_given(
+        servers, environment, mounted):
+    from starlette.routing import Mount
+
+    from sandbox.stack import sandbox_mounts
+    from storage.settings import Settings
+
+    settings = Settings(_env_file=None, **{k.lower(): v for k, v in environment.items()})
+    mounts = sandbox_mounts(settings, "redis://127.0.0.1:1/0")
+    assert ("/sandbox/monobank" in mounts) is mounted
+    if not mounted:
+        return
+    url, stop = serve_in_thread(Starlette(routes=[Mount("/sandbox/monobank",
+                                                        mounts["/sandbox/monobank"])]))
+    try:
+        api = MonobankClient("sandbox-monobank-token", f"{url}/sandbox/monobank")
+        link = api.create_link(_request(servers))
+        assert link.url.startswith(f"{url}/sandbox/monobank/pay/")
+        assert _pay(link.url, CARD_SUCCESS).status_code == 303
+        assert api.fetch_status(link.provider_ref).outcome == "paid"
+        api.close()
+    finally:
+        stop()

@@ -28,10 +28,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from domain.errors import AccountRefused, ForgedCallback, ProviderRejected, ProviderUnavailable
 from domain.money import Money
 from domain.ports import PaymentLink, PaymentRequest, ProviderStatus, RefundResult
+from storage.settings import MONOBANK_API
 
 logger = logging.getLogger(__name__)
 
-MONOBANK_API = "https://api.monobank.ua"
 DEFAULT_TIMEOUT = 10.0  #: seconds
 #: ISO 4217 numeric codes of the currencies monobank acquiring takes
 CCY = {"UAH": 980, "USD": 840, "EUR": 978}
