@@ -72,7 +72,8 @@ def merchant(servers) -> Merchant:
 @pytest.fixture
 def client(servers) -> Iterator[MonobankClient]:
     sandbox, base, _, _ = servers
-    api = MonobankClient(sandbox.add_merchant("Квіти на Подолі"), base)
+    # the key is fetched again at once after a failed check (production waits PUBKEY_REFETCH)
+    api = MonobankClient(sandbox.add_merchant("Квіти на Подолі"), base, pubkey_refetch=0)
     yield api
     api.close()
 
@@ -293,3 +294,30 @@ def test_development_serves_the_stand_in_under_sandbox_monobank_unless_a_base_is
         api.close()
     finally:
         stop()
+
+
+def test_a_webhook_delivered_twice_is_the_same_fact_and_not_a_newer_one(servers, sandbox,
+                                                                        merchant, client):
+    sandbox.webhook_order = "twice"
+    invoice_id = _paid(servers, client)
+    wait_for(lambda: len(merchant.of(invoice_id)) == 4)
+    facts = [client.parse_webhook(body, sign) for body, sign in merchant.of(invoice_id)]
+    assert [f.raw_status for f in facts] == ["processing", "processing", "success", "success"]
+    assert not supersedes(facts[3], facts[2]) and not supersedes(facts[2], facts[3])
+
+
+def test_a_person_opens_a_merchant_sets_knobs_and_revokes_a_token_over_http(servers, sandbox):
+    base = servers[1]
+    opened = httpx.post(f"{base}/merchants", data={"name": "Кав'ярня"}).json()
+    api = MonobankClient(opened["token"], base)
+    try:
+        assert api.check_keys() == "Кав'ярня"
+        knobs = httpx.post(f"{base}/faults", data={"webhook_order": "reverse"}).json()
+        assert knobs["webhook_order"] == "reverse" == sandbox.webhook_order
+        assert httpx.post(f"{base}/faults", data={"refund_mode": "later"}).status_code == 400
+        assert httpx.post(f"{base}/merchants/{opened['token']}/revoke").status_code == 200
+        with pytest.raises(AccountRefused):
+            api.check_keys()
+        assert httpx.post(f"{base}/merchants/{opened['token']}/revoke").status_code == 404
+    finally:
+        api.close()

@@ -79,7 +79,7 @@ def test_the_pubkey_cache_fetches_again_once_when_a_check_fails():
         fetches.append(served[0])
         return served[0]
 
-    cache = PubkeyCache(fetch)
+    cache = PubkeyCache(fetch, refetch_every=0)
     assert cache.verify(BODY, _sign(old, BODY))
     assert cache.verify(BODY, _sign(old, BODY))
     assert len(fetches) == 1  # cached
@@ -88,6 +88,22 @@ def test_the_pubkey_cache_fetches_again_once_when_a_check_fails():
     assert len(fetches) == 2
     assert not cache.verify(BODY, _sign(old, BODY))  # fetched again once, still fails
     assert len(fetches) == 3
+
+
+def test_forged_webhooks_do_not_make_the_cache_fetch_the_key_again_and_again():
+    private, pubkey = _key()
+    fetches: list[int] = []
+
+    def fetch() -> str:
+        fetches.append(1)
+        return pubkey
+
+    cache = PubkeyCache(fetch, refetch_every=3600)
+    forged = _sign(_key()[0], BODY)
+    for _ in range(5):
+        assert not cache.verify(BODY, forged)
+    assert cache.verify(BODY, _sign(private, BODY))
+    assert len(fetches) == 1
 
 
 @pytest.mark.parametrize(("amount", "currency", "minor", "ccy"), [

@@ -7,7 +7,9 @@ the raw body with SHA-256, by the key `/api/merchant/pubkey` serves (base64 of a
 How the port's words map onto monobank's: `create_link` makes an invoice (its `invoiceId` is the
 link's `provider_ref`, and what `fetch_status`, `refund` and `cancel` take as `order_id`);
 `refund` is monobank's `invoice/cancel` (a refund of a paid invoice, named by our `extRef`);
-`cancel` is `invoice/remove` (an unpaid invoice can no longer be paid).
+`cancel` is `invoice/remove` (an unpaid invoice can no longer be paid). Unlike LiqPay, monobank
+is not idempotent by our reference: each `create_link` makes a new invoice, so a caller that
+retries one whose answer it lost keeps the newest `provider_ref` and removes the others.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import binascii
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -43,6 +46,9 @@ EXPIRED_CODE = "expired"  #: our error code for an invoice nobody paid in time
 STATUS_RANK = {"created": 0, "processing": 1, "hold": 2, "success": 3, "failure": 3,
                "expired": 3, "reversed": 4}
 MAX_MINOR_UNITS = 2**63 - 1  #: the largest amount the database holds (BIGINT minor units)
+#: seconds a failed check waits before the key is fetched again: forged webhooks cannot make us
+#: hammer monobank's API; a genuine one refused meanwhile is found by polling
+PUBKEY_REFETCH = 10.0
 
 
 def ccy_code(currency: str) -> int:
@@ -92,21 +98,26 @@ def verify_webhook(raw_body: bytes, x_sign_b64: str, pubkey_b64: str) -> bool:
 
 class PubkeyCache:
     """monobank's webhook key, fetched on first use and kept; when a check fails it is fetched
-    again once (monobank may have rotated it) and the check made again with the new key."""
+    again once (monobank may have rotated it) and the check made again with the new key, at most
+    once every `refetch_every` seconds."""
 
-    def __init__(self, fetch: Callable[[], str]) -> None:
+    def __init__(self, fetch: Callable[[], str], *, refetch_every: float = PUBKEY_REFETCH) -> None:
         self._fetch = fetch
+        self._refetch_every = refetch_every
         self._key: str | None = None
+        self._fetched_at = float("-inf")  #: time.monotonic() of the last fetch
         self._lock = threading.Lock()
 
     def verify(self, raw_body: bytes, x_sign_b64: str) -> bool:
         with self._lock:
             key = self._key
+            if key is not None and time.monotonic() - self._fetched_at < self._refetch_every:
+                return verify_webhook(raw_body, x_sign_b64, key)
         if key is not None and verify_webhook(raw_body, x_sign_b64, key):
             return True
         fresh = self._fetch()  # ProviderUnavailable propagates: unverifiable is not forged
         with self._lock:
-            self._key = fresh
+            self._key, self._fetched_at = fresh, time.monotonic()
         return fresh != key and verify_webhook(raw_body, x_sign_b64, fresh)
 
 
@@ -180,12 +191,13 @@ class MonobankClient:
 
     def __init__(self, token: str, api_base: str = MONOBANK_API, *,
                  timeout: float = DEFAULT_TIMEOUT, http: httpx.Client | None = None,
-                 pubkeys: PubkeyCache | None = None) -> None:
+                 pubkeys: PubkeyCache | None = None,
+                 pubkey_refetch: float = PUBKEY_REFETCH) -> None:
         self._token = token
         self.api_base = api_base.rstrip("/")
         self._http = http or httpx.Client(timeout=timeout)
         #: share one cache between the clients of one API base: the key is monobank's, not a merchant's
-        self.pubkeys = pubkeys or PubkeyCache(self.pubkey)
+        self.pubkeys = pubkeys or PubkeyCache(self.pubkey, refetch_every=pubkey_refetch)
 
     def close(self) -> None:
         self._http.close()
@@ -241,10 +253,15 @@ class MonobankClient:
             if isinstance(operation, dict) and operation.get("extRef") == ext_ref:
                 status = str(operation.get("status") or "")
                 outcome = {"success": "refunded", "failure": "failed"}.get(status, "refund_pending")
+                try:
+                    amount = _money(operation.get("amount"), operation.get("ccy", answer.get("ccy")))
+                except ValueError as exc:
+                    raise ProviderUnavailable(f"monobank's refund {ext_ref} of {order_id} cannot "
+                                              f"be read: {exc}") from exc
                 return ProviderStatus(
-                    order_id=order_id, outcome=outcome, raw_status=status, refund_id=ext_ref,
-                    amount=_money(operation.get("amount"), operation.get("ccy", answer.get("ccy"))),
-                    raw=operation, modified_at=parse_date(operation.get("modifiedDate")))
+                    order_id=_text(answer.get("reference")) or order_id, outcome=outcome,
+                    raw_status=status, refund_id=ext_ref, amount=amount, raw=operation,
+                    modified_at=parse_date(operation.get("modifiedDate")))
         return ProviderStatus(order_id=order_id, outcome="unknown", raw_status="not_found",
                               refund_id=ext_ref)
 
