@@ -58,8 +58,8 @@ class Invoices(WebhookDelivery):
         validity = body.get("validity", DEFAULT_VALIDITY)
         if isinstance(validity, bool) or not isinstance(validity, int) or validity <= 0:
             raise Refused(400, "BAD_REQUEST", "validity must be a positive number of seconds")
-        info = body.get("merchantPaymInfo") if isinstance(body.get("merchantPaymInfo"), dict) \
-            else {}
+        given = body.get("merchantPaymInfo")
+        info: dict[str, Any] = given if isinstance(given, dict) else {}
         invoice_id = f"{time.strftime('%y%m%d')}{secrets.token_urlsafe(9)}"
         invoice = {
             "invoiceId": invoice_id, "token": token, "status": "created", "amount": amount,
@@ -117,7 +117,8 @@ class Invoices(WebhookDelivery):
         with self._lock:
             invoice = self.invoice_of(token, str(body.get("invoiceId") or ""))
             ext_ref = body.get("extRef")
-            for operation in invoice["cancelList"]:
+            made: list[dict[str, Any]] = invoice["cancelList"]
+            for operation in made:
                 if ext_ref and operation["extRef"] == ext_ref:
                     return operation  # asked again: the same refund, never a second one
             if invoice["status"] != "success":

@@ -2,7 +2,8 @@
 
 Protocol: JSON over HTTPS with the merchant's token in `X-Token`; amounts in minor units with a
 numeric ISO 4217 `ccy`. Webhooks are signed: `X-Sign` is base64 of an ECDSA P-256 signature, over
-the raw body with SHA-256, by the key `/api/merchant/pubkey` serves (base64 of a PEM).
+the raw body with SHA-256, by the key `/api/merchant/pubkey` serves (base64 of a PEM); verifying
+and reading them needs no network and lives in `monobank_wire`, re-exported here.
 
 How the port's words map onto monobank's: `create_link` makes an invoice (its `invoiceId` is the
 link's `provider_ref`, and what `fetch_status`, `refund` and `cancel` take as `order_id`);
@@ -13,174 +14,41 @@ retries one whose answer it lost keeps the newest `provider_ref` and removes the
 """
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import logging
-import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from domain.errors import AccountRefused, ForgedCallback, ProviderRejected, ProviderUnavailable
 from domain.money import Money
 from domain.ports import PaymentLink, PaymentRequest, ProviderStatus, RefundResult
-from storage.settings import MONOBANK_API
+from storage.settings_rules import MONOBANK_API
+from workers.providers.monobank_wire import (
+    CCY,
+    MONOBANK_CURRENCIES,
+    PUBKEY_REFETCH,
+    PubkeyCache,
+    amount_of,
+    ccy_code,
+    currency_of,
+    minor_units,
+    parse_date,
+    parse_status,
+    parse_webhook_body,
+    supersedes,
+    text_of,
+    verify_webhook,
+)
+
+__all__ = ["CCY", "MONOBANK_API", "MONOBANK_CURRENCIES", "MonobankClient", "PubkeyCache",
+           "ccy_code", "currency_of", "minor_units", "parse_date", "parse_status",
+           "parse_webhook_body", "supersedes", "verify_webhook"]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0  #: seconds
-#: ISO 4217 numeric codes of the currencies monobank acquiring takes
-CCY = {"UAH": 980, "USD": 840, "EUR": 978}
-MONOBANK_CURRENCIES = frozenset(CCY)
-IN_FLIGHT = frozenset({"created", "processing", "hold"})
-OUTCOMES = {"success": "paid", "failure": "failed", "expired": "failed", "reversed": "reversed"}
-EXPIRED_CODE = "expired"  #: our error code for an invoice nobody paid in time
-#: an invoice's life in order; of two facts dated the same, the later in this order is newer
-STATUS_RANK = {"created": 0, "processing": 1, "hold": 2, "success": 3, "failure": 3,
-               "expired": 3, "reversed": 4}
-MAX_MINOR_UNITS = 2**63 - 1  #: the largest amount the database holds (BIGINT minor units)
-#: seconds a failed check waits before the key is fetched again: forged webhooks cannot make us
-#: hammer monobank's API; a genuine one refused meanwhile is found by polling
-PUBKEY_REFETCH = 10.0
-
-
-def ccy_code(currency: str) -> int:
-    if currency not in CCY:
-        raise ValueError(f"monobank does not take {currency!r}.")
-    return CCY[currency]
-
-
-def currency_of(ccy: object) -> str:
-    for currency, code in CCY.items():
-        if ccy == code:
-            return currency
-    raise ValueError(f"{ccy!r} is not a currency code monobank uses.")
-
-
-def minor_units(money: Money) -> int:
-    return money.to_minor_units()
-
-
-def _money(minor: object, ccy: object, *, positive: bool = True) -> Money:
-    """An amount monobank sent, in minor units; never a float, never past what we can store."""
-    if isinstance(minor, bool) or not isinstance(minor, int):
-        raise ValueError(f"Amount {minor!r} is not a whole number of minor units.")
-    if minor > MAX_MINOR_UNITS or minor < (1 if positive else 0):
-        raise ValueError(f"Amount {minor!r} is not a payable amount.")
-    return Money.from_minor_units(minor, currency_of(ccy))
-
-
-# -- webhook signatures -----------------------------------------------------------------------
-
-def verify_webhook(raw_body: bytes, x_sign_b64: str, pubkey_b64: str) -> bool:
-    """Whether `X-Sign` is monobank's signature of exactly these bytes. Never raises."""
-    try:
-        pem = base64.b64decode(pubkey_b64, validate=True)
-        key = serialization.load_pem_public_key(pem)
-        signature = base64.b64decode(x_sign_b64, validate=True)
-    except (binascii.Error, ValueError, TypeError):
-        return False
-    if not isinstance(key, ec.EllipticCurvePublicKey) or not signature:
-        return False
-    try:
-        key.verify(signature, raw_body, ec.ECDSA(hashes.SHA256()))
-    except InvalidSignature:
-        return False
-    return True
-
-
-class PubkeyCache:
-    """monobank's webhook key, fetched on first use and kept; when a check fails it is fetched
-    again once (monobank may have rotated it) and the check made again with the new key, at most
-    once every `refetch_every` seconds."""
-
-    def __init__(self, fetch: Callable[[], str], *, refetch_every: float = PUBKEY_REFETCH) -> None:
-        self._fetch = fetch
-        self._refetch_every = refetch_every
-        self._key: str | None = None
-        self._fetched_at = float("-inf")  #: time.monotonic() of the last fetch
-        self._lock = threading.Lock()
-
-    def verify(self, raw_body: bytes, x_sign_b64: str) -> bool:
-        with self._lock:
-            key = self._key
-            if key is not None and time.monotonic() - self._fetched_at < self._refetch_every:
-                return verify_webhook(raw_body, x_sign_b64, key)
-        if key is not None and verify_webhook(raw_body, x_sign_b64, key):
-            return True
-        fresh = self._fetch()  # ProviderUnavailable propagates: unverifiable is not forged
-        with self._lock:
-            self._key, self._fetched_at = fresh, time.monotonic()
-        return fresh != key and verify_webhook(raw_body, x_sign_b64, fresh)
-
-
-# -- reading monobank's facts -----------------------------------------------------------------
-
-def parse_date(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-def parse_status(body: Mapping[str, Any]) -> ProviderStatus:
-    """An invoice's status answer or webhook as one fact. Raises ValueError on amounts that
-    cannot be read. A refund counts once its own cancel operation succeeded."""
-    raw_status = str(body.get("status") or "")
-    ccy = body.get("ccy")
-    amount = _money(body.get("amount"), ccy)
-    refunded = 0
-    for operation in body.get("cancelList") or []:
-        if isinstance(operation, dict) and operation.get("status") == "success":
-            refunded += _money(operation.get("amount"), operation.get("ccy", ccy)).to_minor_units()
-    error_code = _text(body.get("errCode"))
-    if raw_status == "expired":
-        error_code = error_code or EXPIRED_CODE
-    info = body.get("paymentInfo") if isinstance(body.get("paymentInfo"), dict) else {}
-    invoice_id = _text(body.get("invoiceId"))
-    return ProviderStatus(
-        order_id=_text(body.get("reference")) or invoice_id or "",
-        outcome="pending" if raw_status in IN_FLIGHT else OUTCOMES.get(raw_status, "pending"),
-        raw_status=raw_status,
-        amount=amount,
-        provider_payment_id=invoice_id,
-        error_code=error_code if raw_status in ("failure", "expired") else None,
-        error_description=_text(body.get("failureReason")),
-        raw={**body, "paymentInfo": info},
-        refund_total=Money.from_minor_units(refunded, amount.currency) if refunded else None,
-        modified_at=parse_date(body.get("modifiedDate")),
-    )
-
-
-def supersedes(new: ProviderStatus, old: ProviderStatus) -> bool:
-    """Whether `new` is a later fact about the invoice than `old` (monobank may deliver webhooks
-    out of order): by `modifiedDate`, then by the status's place in an invoice's life, then by
-    how much was refunded."""
-    def key(fact: ProviderStatus) -> tuple[datetime, int, int]:
-        refunded = fact.refund_total.to_minor_units() if fact.refund_total else 0
-        return (fact.modified_at or datetime.min.replace(tzinfo=UTC),
-                STATUS_RANK.get(fact.raw_status, -1), refunded)
-    return key(new) > key(old)
-
-
-def parse_webhook_body(raw_body: bytes) -> dict[str, Any]:
-    try:
-        body = json.loads(raw_body.decode("utf-8"))
-    except (UnicodeError, json.JSONDecodeError) as exc:
-        raise ForgedCallback(f"The webhook is not JSON: {exc}") from exc
-    if not isinstance(body, dict) or not isinstance(body.get("invoiceId"), str):
-        raise ForgedCallback("The webhook is not an invoice.")
-    return body
 
 
 class MonobankClient:
@@ -254,12 +122,12 @@ class MonobankClient:
                 status = str(operation.get("status") or "")
                 outcome = {"success": "refunded", "failure": "failed"}.get(status, "refund_pending")
                 try:
-                    amount = _money(operation.get("amount"), operation.get("ccy", answer.get("ccy")))
+                    amount = amount_of(operation.get("amount"), operation.get("ccy", answer.get("ccy")))
                 except ValueError as exc:
                     raise ProviderUnavailable(f"monobank's refund {ext_ref} of {order_id} cannot "
                                               f"be read: {exc}") from exc
                 return ProviderStatus(
-                    order_id=_text(answer.get("reference")) or order_id, outcome=outcome,
+                    order_id=text_of(answer.get("reference")) or order_id, outcome=outcome,
                     raw_status=status, refund_id=ext_ref, amount=amount, raw=operation,
                     modified_at=parse_date(operation.get("modifiedDate")))
         return ProviderStatus(order_id=order_id, outcome="unknown", raw_status="not_found",
@@ -287,12 +155,16 @@ class MonobankClient:
     # -- the merchant --------------------------------------------------------------------------
 
     def details(self) -> dict[str, Any]:
-        return self._call("GET", "/api/merchant/details", "details")
+        answer: dict[str, Any] = self._call("GET", "/api/merchant/details", "details")
+        return answer
 
     def check_keys(self) -> str:
         """Prove the token with a harmless call; the merchant's name. AccountRefused if
         monobank refuses the token, ProviderUnavailable if it does not answer."""
-        return str(self.details().get("merchantName") or "")
+        try:
+            return str(self.details().get("merchantName") or "")
+        except AccountRefused as exc:  # said to no seller: the code helps whoever reads the log
+            raise AccountRefused(exc.reason, "monobank did not accept this token.") from exc
 
     def pubkey(self) -> str:
         key = self._call("GET", "/api/merchant/pubkey", "pubkey").get("key")
@@ -335,7 +207,3 @@ def _error_code(response: httpx.Response) -> str:
     except ValueError:
         return ""
     return str(body.get("errCode") or "") if isinstance(body, dict) else ""
-
-
-def _text(value: object) -> str | None:
-    return None if value is None or value == "" else str(value)
