@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from sandbox.monobank.checkout import CheckoutPage
@@ -19,6 +19,9 @@ from sandbox.monobank.webhooks import WEBHOOK_ORDERS, Signer
 
 SANDBOX_TOKEN = "sandbox-monobank-token"  #: the merchant the stand-in opens with
 SANDBOX_MERCHANT = "Sandbox shop"
+FAIL_ANSWERS = {"500": (500, '{"errCode":"INTERNAL_ERROR","errText":"stand-in fault"}'),
+                "429": (429, '{"errCode":"TMR","errText":"too many requests"}'),
+                "garbage": (200, "<html>not JSON</html>")}
 
 
 class MonobankSandbox(CheckoutPage):
@@ -31,7 +34,8 @@ class MonobankSandbox(CheckoutPage):
         self.webhooks = webhooks
         self.webhook_order = ""
         self.refund_mode = ""
-        self.fail_mode = ""  #: "500": every monobank path answers 500
+        #: "500" | "429" (too many requests) | "garbage" (not JSON): every monobank path answers so
+        self.fail_mode = ""
         self.invoices: dict[str, dict[str, Any]] = {}
         self.webhook_log: list[dict[str, Any]] = []
         self.held_webhooks: list[tuple[str, str, bytes, str]] = []
@@ -55,8 +59,9 @@ class MonobankSandbox(CheckoutPage):
     # -- monobank's API ------------------------------------------------------------------------
 
     async def _api(self, request: Request) -> JSONResponse:
-        if self.fail_mode == "500":
-            return JSONResponse({"errCode": "INTERNAL_ERROR", "errText": "stand-in fault"}, 500)
+        if self.fail_mode in FAIL_ANSWERS:
+            status, text = FAIL_ANSWERS[self.fail_mode]
+            return PlainTextResponse(text, status)
         token = request.headers.get("x-token", "")
         if token not in self.merchants:
             return JSONResponse({"errCode": "FORBIDDEN", "errText": "forbidden"}, 403)
@@ -125,7 +130,7 @@ class MonobankSandbox(CheckoutPage):
         if request.method == "POST":
             form = await request.form()
             allowed = {"webhook_order": WEBHOOK_ORDERS, "refund_mode": REFUND_MODES,
-                       "fail_mode": ("", "500"), "webhooks": ("0", "1")}
+                       "fail_mode": ("", *FAIL_ANSWERS), "webhooks": ("0", "1")}
             for name, values in allowed.items():
                 value = form.get(name)
                 if value is None:

@@ -211,14 +211,20 @@ def test_details_name_the_merchant_and_a_revoked_token_is_refused(servers, sandb
     with pytest.raises(AccountRefused) as refused:
         client.details()
     assert "monobank" in str(refused.value) and client._token not in str(refused.value)
+    with pytest.raises(AccountRefused, match="did not accept this token"):
+        client.check_keys()
     with pytest.raises(AccountRefused):
         client.create_link(_request(servers))
 
 
-def test_a_stand_in_failing_or_down_is_unavailable_not_rejected(servers, sandbox, client):
-    sandbox.fail_mode = "500"
+@pytest.mark.parametrize("fail_mode", ["500", "429", "garbage"])
+def test_a_stand_in_failing_or_down_is_unavailable_not_rejected(servers, sandbox, client,
+                                                                 fail_mode):
+    sandbox.fail_mode = fail_mode
     with pytest.raises(ProviderUnavailable):
         client.fetch_status("anything")
+    with pytest.raises(ProviderUnavailable):
+        client.create_link(_request(servers))
     down = MonobankClient("token", "http://127.0.0.1:9")
     with pytest.raises(ProviderUnavailable):
         down.details()
