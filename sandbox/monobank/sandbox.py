@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from sandbox.monobank.checkout import CheckoutPage
@@ -58,7 +58,7 @@ class MonobankSandbox(CheckoutPage):
 
     # -- monobank's API ------------------------------------------------------------------------
 
-    async def _api(self, request: Request) -> JSONResponse:
+    async def _api(self, request: Request) -> Response:
         if self.fail_mode in FAIL_ANSWERS:
             status, text = FAIL_ANSWERS[self.fail_mode]
             return PlainTextResponse(text, status)
