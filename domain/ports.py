@@ -36,7 +36,8 @@ class ProviderStatus:
     own word. On a refund fact `amount` is that refund's amount; `refund_total`, when the
     provider states it, is everything refunded on the order so far (it may come with a "paid"
     outcome: LiqPay keeps `success` after a partial refund). `refund_id` is the provider's id of
-    the refund, when it gives one.
+    the refund, when it gives one. `modified_at`, when the provider dates its facts (monobank's
+    `modifiedDate`), lets a caller refuse an older fact delivered after a newer one.
     """
 
     order_id: str
@@ -49,6 +50,7 @@ class ProviderStatus:
     raw: dict[str, Any] = field(default_factory=dict)
     refund_total: Money | None = None
     refund_id: str | None = None
+    modified_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

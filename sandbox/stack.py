@@ -49,6 +49,7 @@ def sandbox_mounts(settings: Settings, redis_url: str) -> dict[str, Any]:
     receipts unless CHECKBOX_API_BASE points elsewhere."""
     from sandbox.checkbox import Checkbox
     from sandbox.liqpay import LiqPaySandbox
+    from sandbox.monobank import MonobankSandbox
     from sandbox.outbox import outbox_app, receipt_keeper
 
     mounts: dict[str, Any] = {}
@@ -60,6 +61,8 @@ def sandbox_mounts(settings: Settings, redis_url: str) -> dict[str, Any]:
         mounts["/sandbox/liqpay"] = LiqPaySandbox(
             {settings.liqpay_public_key: settings.liqpay_private_key}
             if settings.platform_account else {}).app
+    if settings.serves_monobank_stand_in:
+        mounts["/sandbox/monobank"] = MonobankSandbox().app
     mounts["/sandbox/outbox"] = outbox_app(client)
     return mounts
 
@@ -81,6 +84,7 @@ class Stack:
     viber: Any = None
     sandbox: Any = None
     checkbox: Any = None  #: the Checkbox stand-in served at /sandbox/checkbox
+    monobank: Any = None  #: the monobank stand-in served at /sandbox/monobank
     broker: Any = None  #: the workers' broker, once started
     _stops: list[Callable[[], None]] = field(default_factory=list)
 
@@ -151,6 +155,7 @@ class Stack:
         """The sandbox's mounts; a part whose real service is configured is not emulated."""
         from sandbox.checkbox import Checkbox
         from sandbox.liqpay import LiqPaySandbox
+        from sandbox.monobank import MonobankSandbox
         from sandbox.outbox import outbox_app, receipt_keeper
         from sandbox.page import page_app
         from sandbox.telegram import TelegramEmulator
@@ -173,6 +178,9 @@ class Stack:
                     if self.settings.platform_account else {})
         self.sandbox = LiqPaySandbox(platform)
         mounts["/sandbox/liqpay"] = self.sandbox.app
+        if self.settings.serves_monobank_stand_in:
+            self.monobank = MonobankSandbox()
+            mounts["/sandbox/monobank"] = self.monobank.app
         outbox_redis = redis.Redis.from_url(self.redis_url, socket_timeout=5)
         self._stops.append(outbox_redis.close)
         if not self.settings.checkbox_api_base:  # sellers' PRRO: the Checkbox stand-in

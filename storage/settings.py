@@ -29,6 +29,7 @@ from storage.settings_rules import (  # noqa: F401  (re-exported: importers name
     EMULATOR_TELEGRAM_TOKEN,
     EMULATOR_VIBER_TOKEN,
     LIQPAY_API,
+    MONOBANK_API,
     SANDBOX_KEY_PREFIX,
     SANDBOX_PRIVATE_KEY,
     SANDBOX_PUBLIC_KEY,
@@ -88,6 +89,7 @@ class Settings(DerivedSettings, BaseSettings):
     liqpay_public_key: str = ""  #: development: the sandbox's
     liqpay_private_key: str = ""
     liqpay_api_base: str = ""  #: default: the sandbox, or LiqPay in production
+    monobank_api_base: str = ""  #: default: the monobank stand-in, or monobank in production
     #: sellers' PRRO (fiscal receipts); default: the stand-in, or Checkbox in production
     checkbox_api_base: str = ""
     checkbox_receipt_base: str = ""  #: where a receipt's public page is; the same defaults
@@ -127,7 +129,7 @@ class Settings(DerivedSettings, BaseSettings):
 
     @field_validator("public_base_url", "telegram_api_base", "viber_api_base", "liqpay_api_base",
                      "telegram_webhook_url", "turbosms_api_base", "checkbox_api_base",
-                     "checkbox_receipt_base")
+                     "checkbox_receipt_base", "monobank_api_base")
     @classmethod
     def _url(cls, value: str) -> str:
         value = value.strip().rstrip("/")

@@ -11,6 +11,7 @@ from storage.settings_rules import (
     CHECKBOX_API,
     CHECKBOX_RECEIPTS,
     LIQPAY_API,
+    MONOBANK_API,
     TELEGRAM_API,
     VIBER_API,
     is_stand_in,
@@ -51,6 +52,17 @@ class DerivedSettings:
         if self.liqpay_api_base:
             return self.liqpay_api_base
         return LIQPAY_API if self.production else f"{self.public_base_url}/sandbox/liqpay"
+
+    @property
+    def monobank_base(self) -> str:
+        if self.monobank_api_base:
+            return self.monobank_api_base
+        return MONOBANK_API if self.production else f"{self.public_base_url}/sandbox/monobank"
+
+    @property
+    def serves_monobank_stand_in(self) -> bool:
+        """Whether the web edge mounts the monobank stand-in (development, no MONOBANK_API_BASE)."""
+        return not self.production and not self.monobank_api_base
 
     @property
     def checkbox_base(self) -> str:

@@ -24,6 +24,7 @@ TELEGRAM_API = "https://api.telegram.org"
 VIBER_API = "https://chatapi.viber.com/pa"
 CHECKBOX_API = "https://api.checkbox.ua/api/v1"
 CHECKBOX_RECEIPTS = "https://check.checkbox.ua"  #: a receipt's public page is {this}/{id}
+MONOBANK_API = "https://api.monobank.ua"
 
 def is_sandbox_key(key: str) -> bool:
     return key.startswith(SANDBOX_KEY_PREFIX)
@@ -87,7 +88,8 @@ def production_refusals(settings: Settings) -> list[str]:
                          f"shop's real keys.")
     for name, real in (("liqpay_api_base", LIQPAY_API), ("telegram_api_base", TELEGRAM_API),
                        ("viber_api_base", VIBER_API), ("checkbox_api_base", CHECKBOX_API),
-                       ("checkbox_receipt_base", CHECKBOX_RECEIPTS)):
+                       ("checkbox_receipt_base", CHECKBOX_RECEIPTS),
+                       ("monobank_api_base", MONOBANK_API)):
         if is_stand_in(given(name)):
             found.append(f"Setting {name.upper()} points at a sandbox or emulator; production "
                          f"talks to {real} (leave it unset).")

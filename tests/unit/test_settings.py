@@ -65,6 +65,20 @@ def test_development_needs_nothing_and_runs_on_the_sandbox_and_the_emulators(env
     assert settings.serves_sandbox
     assert settings.checkbox_base == "http://127.0.0.1:8000/sandbox/checkbox/api/v1"
     assert settings.checkbox_receipts == "http://127.0.0.1:8000/sandbox/checkbox"
+    assert settings.monobank_base == "http://127.0.0.1:8000/sandbox/monobank"
+    assert settings.serves_monobank_stand_in
+
+
+def test_monobank_api_base_given_in_development_is_used_and_nothing_stands_in(env):
+    _set(env, {"MONOBANK_API_BASE": "https://api.monobank.ua/"})
+    settings = load_settings()
+    assert settings.monobank_base == "https://api.monobank.ua"
+    assert not settings.serves_monobank_stand_in
+
+
+def test_the_monobank_api_base_is_an_http_url(env):
+    assert _refusal(env, {"MONOBANK_API_BASE": "api.monobank.ua"}).startswith(
+        "Setting MONOBANK_API_BASE ")
 
 
 def test_production_may_run_without_a_platform_account_sellers_connect_their_own(env):
@@ -83,6 +97,7 @@ def test_production_starts_on_the_real_hosts_with_no_viber_unless_configured(env
     assert settings.viber_auth_token == ""  # no emulator token stands in for a missing one
     assert settings.checkbox_base == "https://api.checkbox.ua/api/v1"
     assert settings.checkbox_receipts == "https://check.checkbox.ua"
+    assert settings.monobank_base == "https://api.monobank.ua"
 
 
 @pytest.mark.parametrize(("spoil", "named"), [
@@ -105,6 +120,7 @@ def test_production_starts_on_the_real_hosts_with_no_viber_unless_configured(env
      "CHECKBOX_API_BASE"),
     ({"CHECKBOX_RECEIPT_BASE": "https://pay.example.com/sandbox/checkbox"},
      "CHECKBOX_RECEIPT_BASE"),
+    ({"MONOBANK_API_BASE": "https://pay.example.com/sandbox/monobank"}, "MONOBANK_API_BASE"),
 ])
 def test_production_refuses_each_missing_or_unsafe_setting_with_one_line_naming_it(
         env, spoil, named):
