@@ -55,6 +55,15 @@ class NotifySeller(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class TrimInvoiceButtons(Command):
+    """Under an ended invoice's QR message, leave only the actions that still make sense (a
+    courtesy, sent when the seller's chat is quiet)."""
+
+    actor: ClassVar[str] = "trim_invoice_buttons"
+    invoice_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class TellSeller(Command):
     """Send the seller a plain message that is not about a stored event (e.g. "try again")."""
 

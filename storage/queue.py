@@ -38,7 +38,7 @@ QUEUES = (QUEUE, BACKGROUND_QUEUE)
 BACKGROUND_ACTORS = frozenset({"poll_invoice", "expire_invoice", "cancel_at_provider",
                                "deliver_webhook", "manage_webhook", "send_receipt",
                                "register_fiscal_receipt", "close_fiscal_shift",
-                               "reconcile_refunds"})
+                               "reconcile_refunds", "trim_invoice_buttons"})
 MAX_DELAY = 7 * 24 * 3600 * 1000 - 60_000  #: milliseconds; Dramatiq's Redis broker refuses more
 MIN_BACKOFF = 500  #: milliseconds
 MAX_BACKOFF = 300_000  #: milliseconds

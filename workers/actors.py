@@ -35,6 +35,7 @@ from workers import (
     handlers,
     links,
     manual,
+    notify,
     receipts,
     refunds,
     reports,
@@ -131,6 +132,10 @@ def notify_seller(payload: dict[str, Any]) -> None:
     handlers.notify_seller(payload["event_id"], deps())
 
 
+def trim_invoice_buttons(payload: dict[str, Any]) -> None:
+    notify.trim_invoice_buttons(payload["invoice_id"], deps())
+
+
 def tell_seller(payload: dict[str, Any]) -> None:
     handlers.tell(deps(), payload["channel"], payload["chat_id"], payload["text"])
 
@@ -218,7 +223,7 @@ def send_report(payload: dict[str, Any]) -> None:
 
 
 ACTORS = (create_invoice, issue_link, poll_invoice, expire_invoice, check_status, cancel_invoice,
-          notify_seller, tell_seller, cancel_at_provider, connect_account, deliver_webhook,
+          notify_seller, trim_invoice_buttons, tell_seller, cancel_at_provider, connect_account, deliver_webhook,
           manage_webhook, send_link, send_receipt, refund_invoice, reconcile_refunds,
           open_manual_payment,
           decide_manual_payment, record_manual_payment, refund_manual_payment, support_act,

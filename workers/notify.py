@@ -10,7 +10,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from domain import commands
-from domain.errors import MessengerError, MessengerRateLimited, MessengerUnavailable
+from domain.errors import (
+    MessengerError,
+    MessengerRateLimited,
+    MessengerUnavailable,
+    ServiceUnavailable,
+)
 from domain.events import EVENT_TYPES
 from domain.invoice import Invoice
 from domain.messaging import OutboundMessage
@@ -23,6 +28,7 @@ from workers.runtime import Deps
 #: the news after which the QR message's buttons no longer all make sense
 ENDING_NEWS = frozenset({"InvoicePaid", "InvoiceFailed", "InvoiceExpired", "InvoiceCancelled",
                          "InvoiceRefunded"})
+TRIM_AFTER_MS = 1_500  #: the QR message's buttons are trimmed once the news has gone out
 log = logging.getLogger(__name__)
 
 CLAIM_TTL = timedelta(minutes=2)  #: a sender that died holding a claim is presumed dead after it
@@ -98,20 +104,33 @@ def notify_seller(event_id: int, d: Deps, *, claimed: Claimed | None = None) -> 
         if is_invoice_message and message_id:
             uow.invoices.schedule(invoice.id, message_id=message_id)
         uow.commit()
-    if seller.subscribed and event_name in ENDING_NEWS and invoice.message_id:
-        _trim_invoice_buttons(invoice, seller, d)
+    if seller.subscribed and event_name in ENDING_NEWS and invoice.message_id \
+            and invoice.channel == "telegram":
+        try:  # later, on the background queue: the seller's next message goes first
+            d.bus.publish(commands.TrimInvoiceButtons(invoice.id), delay_ms=TRIM_AFTER_MS)
+        except ServiceUnavailable:
+            log.info("The buttons of invoice %s's message stay as they are.", invoice.code)
     if event_name in ("InvoicePaid", "InvoiceRefunded") and invoice.buyer_email:
         # once per invoice and kind: see receipts.py
         d.bus.publish(commands.SendReceipt(invoice.id, "paid" if event_name == "InvoicePaid"
                                            else "refunded"))
 
 
-def _trim_invoice_buttons(invoice: Invoice, seller: Seller, d: Deps) -> None:
-    """Under the QR message, only the actions that still make sense (Telegram edits it; Viber
-    cannot, and its event message carries them). A courtesy: a refusal is logged, not retried."""
+def trim_invoice_buttons(invoice_id: str, d: Deps) -> None:
+    """Under the QR message, only the actions that still make sense now (Telegram edits it;
+    Viber cannot, and its event message carries them). A courtesy: the sender refuses while the
+    chat is busy (MessengerRateLimited: the queue tries again later); a refusal for good is
+    logged, not retried."""
+    with d.uow().readonly() as uow:
+        invoice = uow.invoices.get(invoice_id)
+        seller = uow.sellers.get(invoice.seller_id) if invoice else None
+        buttons = live_buttons(invoice, seller.language) if invoice and seller else ()
+    if invoice is None or seller is None or not invoice.message_id:
+        return
     try:
-        d.senders[invoice.channel].edit_buttons(invoice.chat_id, invoice.message_id or "",
-                                                live_buttons(invoice, seller.language))
+        d.senders[invoice.channel].edit_buttons(invoice.chat_id, invoice.message_id, buttons)
+    except MessengerRateLimited:
+        raise
     except MessengerError as exc:
         log.info("The buttons of invoice %s's message were not trimmed: %s.", invoice.code, exc)
 

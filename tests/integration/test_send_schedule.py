@@ -92,3 +92,20 @@ def test_the_viber_sender_keeps_to_its_configured_rate(redis_url: str) -> None:
         stop_hook()
     assert len(emulator.sent("u1")) == 6
     assert elapsed >= 1.0  # 6 messages at 5 a second: five 200 ms gaps
+
+
+def test_a_button_edit_waits_for_a_quiet_chat_and_never_delays_a_message(
+        redis_url: str) -> None:
+    """Trimming an old message's buttons is a courtesy: it takes a chat's slot only once the chat
+    has been quiet for a whole interval, so a seller's next message never waits behind it."""
+    client = redis.Redis.from_url(redis_url)
+    limiter = RedisRateLimiter(client, global_rate=1000, chat_interval=0.3,
+                               prefix=f"t:{time.monotonic_ns()}")
+    limiter.acquire("42")                       # a message just went to the chat
+    assert limiter.try_acquire_idle("42") is False
+    started = time.monotonic()
+    limiter.acquire("42")                       # the next message is not delayed by the edit
+    assert time.monotonic() - started < 0.45    # one interval (0.3 s + margin), not two
+    time.sleep(0.8)                             # quiet for a whole interval after its slot
+    assert limiter.try_acquire_idle("42") is True
+    assert limiter.try_acquire_idle("42") is False  # its own slot counts as the chat's last

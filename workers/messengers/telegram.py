@@ -23,6 +23,7 @@ from workers.messengers.ratelimit import RedisRateLimiter
 log = logging.getLogger(__name__)
 
 TIMEOUT = 15.0  #: seconds
+IDLE_RETRY = 2.0  #: seconds before a courtesy edit refused for a busy chat is tried again
 
 
 class TelegramSender:
@@ -66,18 +67,23 @@ class TelegramSender:
 
     def edit_buttons(self, chat_id: str, message_id: str,
                      buttons: tuple[tuple[Button, ...], ...]) -> None:
+        """A courtesy: sent only once the chat has been quiet for a whole interval (else
+        MessengerRateLimited, to try later), so it never delays a message to the seller."""
+        if self.limiter is not None and not self.limiter.try_acquire_idle(chat_id):
+            raise MessengerRateLimited(IDLE_RETRY)
         data = {"chat_id": chat_id, "message_id": message_id,
                 "reply_markup": json.dumps({"inline_keyboard": [
                     [_button(b) for b in row] for row in buttons]})}
         try:
-            self._call("editMessageReplyMarkup", chat_id, data, None)
+            self._call("editMessageReplyMarkup", chat_id, data, None, paced=False)
         except MessengerError as exc:
             if "not modified" not in str(exc):
                 raise
 
     def _call(self, method: str, chat_id: str, data: dict[str, str],
-              files: dict[str, tuple[str, bytes, str]] | None) -> dict:  # type: ignore[type-arg]
-        if self.limiter is not None:
+              files: dict[str, tuple[str, bytes, str]] | None,
+              paced: bool = True) -> dict:  # type: ignore[type-arg]
+        if self.limiter is not None and paced:
             self.limiter.acquire(chat_id)
         try:
             response = self.http.post(f"{self.base}/{method}", data=data, files=files)
