@@ -78,9 +78,9 @@ INVOICE_TEXTS: dict[str, dict[str, str]] = {
         "en": "⚠️ The buyer paid this invoice a second time: another {amount}{description} arrived (payment {payment_id}). It can be refunded.",
     },
     "payment_in_progress": {
-        "uk": "⏳ Рахунок на {amount}{description} мав закінчитися, але оплата ще обробляється банком (статус: {status}). Я повідомлю, щойно банк завершить платіж.",
-        "ru": "⏳ Счёт на {amount}{description} должен был истечь, но оплата ещё обрабатывается банком (статус: {status}). Я сообщу, как только банк завершит платёж.",
-        "en": "⏳ The invoice for {amount}{description} was due to expire, but a payment is still in progress at the bank (status: {status}). I'll tell you as soon as the bank finishes it.",
+        "uk": "⏳ Рахунок на {amount}{description} мав закінчитися, але оплата ще обробляється банком. Я повідомлю, щойно банк завершить платіж.",
+        "ru": "⏳ Счёт на {amount}{description} должен был истечь, но оплата ещё обрабатывается банком. Я сообщу, как только банк завершит платёж.",
+        "en": "⏳ The invoice for {amount}{description} was due to expire, but a payment is still in progress at the bank. I'll tell you as soon as the bank finishes it.",
     },
     "polling_stopped": {
         "uk": "⚠️ LiqPay відмовляється повідомляти статус рахунку на {amount}{description}: {reason}\nЯ більше не перевіряю його сам. Перевірте ключі LiqPay; якщо покупець заплатить, повідомлення LiqPay однаково дійде.",
@@ -106,9 +106,9 @@ INVOICE_TEXTS: dict[str, dict[str, str]] = {
     "cancelled": {"uk": "✖️ Рахунок на {amount} скасовано{description}", "ru": "✖️ Счёт на {amount} отменён{description}", "en": "✖️ The invoice for {amount} was cancelled{description}"},
     "refunded": {"uk": "↩️ Повернено {amount}{description}", "ru": "↩️ Возвращено {amount}{description}", "en": "↩️ Refunded {amount}{description}"},
     "still_pending": {
-        "uk": "⏳ Рахунок на {amount} ще не оплачено (статус: {status}).",
-        "ru": "⏳ Счёт на {amount} ещё не оплачен (статус: {status}).",
-        "en": "⏳ The invoice for {amount} is not paid yet (status: {status}).",
+        "uk": "⏳ Рахунок на {amount} ще не оплачено.",
+        "ru": "⏳ Счёт на {amount} ещё не оплачен.",
+        "en": "⏳ The invoice for {amount} is not paid yet.",
     },
     "status_is": {"uk": "Статус рахунку на {amount}: {status}.", "ru": "Статус счёта на {amount}: {status}.", "en": "The invoice for {amount} is {status}."},
     "cannot_cancel": {

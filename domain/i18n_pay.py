@@ -41,21 +41,6 @@ PAY_TEXTS: dict[str, dict[str, str]] = {
         "en": "No money was taken. You can try again, with the same card or another.",
     },
     "page_try_again": {"uk": "Спробувати ще раз", "ru": "Попробовать ещё раз", "en": "Try again"},
-    "decline_limit": {
-        "uk": "недостатньо коштів на картці", "ru": "недостаточно средств на карте",
-        "en": "not enough money on the card",
-    },
-    "decline_card_number_invalid": {
-        "uk": "номер картки неправильний", "ru": "номер карты неверный",
-        "en": "the card number is wrong",
-    },
-    "decline_3ds": {
-        "uk": "банк не підтвердив платіж (3-D Secure)", "ru": "банк не подтвердил платёж (3-D Secure)",
-        "en": "the bank did not confirm the payment (3-D Secure)",
-    },
-    "decline_expired": {
-        "uk": "час на оплату вийшов", "ru": "время на оплату вышло", "en": "the time to pay ran out",
-    },
     "decline_other": {
         "uk": "банк відхилив платіж", "ru": "банк отклонил платёж", "en": "the bank declined the payment",
     },

@@ -23,9 +23,9 @@ REFUND_TEXTS: dict[str, dict[str, str]] = {
         "en": "↩️ Refunded {amount}{description}. {left} can still be refunded.",
     },
     "refund_pending": {
-        "uk": "⏳ Повернення {amount}{description} прийнято, але ще не завершено ({status}). Я скажу, коли гроші повернуться.",
-        "ru": "⏳ Возврат {amount}{description} принят, но ещё не завершён ({status}). Я сообщу, когда деньги вернутся.",
-        "en": "⏳ The refund of {amount}{description} is accepted but not finished yet ({status}). I'll tell you when the money is back.",
+        "uk": "⏳ Повернення {amount}{description} прийнято, але ще не завершено. Я скажу, коли гроші повернуться.",
+        "ru": "⏳ Возврат {amount}{description} принят, но ещё не завершён. Я сообщу, когда деньги вернутся.",
+        "en": "⏳ The refund of {amount}{description} is accepted but not finished yet. I'll tell you when the money is back.",
     },
     "refund_refused": {
         "uk": "❌ Платіжна система відмовила в поверненні {amount}{description}: {reason}",

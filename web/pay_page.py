@@ -18,7 +18,7 @@ from domain.invoice import Invoice
 from storage.repository import Seller
 from storage.uow import UnitOfWork
 from web import manual
-from web.pay_state import LatestAttempt, PageState, masked_email, page_state
+from web.pay_state import LatestAttempt, PageState, decline_words, masked_email, page_state
 from workers.render import local_time
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -107,6 +107,7 @@ def context(found: dict[str, Any], lang: str, returning: bool, *,
     back = "&back=1" if returning else ""
     return {
         "lang": lang, "tr": lambda key, **params: t(lang, key, **params),
+        "decline_reason": lambda code: decline_words(code, lang),
         "languages": LANGUAGE_NAMES, "here": here, "sep": "&" if "?" in here else "?",
         "status_url": f"/p/{invoice.code}/status?lang={lang}{back}", "code": invoice.code,
         "state": state, "follow": follow, "shown": f"{state.kind}|{found['fiscal_link'] or ''}",

@@ -9,24 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from domain.declines import decline_kind
+from domain.declines import GENERIC, decline_kind, decline_text
+from domain.i18n import t
 from domain.invoice import SETTLED, Invoice, InvoiceStatus
 
 #: the states of the latest card attempt the page understands (domain attempts speak these)
 ATTEMPT_IN_FLIGHT, ATTEMPT_DECLINED, ATTEMPT_FAILED, ATTEMPT_PAID = (
     "in_flight", "declined", "failed", "paid")
 
-#: a kind of decline (domain.declines sorts a provider's code into one) -> the text key naming
-#: it to the buyer; anything else is told as "the bank declined the payment" (a provider's code
-#: never reaches a buyer raw)
-DECLINE_REASONS = {
-    "limit": "decline_limit",
-    "insufficient_funds": "decline_limit",
-    "card_number": "decline_card_number_invalid",
-    "verify_code": "decline_3ds",
-    "three_ds": "decline_3ds",
-    "expired": "decline_expired",
-}
+#: the kinds of decline (domain.declines) whose words are written for the seller, not for the
+#: buyer ("your account's keys", "the buyer may try another"): the buyer reads a plain "the bank
+#: declined the payment" instead. Every other kind reads as the seller reads it, so the two
+#: never disagree about one decline.
+SELLER_ONLY_KINDS = frozenset({"account", "card_not_accepted", GENERIC})
 DECLINE_OTHER = "decline_other"
 
 
@@ -54,7 +49,7 @@ class PageState:
     kind: Kind
     card: bool = False  #: the card form is offered (*Pay by card*, or *Try again*)
     manual: bool = False  #: the manual methods' form is offered
-    reason_key: str | None = None  #: declined: the text key of the reason, in the buyer's words
+    decline_code: str | None = None  #: declined: the provider's code (never shown raw)
     refunded: bool = False  #: paid, and the money went back (in part or in full)
 
     @property
@@ -97,9 +92,16 @@ def page_state(invoice: Invoice, *, returning: bool = False, manual_open: bool =
     card = invoice.pay_url is not None
     if latest_attempt is not None and latest_attempt.state in (ATTEMPT_DECLINED, ATTEMPT_FAILED):
         return PageState(Kind.DECLINED, card=card, manual=manual_methods,
-                         reason_key=DECLINE_REASONS.get(decline_kind(latest_attempt.decline_code),
-                                                        DECLINE_OTHER))
+                         decline_code=latest_attempt.decline_code)
     return PageState(Kind.OPEN, card=card, manual=manual_methods)
+
+
+def decline_words(code: str | None, lang: str) -> str:
+    """Why the card was declined, in the buyer's language: the same words the seller reads
+    (domain.declines), but plain for a kind written for the seller; never the code itself."""
+    if decline_kind(code) in SELLER_ONLY_KINDS:
+        return t(lang, DECLINE_OTHER)
+    return decline_text(code, lang)
 
 
 def masked_email(address: str) -> str:

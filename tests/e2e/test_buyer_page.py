@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from domain.declines import decline_text
 from domain.i18n import t
 from sandbox.stack import Stack
 from tests.e2e.conftest import SellerChat
@@ -137,7 +138,7 @@ def test_the_states_without_a_payment_under_way(phone: Any, stack: Stack) -> Non
     drawn(True, attempt=LatestAttempt(ATTEMPT_DECLINED, "limit"))  # back from the checkout
     looks_right(phone, "declined")
     declined = phone.locator(".state-declined").inner_text()
-    assert t(lang, "decline_limit") in declined
+    assert decline_text("limit", lang) in declined
     assert phone.locator("button.pay").inner_text() == t(lang, "page_try_again")
 
     drawn(False, refused=True)
@@ -190,7 +191,7 @@ def test_a_declined_card_is_not_the_end_the_buyer_tries_again_and_the_page_turns
     checkout("4000 0000 0000 0002")
     phone.wait_for_url("**/p/*?back=1")
     looks_right(phone, "declined")
-    assert t(phone.lang, "decline_limit") in phone.locator(".state-declined").inner_text()
+    assert decline_text("limit", phone.lang) in phone.locator(".state-declined").inner_text()
     assert phone.locator("button.pay").inner_text() == t(phone.lang, "page_try_again")
 
     stack.sandbox.callback_delay = 3.0

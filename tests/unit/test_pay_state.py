@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from domain.declines import decline_text
 from domain.i18n import LANGUAGES, t
 from domain.invoice import InvoiceStatus
 from tests.unit.test_invoice import new_invoice, pending_invoice
@@ -17,6 +18,7 @@ from web.pay_state import (
     DECLINE_OTHER,
     Kind,
     LatestAttempt,
+    decline_words,
     masked_email,
     page_state,
 )
@@ -51,15 +53,21 @@ def test_a_declined_attempt_names_the_reason_and_offers_to_try_again(attempt: st
     state = page_state(pending_invoice(), returning=True,
                        latest_attempt=LatestAttempt(attempt, "limit"))
     assert (state.kind, state.card, state.final) == (Kind.DECLINED, True, False)
-    assert state.reason_key == "decline_limit"
-    assert t("uk", state.reason_key) == "недостатньо коштів на картці"
+    assert state.decline_code == "limit"
+    # the buyer reads what the seller reads about the same decline
+    assert decline_words(state.decline_code, "uk") == decline_text("limit", "uk") \
+        == "перевищено ліміт картки або платежу"
+    assert decline_words("9859", "en") == "not enough money on the card"
 
 
 def test_a_decline_code_we_do_not_know_is_told_in_plain_words_never_raw() -> None:
     state = page_state(pending_invoice(), latest_attempt=LatestAttempt(ATTEMPT_DECLINED,
                                                                        "err_weird_42"))
-    assert state.reason_key == DECLINE_OTHER
-    assert all("err_weird" not in t(lang, state.reason_key) for lang in LANGUAGES)
+    assert all(decline_words(state.decline_code, lang) == t(lang, DECLINE_OTHER)
+               and "err_weird" not in decline_words(state.decline_code, lang)
+               for lang in LANGUAGES)
+    # words written for the seller (their account's keys) read plain to the buyer
+    assert decline_words("public_key_not_found", "uk") == t("uk", DECLINE_OTHER)
 
 
 @pytest.mark.parametrize("attempt", [ATTEMPT_IN_FLIGHT, ATTEMPT_PAID])

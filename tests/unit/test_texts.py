@@ -59,3 +59,13 @@ def test_a_finished_invoice_that_cannot_be_cancelled_is_said_in_good_ukrainian()
     from domain.i18n import status_word, t
     said = t("uk", "cannot_cancel", status=status_word("paid", "uk"))
     assert "його оплачено" in said and "він" not in said
+
+
+def test_the_seller_never_reads_a_providers_status_word():
+    """A payment or a refund still at the bank is said in words; LiqPay's status (`3ds_verify`,
+    `refund_wait`, …) stays in the history for support."""
+    from domain.i18n import t
+    for key in ("payment_in_progress", "refund_pending"):
+        for lang in LANGUAGES:
+            said = t(lang, key, amount="1", description="", status="refund_wait")
+            assert "refund_wait" not in said, (key, lang)
