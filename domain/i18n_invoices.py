@@ -106,9 +106,20 @@ INVOICE_TEXTS: dict[str, dict[str, str]] = {
     "cancelled": {"uk": "✖️ Рахунок на {amount} скасовано{description}", "ru": "✖️ Счёт на {amount} отменён{description}", "en": "✖️ The invoice for {amount} was cancelled{description}"},
     "refunded": {"uk": "↩️ Повернено {amount}{description}", "ru": "↩️ Возвращено {amount}{description}", "en": "↩️ Refunded {amount}{description}"},
     "still_pending": {
-        "uk": "⏳ Рахунок на {amount} ще не оплачено.",
-        "ru": "⏳ Счёт на {amount} ещё не оплачен.",
-        "en": "⏳ The invoice for {amount} is not paid yet.",
+        "uk": "⏳ Рахунок на {amount} ще не оплачено (статус: {status}).",
+        "ru": "⏳ Счёт на {amount} ещё не оплачен (статус: {status}).",
+        "en": "⏳ The invoice for {amount} is not paid yet (status: {status}).",
+    },
+    "status_at_bank": {"uk": "оплата обробляється банком", "ru": "оплата обрабатывается банком", "en": "a payment is being processed by the bank"},
+    "check_failed_keys": {
+        "uk": "⚠️ Не вдалося перевірити рахунок на {amount}{description}: LiqPay не приймає ключі вашого рахунку. «⚙️ Платіжний рахунок» → підключіть знову.",
+        "ru": "⚠️ Не удалось проверить счёт на {amount}{description}: LiqPay не принимает ключи вашего счёта. «⚙️ Платёжный счёт» → подключите снова.",
+        "en": "⚠️ The invoice for {amount}{description} could not be checked: LiqPay does not accept your account's keys. «⚙️ Payment account» → connect again.",
+    },
+    "check_failed": {
+        "uk": "⚠️ Не вдалося перевірити рахунок на {amount}{description}: платіжна система зараз не відповідає. Спробуйте ще раз за хвилину.",
+        "ru": "⚠️ Не удалось проверить счёт на {amount}{description}: платёжная система сейчас не отвечает. Попробуйте ещё раз через минуту.",
+        "en": "⚠️ The invoice for {amount}{description} could not be checked: the payment provider is not answering. Try again in a minute.",
     },
     "status_is": {"uk": "Статус рахунку на {amount}: {status}.", "ru": "Статус счёта на {amount}: {status}.", "en": "The invoice for {amount} is {status}."},
     "cannot_cancel": {

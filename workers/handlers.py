@@ -21,7 +21,7 @@ from domain.errors import (
     ProviderRejected,
     ProviderUnavailable,
 )
-from domain.i18n import status_word, t
+from domain.i18n import format_money, status_word, t
 from domain.invoice import Invoice, InvoiceStatus
 from domain.money import Money
 from domain.polling import next_poll_at
@@ -193,8 +193,11 @@ def check_status(cmd: commands.CheckStatus, d: Deps) -> None:
             for fact in attempts.ask_about(provider, attempts.to_check(invoice)):
                 notified += apply_fact(fact, d.uow, window)
         except (ProviderUnavailable, ProviderRejected) as exc:
-            # answered at once from what is stored: a seller's thread never waits on retries
+            # answered at once, saying the check could not be made: a seller's thread never
+            # waits on retries, and "not paid yet" would hide that nobody was asked
             log.warning("Check of %s could not reach the provider: %s", invoice.order_id, exc)
+            _check_failed(invoice, d, keys=isinstance(exc, AccountRefused))
+            return
     if not notified:
         def attempt() -> list[int]:
             with d.uow() as uow:
@@ -206,6 +209,16 @@ def check_status(cmd: commands.CheckStatus, d: Deps) -> None:
                 return uow.notify_ids
         notified = _retrying(attempt)
     deliver(notified, d)
+
+
+def _check_failed(invoice: Invoice, d: Deps, *, keys: bool) -> None:
+    with d.uow().readonly() as uow:
+        seller = uow.sellers.get(invoice.seller_id)
+    lang = seller.language if seller else "uk"
+    described = f" — {invoice.description}" if invoice.description else ""
+    tell(d, invoice.channel, invoice.chat_id,
+         t(lang, "check_failed_keys" if keys else "check_failed",
+           amount=format_money(invoice.amount, lang), description=described))
 
 
 def cancel_invoice(cmd: commands.CancelInvoice, d: Deps) -> None:

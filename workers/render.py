@@ -169,7 +169,8 @@ def _render(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
     # StatusUnchanged: the seller asked; say where things stand
     if invoice.is_open:
         status = (t(lang, "status_declined_retry") if invoice.latest_attempt.declined
-                  else invoice.provider_status or status_word(invoice.status, lang))
+                  else t(lang, "status_at_bank") if invoice.in_flight  # never LiqPay's word
+                  else status_word(invoice.status, lang))
         text = t(lang, "still_pending", amount=amount, status=status)
         return OutboundMessage(text=text, buttons=invoice_buttons(invoice, lang), **base)
     return OutboundMessage(text=t(lang, "status_is", amount=amount,

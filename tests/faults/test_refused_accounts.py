@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from domain.commands import ConnectAccount, TellSeller
+from domain.commands import CheckStatus, ConnectAccount, TellSeller
 from storage.secrets import SecretBox
 from tests.faults.conftest import CHAT, Rig, make_polls_due, wait_until
 from workers import connect, handlers
@@ -284,3 +284,23 @@ def test_a_refund_refused_for_the_keys_marks_the_account_and_shows_the_seller_no
     assert len(refused_messages(rig)) == 1
     assert not any(PROVIDER_CODES.search(m.get("text") or m.get("caption") or "")
                    for m in rig.messages())
+
+
+def test_check_status_on_a_refused_account_says_the_check_could_not_be_made_and_why(
+        rig: Rig) -> None:
+    """*Check status* after the keys were revoked: the seller reads that LiqPay could not be
+    asked and what to do, not a calm "not paid yet" that hides the failed check."""
+    assert rig.sandbox is not None and rig.deps is not None
+    rig.start_inprocess_worker(threads=1)
+    public, _ = own_account(rig)
+    invoice_id = create(rig, 1)
+    assert invoice_id is not None
+    invoice = rig.invoice(invoice_id)
+    rig.sandbox.revoke_merchant(public)
+    before = len(rig.messages())
+    handlers.check_status(CheckStatus(invoice.code, rig.seller_id), rig.deps)
+    drained(rig)
+    said = [m.get("text") or "" for m in rig.messages()[before:]]
+    assert any("Не вдалося перевірити" in s and "Платіжний рахунок" in s for s in said), said
+    assert not any("ще не оплачено" in s for s in said)
+    assert not any(PROVIDER_CODES.search(s) for s in said)
