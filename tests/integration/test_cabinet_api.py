@@ -259,6 +259,12 @@ def test_the_page_parts_speak_the_sellers_language_and_escape_what_people_typed(
         unit.sellers.upsert("telegram", "5001", language="uk")
         unit.commit()
     assert "Виручка" in cab.client.get("/cabinet/part/home", headers=headers).text
+    # one invoice's history and refunds in words, not the stored codes
+    data.card_refunded(cab.uow, code, "4.00", data.now())
+    one = cab.client.get(f"/cabinet/part/invoice/{code}", headers=headers).text
+    for code_word in ("InvoicePaid", "InvoiceRefunded", ">done<", ">partially_refunded<"):
+        assert code_word not in one
+    assert "частково повернено" in one and "повернено" in one
     shell = cab.client.get("/cabinet/")
     assert shell.status_code == 200 and "/sandbox/telegram-web-app.js" in shell.text
 

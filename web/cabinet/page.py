@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bots import cabinet as shared
 from domain import cabinet
-from domain.i18n import format_money, normalize_language, status_word, t
+from domain.i18n import TEXTS, format_money, normalize_language, status_word, t
 from domain.money import Money
 from storage.settings import Settings
 from storage.uow import UnitOfWork
@@ -122,10 +122,22 @@ def _tr(lang: str) -> Callable[..., str]:
     return tr
 
 
+def _words(lang: str) -> Callable[[str, str], str]:
+    """`word(kind, value)`: a stored code (an event's name, a refund's or a delivery's state) in
+    the seller's language; a code without a text shows as it is stored."""
+    prefixes = {"event": "sup_ev_", "refund": "cab_refund_", "delivery": "webhook_delivery_"}
+
+    def word(kind: str, value: str) -> str:
+        key = f"{prefixes[kind]}{value}"
+        return t(lang, key) if key in TEXTS else value
+    return word
+
+
 def _render(name: str, lang: str, **context: Any) -> HTMLResponse:
     context.setdefault("money", _amounts(lang))
     body = TEMPLATES.get_template(name).render(
         lang=lang, tr=_tr(lang), status=lambda s: status_word(s, lang),
+        word=_words(lang),
         method=lambda m: t(lang, "cab_card") if m == "card" else method_name(m, lang), **context)
     return HTMLResponse(body, headers={"Cache-Control": "no-store",
                                        "Content-Language": lang})
