@@ -174,6 +174,7 @@ DIALOG_TEXTS: dict[str, dict[str, str]] = {
     },
     "btn_skip": {"uk": "Пропустити", "ru": "Пропустить", "en": "Skip"},
     "creating": {"uk": "Створюю рахунок на {amount}…", "ru": "Создаю счёт на {amount}…", "en": "Creating an invoice for {amount}…"},
+    "button_stale": {"uk": "Ця кнопка вже не діє.", "ru": "Эта кнопка уже не действует.", "en": "This button no longer works."},
     "dialog_cancelled": {"uk": "Скасовано.", "ru": "Отменено.", "en": "Cancelled."},
     "invoice_ready": {
         "uk": "Рахунок на {amount}{description}\nПокажіть QR-код покупцю або надішліть посилання:\n{link}\nДійсний до {expires}.",

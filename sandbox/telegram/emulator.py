@@ -289,6 +289,12 @@ class TelegramEmulator(BotApi, MessageMethods, WebChat):
             )
             return copy.deepcopy(mine)
 
+    def notices(self, chat_id: int, *, token: str | None = None) -> list[str]:
+        """The toasts the bot answered taps in the chat with (answerCallbackQuery's text)."""
+        with self._cond:
+            chat = self._chats.get((self._bot(token).token, chat_id))
+            return list(chat.notices) if chat else []
+
     def history(self, chat_id: int, *, token: str | None = None) -> list[dict[str, Any]]:
         """Every message the chat shows now, the person's and the bot's, in order: what either
         side deleted (deleteMessage) is gone, as from a Telegram chat."""

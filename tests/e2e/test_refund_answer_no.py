@@ -10,6 +10,7 @@ from storage.uow import UnitOfWork
 from tests.e2e.conftest import SellerChat, buyer_pays
 from tests.e2e.test_invoice_outcomes import code_of, stored
 from tests.e2e.test_refunds import buttons
+from tests.faults.conftest import wait_until
 
 
 def test_no_at_the_confirmation_refunds_nothing_in_telegram(
@@ -27,7 +28,9 @@ def test_no_at_the_confirmation_refunds_nothing_in_telegram(
     assert buttons(confirm)[1][0] == "✖️ Ні"
     seller.taps(confirm, "rfn")
     assert seller.next("Скасовано")["text"] == "Скасовано."
-    seller.taps(confirm, "rfc")           # a late tap on the old Yes does nothing
+    seller.taps(confirm, "rfc")           # a late tap on the old Yes refunds nothing, and says so
+    wait_until(lambda: "Ця кнопка вже не діє." in seller.tg.notices(seller.chat_id),
+               what="the stale button's toast")
 
     # typing instead of tapping ends the refund the same way
     seller.taps(paid, f"rfd:{code}")

@@ -89,7 +89,8 @@ def test_an_agent_removed_mid_dialog_is_refused_at_the_next_message_and_tap(
     agent.says("buyer@example.com")
     assert agent.next()["text"] == "I didn't understand that. Tap “Create invoice” or /help."
     answer, messages = forged(agent, card, data(card, "Resend status"))
-    assert messages == 0 and not (answer or {}).get("text")
+    garbage, _ = forged(agent, card, "zzzzzzzz")
+    assert messages == 0 and answer == garbage  # exactly what a tap of nonsense gets
     agent.says(f"/find {code}")
     assert "I didn't understand" in agent.next()["text"]
     assert audit_lines() == before

@@ -25,8 +25,9 @@ async def unknown(message: Message, lang: str) -> None:
 
 
 @router.callback_query()
-async def unknown_button(query: CallbackQuery) -> None:
-    await query.answer()
+async def unknown_button(query: CallbackQuery, lang: str) -> None:
+    """A tap on a button whose step is over (an old *Yes*, a finished dialog): said, not silent."""
+    await query.answer(t(lang, "button_stale"))
 
 
 async def unavailable(event: ErrorEvent, bot: Bot) -> None:
