@@ -11,7 +11,7 @@ from bots.viber import keyboards
 from bots.viber.reply import Reply
 from domain.commands import Command
 from domain.i18n import t
-from domain.messaging import Button
+from domain.messaging import Button, main_menu_rows
 from storage.repository import Seller
 from workers.messengers.viber_format import keyboard
 
@@ -32,8 +32,9 @@ def tapped(deps: Any, state: Any, then_publish: Callable[[str, Reply, Command], 
     state.clear(user_id)
     if text == "/cabinet" or text in keyboards.button_texts("btn_cabinet"):
         url = cabinet.viber_link(deps.uow, deps.settings, seller.id)
+        # the link on top, the main menu under it: Viber shows one keyboard at a time
         board = keyboard(((Button(t(lang, "btn_cabinet"), url=url),),
-                          (Button(t(lang, "btn_create"), data=t(lang, "btn_create")),)))
+                          *main_menu_rows(lang)))
         for button in board["Buttons"]:  # Viber's in-app browser: the seller stays in the chat
             if button["ActionType"] == "open-url":
                 button["OpenURLType"] = "internal"
