@@ -191,6 +191,11 @@ def test_the_csv_export_reads_back_with_its_bom(cab: Cabinet, day: dict[str, str
     assert by_code[day["cash"]]["method"] == "Cash"
     assert by_code[day["first"]]["method"] == "card"
     assert by_code[day["unpaid"]]["paid_at"] == ""
+    # times in the seller's zone, as the cabinet shows them, and the zone named on each row
+    first = cab.client.get(f"/cabinet/api/invoices/{day['first']}", headers=headers).json()
+    kyiv = datetime.fromisoformat(first["paid_at"]).astimezone(ZoneInfo("Europe/Kyiv"))
+    assert by_code[day["first"]]["paid_at"] == kyiv.strftime("%Y-%m-%d %H:%M:%S")
+    assert by_code[day["first"]]["zone"] == "Europe/Kyiv"
     only_today = cab.client.get(f"/cabinet/export.csv?from={today}&to={today}", headers=headers)
     assert day["old"] not in only_today.text
 
