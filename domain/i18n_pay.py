@@ -41,6 +41,11 @@ PAY_TEXTS: dict[str, dict[str, str]] = {
         "en": "No money was taken. You can try again, with the same card or another.",
     },
     "page_try_again": {"uk": "Спробувати ще раз", "ru": "Попробовать ещё раз", "en": "Try again"},
+    "pay_not_found_hint": {
+        "uk": "Перевірте посилання або попросіть у продавця нове.",
+        "ru": "Проверьте ссылку или попросите у продавца новую.",
+        "en": "Check the link, or ask the seller for a new one.",
+    },
     "decline_other": {
         "uk": "банк відхилив платіж", "ru": "банк отклонил платёж", "en": "the bank declined the payment",
     },

@@ -146,7 +146,10 @@ def status_json(ctx: dict[str, Any]) -> JSONResponse:
 
 
 def not_found(lang: str) -> HTMLResponse:
-    return HTMLResponse(t(lang, "invoice_not_found"), status_code=404)
+    """An unknown pay link: a page like the others (a phone's width, the buyer's language)."""
+    body = templates.get_template("not_found.html").render(
+        lang=lang, message=t(lang, "invoice_not_found"), hint=t(lang, "pay_not_found_hint"))
+    return HTMLResponse(body, status_code=404)
 
 
 def take_details(uow_factory: Callable[[], UnitOfWork], request: Request, code: str,

@@ -210,3 +210,16 @@ def test_a_declined_card_is_not_the_end_the_buyer_tries_again_and_the_page_turns
     notes = [text for text in told if "відхилено" in text]
     assert len(notes) == 1 and "покупець може спробувати ще раз" in notes[0]
     assert "Insufficient" not in notes[0] and "limit" not in notes[0]
+
+
+def test_an_unknown_pay_link_gets_a_page_in_the_buyers_language(phone: Any, stack: Stack) -> None:
+    """A mistyped or old link: 404, a page like the others at a phone's width, passing axe-core."""
+    from axe_playwright_python.sync_playwright import Axe
+    answer = phone.goto(f"{stack.base_url}/p/NoSuchCode1")
+    assert answer.status == 404
+    assert phone.locator("html").get_attribute("lang") == phone.lang
+    assert t(phone.lang, "invoice_not_found") in phone.locator("h1").inner_text()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scroll
+    bad = [v["id"] for v in Axe().run(phone).response["violations"]
+           if v["impact"] in ("serious", "critical")]
+    assert bad == []
