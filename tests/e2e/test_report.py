@@ -10,6 +10,7 @@ import httpx
 from PIL import Image
 
 from sandbox.stack import Stack
+from tests.faults.conftest import wait_until
 from tests.e2e.conftest import SellerChat, buyer_pays
 from tests.e2e.test_viber_conversation import ViberSeller, pay_link
 
@@ -39,6 +40,12 @@ def test_telegram_cabinet_button_and_the_menu_button_open_the_mini_app(
     menu = seller.tg.call(seller.tg._bot(None).token, "getChatMenuButton",
                           {"chat_id": seller.chat_id})
     assert menu["type"] == "web_app" and menu["web_app"]["url"] == url
+    assert menu["text"] == "📊 Кабінет"  # the seller's language in their own chat
+    seller.says("/language")
+    seller.taps(seller.next("Оберіть мову"), "lang:en")
+    wait_until(lambda: seller.tg.call(seller.tg._bot(None).token, "getChatMenuButton",
+                                      {"chat_id": seller.chat_id})["text"] == "📊 Cabinet",
+               what="the menu button in English after the switch")
     opened = seller.tg.open_web_app(seller.chat_id, url)
     init_data = httpx.QueryParams(opened.split("#", 1)[1])["tgWebAppData"]
     summary = httpx.get(f"{url}api/summary", headers={"Authorization": f"tma {init_data}"})

@@ -3,7 +3,10 @@ init data), *📊 Report* and /report (the worker sends the totals and the chart
 *Settings → Daily report* (/digest)."""
 from __future__ import annotations
 
-from aiogram import F, Router
+import logging
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -23,6 +26,8 @@ from domain.errors import ServiceUnavailable
 from domain.i18n import t
 from storage.repository import Seller
 
+log = logging.getLogger(__name__)
+
 router = Router(name="cabinet")
 
 
@@ -30,9 +35,19 @@ class DigestDialog(StatesGroup):
     hour = State()
 
 
-def menu_button(url: str) -> MenuButtonWebApp:
+def menu_button(url: str, lang: str = "en") -> MenuButtonWebApp:
     """The chat's menu button: opens the cabinet as a Mini App."""
-    return MenuButtonWebApp(text=t("en", "btn_cabinet"), web_app=WebAppInfo(url=url))
+    return MenuButtonWebApp(text=t(lang, "btn_cabinet"), web_app=WebAppInfo(url=url))
+
+
+async def own_menu_button(bot: Bot, chat_id: int, lang: str, deps: BotDeps) -> None:
+    """The seller's own chat gets the menu button in their language (the bot-wide one, set at
+    start, can only speak one). A courtesy: Telegram refusing it changes nothing else."""
+    try:
+        await bot.set_chat_menu_button(chat_id=chat_id, menu_button=menu_button(
+            cabinet.cabinet_url(deps.settings), lang))
+    except TelegramAPIError as exc:
+        log.info("The menu button of chat %s stays as it was: %s.", chat_id, exc)
 
 
 def _registered(seller: Seller | None) -> bool:

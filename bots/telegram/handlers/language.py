@@ -7,6 +7,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bots.telegram import keyboards
 from bots.telegram.deps import BotDeps
+from bots.telegram.handlers.cabinet import own_menu_button
 from domain.i18n import LANGUAGES, t
 
 router = Router(name="language")
@@ -26,5 +27,6 @@ async def chosen(query: CallbackQuery, deps: BotDeps) -> None:
         return
     await deps.run(deps.sellers.set_language, str(query.from_user.id), lang)
     await query.answer()
+    await own_menu_button(query.bot, query.from_user.id, lang, deps)  # type: ignore[arg-type]
     await query.bot.send_message(query.from_user.id, t(lang, "language_set"),  # type: ignore[union-attr]
                                  reply_markup=keyboards.main_menu(lang))

@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bots.telegram import keyboards
 from bots.telegram.deps import BotDeps
+from bots.telegram.handlers.cabinet import own_menu_button
 from domain.i18n import t
 from storage.repository import Seller
 
@@ -50,6 +51,8 @@ async def contact(message: Message, deps: BotDeps, lang: str) -> None:
         await message.answer(outcome.text, reply_markup=keyboards.currencies(outcome.choose_from))
     else:
         await message.answer(outcome.text, reply_markup=keyboards.main_menu(lang))
+    if outcome.seller is not None and message.bot is not None:
+        await own_menu_button(message.bot, message.chat.id, lang, deps)
 
 
 @router.callback_query(F.data.startswith("cur:"))
