@@ -33,8 +33,9 @@ def tapped(deps: Any, state: Any, then_publish: Callable[[str, Reply, Command], 
     if text == "/cabinet" or text in keyboards.button_texts("btn_cabinet"):
         url = cabinet.viber_link(deps.uow, deps.settings, seller.id)
         # the link on top, the main menu under it: Viber shows one keyboard at a time
-        board = keyboard(((Button(t(lang, "btn_cabinet"), url=url),),
-                          *main_menu_rows(lang)))
+        menu = tuple(row for row in (tuple(b for b in r if b.data != t(lang, "btn_cabinet"))
+                                     for r in main_menu_rows(lang)) if row)
+        board = keyboard(((Button(t(lang, "btn_cabinet"), url=url),), *menu))
         for button in board["Buttons"]:  # Viber's in-app browser: the seller stays in the chat
             if button["ActionType"] == "open-url":
                 button["OpenURLType"] = "internal"

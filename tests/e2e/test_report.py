@@ -68,7 +68,8 @@ def test_viber_report_and_the_signed_cabinet_link(stack: Stack) -> None:
     door = seller.next("кабінет")
     [link] = [b for b in door["keyboard"]["Buttons"] if b["ActionType"] == "open-url"]
     # the main menu stays under the link (Viber shows one keyboard at a time)
-    assert "⚙️ Платіжний рахунок" in [b["Text"] for b in door["keyboard"]["Buttons"]]
+    texts = [b["Text"] for b in door["keyboard"]["Buttons"]]
+    assert "⚙️ Платіжний рахунок" in texts and texts.count("📊 Кабінет") == 1
     assert link["OpenURLType"] == "internal"
     with httpx.Client(timeout=10) as browser:  # Viber's in-app browser
         entered = browser.get(link["ActionBody"], follow_redirects=False)
