@@ -62,21 +62,28 @@ def sandbox_page(browser: Any, stack: Stack, phone_number: str, name: str) -> It
         page.close()
 
 
+def registered_telegram_chat(page: Any) -> tuple[Any, Any, Any]:
+    """The sandbox page's Telegram chat after /start and the shared phone: the chat's frame, a
+    way to type into it, and a way to wait for the bot's words."""
+    chat = page.frame_locator("#chat-telegram")
+
+    def says(text: str) -> None:
+        chat.locator("#text").fill(text)
+        chat.locator("#text").press("Enter")
+
+    def bot_said(text: str) -> None:
+        chat.locator(".msg:not(.out)", has_text=text).last.wait_for()
+
+    says("/start")
+    chat.locator("#keyboard button", has_text=t("uk", "btn_share_phone")).click()
+    bot_said("UAH")
+    return chat, says, bot_said
+
+
 def test_a_seller_makes_an_invoice_in_the_sandbox_page_and_sees_the_buyer_pay_it(
         browser: Any, stack: Stack) -> None:
     with sandbox_page(browser, stack, "+380501234567", "telegram") as page:
-        chat = page.frame_locator("#chat-telegram")
-
-        def says(text: str) -> None:
-            chat.locator("#text").fill(text)
-            chat.locator("#text").press("Enter")
-
-        def bot_said(text: str) -> None:
-            chat.locator(".msg:not(.out)", has_text=text).last.wait_for()
-
-        says("/start")
-        chat.locator("#keyboard button", has_text=t("uk", "btn_share_phone")).click()
-        bot_said("UAH")
+        chat, says, bot_said = registered_telegram_chat(page)
         chat.locator("#keyboard button", has_text=t("uk", "btn_create")).click()
         bot_said(t("uk", "ask_amount", currency="UAH"))
         says("12,50")
@@ -119,18 +126,7 @@ def test_a_viber_seller_makes_an_invoice_in_the_sandbox_page_and_sees_the_buyer_
 def test_the_sandbox_page_links_urls_shows_the_emails_qr_and_who_the_seller_is(
         browser: Any, stack: Stack) -> None:
     with sandbox_page(browser, stack, "+380501234567", "sandbox-details") as page:
-        chat = page.frame_locator("#chat-telegram")
-
-        def says(text: str) -> None:
-            chat.locator("#text").fill(text)
-            chat.locator("#text").press("Enter")
-
-        def bot_said(text: str) -> None:
-            chat.locator(".msg:not(.out)", has_text=text).last.wait_for()
-
-        says("/start")
-        chat.locator("#keyboard button", has_text=t("uk", "btn_share_phone")).click()
-        bot_said("UAH")
+        chat, says, bot_said = registered_telegram_chat(page)
         # which chat is the seller, and one click to make it support (development only)
         page.locator("#who-text", has_text="chat id 100001 — the seller").wait_for()
         page.locator("#make-agent").click()
