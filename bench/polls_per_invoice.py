@@ -127,7 +127,7 @@ def scenario(db: str, d: Any, invoices: int, paid_after: float | None, scan_s: f
         elif bus.heap and bus.heap[0][0] == t:
             _, _, cmd = heapq.heappop(bus.heap)
             try:
-                getattr(actors, cmd.actor)(cmd.to_dict())
+                actors.run(type(cmd).from_dict(cmd.to_dict()))  # as off the wire
             except Exception as exc:  # noqa: BLE001 - a failure the queue would retry
                 print(f"# {cmd.actor} failed: {exc!r}")
             ran += 1

@@ -1,22 +1,32 @@
 """Commands: what someone asks chatpay to do, in the imperative. Published on the queue."""
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict, dataclass, fields
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    #: the Dramatiq actor that carries it out
+    #: its name on the wire: the Dramatiq actor name its messages carry (and which queued
+    #: messages already name, so it never changes); workers.actors.COMMAND_HANDLERS says who
+    #: carries it out
     actor: ClassVar[str] = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Command:
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """The command of this class from its wire form (`to_dict()`); a field the class does
+        not know (a newer sender's) is left out."""
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
+
+    @staticmethod
+    def parse(actor: str, data: dict[str, Any]) -> Command:
+        """The command a message for `actor` carries, of its own class."""
+        return command_types()[actor].from_dict(data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,5 +340,12 @@ def carry(command: Command) -> dict[str, Any]:
 
 def carried(data: dict[str, Any]) -> Command:
     """The command `carry()` packed."""
-    kinds = {kind.actor: kind for kind in Command.__subclasses__()}
-    return kinds[data["actor"]].from_dict(data["fields"])
+    return Command.parse(data["actor"], data["fields"])
+
+
+def command_types() -> dict[str, type[Command]]:
+    """Every command class by its name on the wire. (`dataclass(slots=True)` makes a new class
+    and leaves the first one among the subclasses until it is collected: only the class its
+    module holds counts.)"""
+    return {kind.actor: kind for kind in Command.__subclasses__()
+            if getattr(sys.modules[kind.__module__], kind.__qualname__, None) is kind}

@@ -1,4 +1,8 @@
-"""Dramatiq actors: thin, take ids, call a handler. Declared on whichever broker the process built.
+"""Dramatiq actors: one body for every command, driven by COMMAND_HANDLERS (command class →
+handler). Declared on whichever broker the process built.
+
+Each command keeps its own actor name (`Command.actor`), the name its messages carry on the
+wire, so messages queued before a deploy still run; the body behind every name is `_body`.
 
 Policy lives in one place: `retry_when` below decides what is worth retrying, and a
 rate-limited send comes back after exactly the wait the messenger asked for.
@@ -9,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import dramatiq
 import redis
@@ -36,6 +40,7 @@ from workers import (
     links,
     manual,
     notify,
+    polls,
     receipts,
     refunds,
     reports,
@@ -44,7 +49,7 @@ from workers import (
 from workers.fiscal import connect as fiscal_connect
 from workers.fiscal import receipts as fiscal_receipts
 from workers.fiscal import shifts as fiscal_shifts
-from workers.runtime import deps
+from workers.runtime import Deps, deps
 
 log = logging.getLogger(__name__)
 
@@ -63,141 +68,94 @@ def retry_when(retries: int, exc: BaseException) -> bool:
     return retries < MAX_RETRIES and isinstance(exc, TRANSIENT)
 
 
-def _actor(fn: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
-    def run(payload: dict[str, Any]) -> None:
-        try:
-            fn(payload)
-        except MessengerRateLimited as exc:
-            raise dramatiq.Retry(str(exc), delay=int(exc.retry_after * 1000)) from exc
-    run.__name__ = fn.__name__
-    return run
+C = TypeVar("C", bound=commands.Command)
+Handler = Callable[[Any, Deps], object]
 
 
-def create_invoice(payload: dict[str, Any]) -> None:
-    """Make the invoice; if that takes more than a few seconds since the seller's tap (the
-    database is away, and every retry waits for it), tell them once that it is still coming."""
-    cmd: commands.CreateInvoice = commands.CreateInvoice.from_dict(payload)  # type: ignore[assignment]
+def _on(kind: type[C], handler: Callable[[C, Deps], object],
+        ) -> tuple[type[commands.Command], Handler]:
+    """One row of COMMAND_HANDLERS: the handler takes the command of exactly this class."""
+    return kind, handler
+
+
+#: Who carries out each command: a reader goes from a command here straight to its handler.
+#: Each runs under the same policy (retry_when, the queue's time limit), on the queue that
+#: `storage.queue.queue_of` gives the command's wire name.
+COMMAND_HANDLERS: dict[type[commands.Command], Handler] = dict([
+    _on(commands.CreateInvoice, handlers.create_invoice),
+    _on(commands.IssueLink, lambda c, d: handlers.issue_link(c.invoice_id, d)),
+    _on(commands.CheckStatus, handlers.check_status),
+    _on(commands.CancelInvoice, handlers.cancel_invoice),
+    _on(commands.CancelAtProvider, lambda c, d: handlers.cancel_at_provider(c.invoice_id, d)),
+    _on(commands.PollInvoice, lambda c, d: polls.poll_invoice(c.invoice_id, d)),
+    _on(commands.ExpireInvoice, lambda c, d: polls.expire_invoice(c.invoice_id, d)),
+    _on(commands.NotifySeller, lambda c, d: notify.notify_seller(c.event_id, d)),
+    _on(commands.TrimInvoiceButtons, lambda c, d: notify.trim_invoice_buttons(c.invoice_id, d)),
+    _on(commands.TellSeller, lambda c, d: notify.tell(d, c.channel, c.chat_id, c.text)),
+    _on(commands.ConnectAccount, connect.connect_account),
+    _on(commands.DeliverWebhook, lambda c, d: deliveries.deliver_webhook(c.delivery_id, d)),
+    _on(commands.ManageWebhook, deliveries.manage),
+    _on(commands.SendLink, links.send_link),
+    _on(commands.SendReceipt, lambda c, d: receipts.send_receipt(c.invoice_id, d, c.kind)),
+    _on(commands.RefundInvoice, refunds.refund_invoice),
+    _on(commands.ReconcileRefunds, lambda c, d: refunds.reconcile_refunds(c.order_id, d)),
+    _on(commands.OpenManualPayment, manual.open_by_seller),
+    _on(commands.DecideManualPayment, manual.decide),
+    _on(commands.RecordManualPayment, manual.record),
+    _on(commands.RefundManualPayment, manual.refund),
+    _on(commands.SupportAct, support.support_act),
+    _on(commands.RegisterFiscalReceipt,
+        lambda c, d: fiscal_receipts.register_receipt(c.receipt_id, d)),
+    _on(commands.CloseFiscalShift, lambda c, d: fiscal_shifts.close_shift(c.seller_id, d)),
+    _on(commands.ConnectFiscal, fiscal_connect.connect_fiscal),
+    _on(commands.AnswerInViber, answers.answer_in_viber),
+    _on(commands.SendReport, lambda c, d: reports.send_report(c, d, d.senders)),
+])
+
+#: commands a seller is waiting on: after STILL_WORKING_AFTER they hear, once, that it is coming
+SELLER_WAITS: frozenset[type[commands.Command]] = frozenset({commands.CreateInvoice})
+
+
+def run(command: commands.Command) -> None:
+    """Carry out one command in this process (what every actor does with its message)."""
     d = deps()
+    handler = COMMAND_HANDLERS[type(command)]
+    if type(command) not in SELLER_WAITS:
+        handler(command, d)
+        return
     message = CurrentMessage.get_current_message()
     sent_at = message.message_timestamp / 1000 if message is not None else time.time()
     timer = threading.Timer(max(0.0, sent_at + STILL_WORKING_AFTER - time.time()),
-                            _still_working, args=(cmd, d))
+                            _still_working, args=(command, d))
     timer.daemon = True
     timer.start()
     try:
-        handlers.create_invoice(cmd, d)
+        handler(command, d)
     finally:
         timer.cancel()
 
 
-def _still_working(cmd: commands.CreateInvoice, d: Any) -> None:
-    """Say once per invoice, whatever the number of retries, that it is still being made."""
+def _still_working(cmd: Any, d: Deps) -> None:
+    """Say once per command, whatever the number of retries, that it is still being done (the
+    database is away, and every retry waits for it)."""
     try:
         if d.redis.set(f"chatpay:still-working:{cmd.idempotency_key}", 1, nx=True,
                        ex=STILL_WORKING_TTL):
-            handlers.tell(d, cmd.channel, cmd.chat_id, t(cmd.language, "still_working"))
-    except Exception as exc:  # only a courtesy: the invoice itself is not affected
+            notify.tell(d, cmd.channel, cmd.chat_id, t(cmd.language, "still_working"))
+    except Exception as exc:  # only a courtesy: the command itself is not affected
         log.info("Could not say 'still working' for %s: %s.", cmd.idempotency_key, exc)
 
 
-def issue_link(payload: dict[str, Any]) -> None:
-    handlers.issue_link(payload["invoice_id"], deps())
-
-
-def poll_invoice(payload: dict[str, Any]) -> None:
-    handlers.poll_invoice(payload["invoice_id"], deps())
-
-
-def expire_invoice(payload: dict[str, Any]) -> None:
-    handlers.expire_invoice(payload["invoice_id"], deps())
-
-
-def check_status(payload: dict[str, Any]) -> None:
-    handlers.check_status(commands.CheckStatus.from_dict(payload), deps())  # type: ignore[arg-type]
-
-
-def cancel_invoice(payload: dict[str, Any]) -> None:
-    handlers.cancel_invoice(commands.CancelInvoice.from_dict(payload), deps())  # type: ignore[arg-type]
-
-
-def refund_invoice(payload: dict[str, Any]) -> None:
-    refunds.refund_invoice(commands.RefundInvoice.from_dict(payload), deps())  # type: ignore[arg-type]
-
-
-def reconcile_refunds(payload: dict[str, Any]) -> None:
-    refunds.reconcile_refunds(payload["order_id"], deps())
-
-
-def notify_seller(payload: dict[str, Any]) -> None:
-    handlers.notify_seller(payload["event_id"], deps())
-
-
-def trim_invoice_buttons(payload: dict[str, Any]) -> None:
-    notify.trim_invoice_buttons(payload["invoice_id"], deps())
-
-
-def tell_seller(payload: dict[str, Any]) -> None:
-    handlers.tell(deps(), payload["channel"], payload["chat_id"], payload["text"])
-
-
-def cancel_at_provider(payload: dict[str, Any]) -> None:
-    handlers.cancel_at_provider(payload["invoice_id"], deps())
-
-
-def connect_account(payload: dict[str, Any]) -> None:
-    connect.connect_account(commands.ConnectAccount.from_dict(payload), deps())  # type: ignore[arg-type]
-
-
-def deliver_webhook(payload: dict[str, Any]) -> None:
-    deliveries.deliver_webhook(payload["delivery_id"], deps())
-
-
-def manage_webhook(payload: dict[str, Any]) -> None:
-    deliveries.manage(commands.ManageWebhook.from_dict(payload), deps())  # type: ignore[arg-type]
-
-
-def send_link(payload: dict[str, Any]) -> None:
-    links.send_link(commands.SendLink.from_dict(payload), deps())  # type: ignore[arg-type]
-
-
-def send_receipt(payload: dict[str, Any]) -> None:
-    receipts.send_receipt(payload["invoice_id"], deps(), payload.get("kind", "paid"))
-
-
-def open_manual_payment(payload: dict[str, Any]) -> None:
-    manual.open_by_seller(commands.OpenManualPayment.from_dict(payload), deps())  # type: ignore[arg-type]
-
-
-def decide_manual_payment(payload: dict[str, Any]) -> None:
-    manual.decide(commands.DecideManualPayment.from_dict(payload), deps())  # type: ignore[arg-type]
-
-
-def record_manual_payment(payload: dict[str, Any]) -> None:
-    manual.record(commands.RecordManualPayment.from_dict(payload), deps())  # type: ignore[arg-type]
-
-
-def refund_manual_payment(payload: dict[str, Any]) -> None:
-    manual.refund(commands.RefundManualPayment.from_dict(payload), deps())  # type: ignore[arg-type]
-
-
-def support_act(payload: dict[str, Any]) -> None:
-    support.support_act(commands.SupportAct.from_dict(payload), deps())  # type: ignore[arg-type]
-
-
-def register_fiscal_receipt(payload: dict[str, Any]) -> None:
-    fiscal_receipts.register_receipt(payload["receipt_id"], deps())
-
-
-def close_fiscal_shift(payload: dict[str, Any]) -> None:
-    fiscal_shifts.close_shift(payload["seller_id"], deps())
-
-
-def connect_fiscal(payload: dict[str, Any]) -> None:
-    fiscal_connect.connect_fiscal(commands.ConnectFiscal.from_dict(payload), deps())  # type: ignore[arg-type]
-
-
-def answer_in_viber(payload: dict[str, Any]) -> None:
-    answers.answer_in_viber(commands.AnswerInViber.from_dict(payload), deps())  # type: ignore[arg-type]
+def _body(kind: type[commands.Command]) -> Callable[[dict[str, Any]], None]:
+    """The one actor body, for the messages of one command class: parse, run, and turn a
+    messenger's "wait" into a retry after exactly that wait."""
+    def perform(payload: dict[str, Any]) -> None:
+        try:
+            run(kind.from_dict(payload))
+        except MessengerRateLimited as exc:
+            raise dramatiq.Retry(str(exc), delay=int(exc.retry_after * 1000)) from exc
+    perform.__name__ = kind.actor
+    return perform
 
 
 def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[str, Any]) -> None:
@@ -214,31 +172,16 @@ def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[s
         text = t(lang, "unavailable")
     log.warning("Invoice %s could not be created: %s.", payload["idempotency_key"],
                 exception_data.get("message"))
-    handlers.tell(d, payload["channel"], payload["chat_id"], text)
-
-
-def send_report(payload: dict[str, Any]) -> None:
-    d = deps()
-    reports.send_report(commands.SendReport.from_dict(payload), d, d.senders)  # type: ignore[arg-type]
-
-
-ACTORS = (create_invoice, issue_link, poll_invoice, expire_invoice, check_status, cancel_invoice,
-          notify_seller, trim_invoice_buttons, tell_seller, cancel_at_provider, connect_account, deliver_webhook,
-          manage_webhook, send_link, send_receipt, refund_invoice, reconcile_refunds,
-          open_manual_payment,
-          decide_manual_payment, record_manual_payment, refund_manual_payment, support_act,
-          register_fiscal_receipt, close_fiscal_shift, connect_fiscal, answer_in_viber,
-          send_report)
+    notify.tell(d, payload["channel"], payload["chat_id"], text)
 
 
 def declare(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor]:  # type: ignore[type-arg]
     """Declare every actor on `broker` (the worker process's, or a test's)."""
-    declared = {}
-    for fn in ACTORS:
-        declared[fn.__name__] = dramatiq.Actor(
-            _actor(fn), broker=broker, actor_name=fn.__name__, queue_name=queue_of(fn.__name__),
-            priority=0,
-            options={"retry_when": retry_when})
+    declared: dict[str, dramatiq.Actor] = {}  # type: ignore[type-arg]
+    for kind in COMMAND_HANDLERS:
+        declared[kind.actor] = dramatiq.Actor(
+            _body(kind), broker=broker, actor_name=kind.actor, queue_name=queue_of(kind.actor),
+            priority=0, options={"retry_when": retry_when})
     declared["invoice_creation_failed"] = dramatiq.Actor(
         invoice_creation_failed, broker=broker, actor_name="invoice_creation_failed",
         queue_name=queue_of("invoice_creation_failed"), priority=0, options={"max_retries": 3})

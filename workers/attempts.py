@@ -17,7 +17,7 @@ from storage.repository import Seller
 from storage.uow import UnitOfWork
 from workers import txn
 from workers.render import pay_link
-from workers.txn import _retrying
+from workers.txn import retrying
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def checkout_link(code: str, provider_for: Callable[[Invoice], PaymentProvider],
             log.info("Invoice %s: attempt %d (%s) started after a decline.", invoice.id,
                      started.number, started.order_id)
             return started.pay_url
-    return _retrying(attempt)
+    return retrying(attempt)
 
 
 def ask_about(provider: PaymentProvider, attempts: list[Attempt]) -> list[ProviderStatus]:

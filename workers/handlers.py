@@ -31,11 +31,8 @@ from storage.uow import UnitOfWork
 from workers import attempts, txn
 from workers.account_checks import refuse_invoice
 from workers.notify import Claimed, deliver, tell
-from workers.notify import notify_seller as notify_seller
-from workers.polls import expire_invoice as expire_invoice
-from workers.polls import poll_invoice as poll_invoice
 from workers.runtime import Deps
-from workers.txn import _retrying
+from workers.txn import retrying
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +125,7 @@ def issue_link(invoice_id: str, d: Deps) -> None:
             uow.invoices.save(invoice, next_poll_at=_first_poll(invoice), polls_done=0)
             uow.commit(claim=True)
             return Claimed(uow.notify_rows, invoice, seller)
-    claimed = _retrying(attempt)
+    claimed = retrying(attempt)
     if claimed is not None:
         try:
             deliver(claimed.ids, d, claimed=claimed)
@@ -172,7 +169,7 @@ def apply_fact(fact: ProviderStatus, unit_of_work: Callable[[], UnitOfWork],
             uow.invoices.save(invoice, **schedule)
             uow.commit()
             return uow.notify_ids
-    return _retrying(attempt)
+    return retrying(attempt)
 
 
 def check_status(cmd: commands.CheckStatus, d: Deps) -> None:
@@ -207,7 +204,7 @@ def check_status(cmd: commands.CheckStatus, d: Deps) -> None:
                 uow.invoices.save(current)
                 uow.commit()
                 return uow.notify_ids
-        notified = _retrying(attempt)
+        notified = retrying(attempt)
     deliver(notified, d)
 
 
@@ -241,7 +238,7 @@ def cancel_invoice(cmd: commands.CancelInvoice, d: Deps) -> None:
                 None if until is None else min(moment + WATCH_FIRST, until)))
             uow.commit()
             return uow.notify_ids, invoice
-    notified, invoice = _retrying(attempt)
+    notified, invoice = retrying(attempt)
     if invoice is None:
         return
     if not notified:

@@ -29,7 +29,7 @@ from storage.uow import UnitOfWork
 from storage.wiring import Wired
 from workers.notify import deliver, tell
 from workers.runtime import Deps
-from workers.txn import _retrying
+from workers.txn import retrying
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def open_payment(uow_factory: Callable[[], UnitOfWork], default_timeout: timedel
             uow.invoices.save(invoice)
             uow.commit()
             return "opened", uow.notify_ids
-    return _retrying(attempt)
+    return retrying(attempt)
 
 
 def open_by_seller(cmd: commands.OpenManualPayment, d: Deps) -> None:
@@ -120,7 +120,7 @@ def _tell(d: Deps, seller_id: int, key: str, state: str | None = None) -> None:
 
 def decide(cmd: commands.DecideManualPayment, d: Deps) -> None:
     """The seller approved or rejected: the payment changes once, and the invoice with it."""
-    outcome, notify, payment = _retrying(lambda: _decide(d.uow, cmd))
+    outcome, notify, payment = retrying(lambda: _decide(d.uow, cmd))
     deliver(notify, d)
     if outcome in ("decided", "already_paid") and payment is not None:
         _tell(d, cmd.seller_id, f"manual_{outcome}", str(payment.state))
@@ -184,7 +184,7 @@ def auto_reject(d: Wired, moment: datetime) -> int:
                 uow.invoices.save(invoice)
                 uow.commit()
                 return uow.notify_ids
-        for event_id in _retrying(attempt):
+        for event_id in retrying(attempt):
             d.bus.publish(commands.NotifySeller(event_id))
     if due:
         log.info("Auto-rejected %d manual payment(s) past their timeout.", len(due))
@@ -249,7 +249,7 @@ def refund(cmd: commands.RefundManualPayment, d: Deps) -> None:
             uow.invoices.save(invoice)
             uow.commit()
             return True, uow.notify_ids, invoice.channel
-    done, notify, _ = _retrying(attempt)
+    done, notify, _ = retrying(attempt)
     deliver(notify, d)
     if not done:
         _tell(d, cmd.seller_id, "refund_nothing_left")

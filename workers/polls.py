@@ -14,7 +14,7 @@ from workers import txn
 from workers.attempts import ask_about
 from workers.notify import deliver
 from workers.runtime import Deps
-from workers.txn import _retrying
+from workers.txn import retrying
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def poll_invoice(invoice_id: str, d: Deps) -> None:
                 uow.invoices.schedule(invoice_id, **plan)
             uow.commit()
             return uow.notify_ids, following
-    notified, following = _retrying(attempt)
+    notified, following = retrying(attempt)
     deliver(notified, d)
     _publish_poll(d, invoice_id, following)
 
@@ -125,7 +125,7 @@ def _stop_polling(invoice_id: str, reason: str, d: Deps) -> None:
             uow.invoices.save(current, next_poll_at=None)
             uow.commit()
             return uow.notify_ids
-    deliver(_retrying(attempt), d)
+    deliver(retrying(attempt), d)
 
 
 def expire_invoice(invoice_id: str, d: Deps) -> None:
@@ -159,7 +159,7 @@ def expire_invoice(invoice_id: str, d: Deps) -> None:
             uow.invoices.save(current, next_poll_at=following, poll_requeued_at=None)
             uow.commit()
             return uow.notify_ids, following
-    notified, following = _retrying(attempt)
+    notified, following = retrying(attempt)
     deliver(notified, d)
     _publish_poll(d, invoice_id, following)
 

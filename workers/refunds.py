@@ -36,7 +36,7 @@ from domain.refunds import Refund, RefundState
 from storage.uow import UnitOfWork
 from workers.notify import deliver, tell
 from workers.runtime import Deps
-from workers.txn import _retrying
+from workers.txn import retrying
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def reserve(uow_factory: Callable[[], UnitOfWork], cmd: commands.RefundInvoice) 
                 uow.invoices.save(invoice)
                 uow.commit()
             return Reserved(invoice, refund, claimed)
-    return _retrying(attempt)
+    return retrying(attempt)
 
 
 def refund_invoice(cmd: commands.RefundInvoice, d: Deps) -> None:
@@ -115,7 +115,7 @@ def reconcile_refunds(order_id: str, d: Deps) -> None:
             uow.invoices.save(invoice)
             uow.commit()
             return invoice, flying
-    invoice, claimed = _retrying(claim)
+    invoice, claimed = retrying(claim)
     if invoice is None:
         return
     provider = d.accounts.for_invoice(invoice)
@@ -192,7 +192,7 @@ def _record(d: Deps, invoice_id: str, refund_id: str | None, fact: ProviderStatu
             uow.invoices.save(invoice)
             uow.commit()
             return uow.notify_ids, state
-    return _retrying(attempt)
+    return retrying(attempt)
 
 
 def _outcome(raw_status: str) -> str:

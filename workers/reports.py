@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from domain import cabinet
 from domain.commands import SendReport
 from domain.i18n import format_money, t
-from domain.messaging import Button, OutboundMessage
+from domain.messaging import Button, MessengerSender, OutboundMessage
 from domain.money import Money
 from storage.cabinet import Totals
 from storage.repository import Seller
@@ -91,7 +91,7 @@ def chart_png(series: list[tuple[date, int]], currency: str, lang: str) -> bytes
     return out.getvalue()
 
 
-def send_report(cmd: SendReport, d: Wired, senders: dict[str, object]) -> None:
+def send_report(cmd: SendReport, d: Wired, senders: Mapping[str, MessengerSender]) -> None:
     """The report's text and chart, in one message, to the seller's chat."""
     with d.uow().readonly() as uow:
         seller = uow.sellers.get(cmd.seller_id)
@@ -116,7 +116,7 @@ def send_report(cmd: SendReport, d: Wired, senders: dict[str, object]) -> None:
                                                    data=t(lang, "btn_create")),
                                             Button(t(lang, "btn_report"),
                                                    data=t(lang, "btn_report"))),))
-    senders[cmd.channel].send(message)  # type: ignore[attr-defined]
+    senders[cmd.channel].send(message)
 
 
 def scan_digests(d: Wired, now: datetime) -> int:

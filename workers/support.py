@@ -20,7 +20,7 @@ from domain.invoice import Invoice
 from domain.support import AuditEntry, Phase
 from storage.support import AlreadyRecorded
 from storage.wiring import Wired
-from workers import attempts, deliveries, handlers, links
+from workers import attempts, deliveries, handlers, links, notify
 from workers.render import render_event
 from workers.runtime import Deps
 
@@ -63,7 +63,7 @@ def support_act(cmd: commands.SupportAct, d: Deps) -> None:
     action = t(lang, f"sup_act_{cmd.action}")
     text = (t(lang, "sup_done", action=action, code=code, result=result) if ok
             else t(lang, "sup_failed", action=action, code=code, reason=result))
-    handlers.tell(d, cmd.channel, cmd.chat_id, text)
+    notify.tell(d, cmd.channel, cmd.chat_id, text)
 
 
 def _perform(cmd: commands.SupportAct, invoice: Invoice | None,
@@ -159,7 +159,7 @@ def _recheck(invoice: Invoice, d: Deps, lang: str) -> tuple[bool, str]:
         return True, t(lang, "sup_not_checkable", status=status_word(invoice.status, lang))
     provider = d.accounts.for_invoice(invoice)
     for fact in attempts.ask_about(provider, attempts.to_check(invoice)):
-        handlers.deliver(handlers.apply_fact(fact, d.uow, window), d)
+        notify.deliver(handlers.apply_fact(fact, d.uow, window), d)
     with d.uow().readonly() as uow:
         current = uow.invoices.get(invoice.id)
     assert current is not None

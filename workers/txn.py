@@ -19,7 +19,7 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def _retrying(fn: Callable[[], T]) -> T:
+def retrying(fn: Callable[[], T]) -> T:
     """Run a read-modify-write again when another worker changed the invoice meanwhile."""
     for attempt in range(ATTEMPTS):
         try:

@@ -14,7 +14,7 @@ from domain.invoice import InvoiceStatus
 from sandbox.liqpay import CARD_3DS
 from tests.faults.conftest import Rig
 from tests.faults.test_money_safety import expire_now, poll_now
-from workers import handlers
+from workers import polls
 
 CARD_DECLINED = "4000000000000002"
 CARD_OK = "4242424242424242"
@@ -51,7 +51,7 @@ def test_expiry_asks_about_a_declined_attempt_the_buyer_went_back_to_and_paid(ri
     rig.sandbox.pay(first, CARD_OK)  # on the first checkout, still open in a tab; callback lost
 
     expire_now(rig, invoice_id)
-    handlers.expire_invoice(invoice_id, rig.deps)
+    polls.expire_invoice(invoice_id, rig.deps)
     current = rig.invoice(invoice_id)
     assert current.status is InvoiceStatus.PAID and not current.paid_late
     assert current.order_id == f"{current.code}-1"  # refunds go to the order that was paid
@@ -64,7 +64,7 @@ def test_an_older_attempt_at_the_bank_at_expiry_keeps_the_invoice_settling_until
     assert rig.sandbox.pay(first, CARD_3DS) == "3ds_verify"  # attempt 1 again, in 3-D Secure
 
     expire_now(rig, invoice_id)
-    handlers.expire_invoice(invoice_id, rig.deps)
+    polls.expire_invoice(invoice_id, rig.deps)
     current = rig.invoice(invoice_id)
     assert current.status is InvoiceStatus.PENDING and current.settling
     assert [a.state for a in current.attempts] == [AttemptState.IN_FLIGHT] * 2

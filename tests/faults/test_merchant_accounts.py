@@ -16,7 +16,7 @@ from domain.invoice import Invoice, InvoiceStatus
 from sandbox.liqpay import _dumps, _sign
 from tests.conftest import stored_bytes
 from tests.faults.conftest import CHAT, Rig, make_polls_due, wait_until
-from workers import handlers
+from workers import handlers, polls
 
 CHAT_B = 380_888
 
@@ -115,7 +115,7 @@ def test_a_disconnected_accounts_old_invoices_still_poll_and_verify_with_its_key
     rig.sandbox.callbacks = False
     rig.sandbox.pay(by_poll.pay_url or "")
     make_polls_due(rig)
-    handlers.poll_invoice(by_poll.id, rig.deps)
+    polls.poll_invoice(by_poll.id, rig.deps)
     assert rig.invoice(by_poll.id).status is InvoiceStatus.PAID
 
 
@@ -168,6 +168,6 @@ def test_new_keys_take_new_invoices_while_old_invoices_keep_theirs(rig: Rig) -> 
     rig.sandbox.callbacks = False
     rig.sandbox.pay(before.pay_url or "")
     make_polls_due(rig)
-    handlers.poll_invoice(before.id, rig.deps)  # asked with the old keys, which see the order
+    polls.poll_invoice(before.id, rig.deps)  # asked with the old keys, which see the order
     assert rig.invoice(before.id).status is InvoiceStatus.PAID
     assert _link(rig.invoice(before.id))[0]["public_key"] == old_public

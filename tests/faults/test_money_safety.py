@@ -15,7 +15,7 @@ from sqlalchemy import text
 from domain.invoice import InvoiceStatus
 from sandbox.liqpay import CARD_3DS
 from tests.faults.conftest import Rig, desc
-from workers import handlers, notify
+from workers import handlers, notify, polls
 from workers.providers.liqpay import LiqPayClient
 from workers.scheduler import reconcile
 
@@ -40,7 +40,7 @@ def poll_now(rig: Rig, invoice_id: str) -> None:
                             {"t": datetime.now(UTC) - timedelta(seconds=5), "i": invoice_id})
         uow.session.commit()
     assert rig.deps is not None
-    handlers.poll_invoice(invoice_id, rig.deps)
+    polls.poll_invoice(invoice_id, rig.deps)
 
 
 def next_poll(rig: Rig, invoice_id: str) -> tuple[datetime | None, int]:
@@ -58,14 +58,14 @@ def test_a_buyer_in_3ds_at_expiry_keeps_the_invoice_open_and_a_lost_success_is_f
     assert rig.sandbox.pay(invoice.pay_url, CARD_3DS) == "3ds_verify"
 
     expire_now(rig, invoice.id)
-    handlers.expire_invoice(invoice.id, rig.deps)
+    polls.expire_invoice(invoice.id, rig.deps)
     current = rig.invoice(invoice.id)
     assert current.status is InvoiceStatus.PENDING and current.settling
     assert next_poll(rig, invoice.id)[0] is not None  # still polled, past its expiry
     assert any("оплата ще обробляється банком" in m for m in texts(rig, 1))
     assert not any("прострочено" in m for m in texts(rig, 1))
 
-    handlers.expire_invoice(invoice.id, rig.deps)  # the reconciler's scan comes again
+    polls.expire_invoice(invoice.id, rig.deps)  # the reconciler's scan comes again
     assert reconcile(rig.deps)["expiries"] == 0  # a settling invoice is left to its polls
     assert sum("обробляється банком" in m for m in texts(rig, 1)) == 1  # told once
 
@@ -81,7 +81,7 @@ def test_an_expired_invoice_the_seller_checks_finds_a_success_whose_callback_was
     assert rig.deps is not None and rig.sandbox is not None
     invoice = rig.pending_invoice(2)
     expire_now(rig, invoice.id)
-    handlers.expire_invoice(invoice.id, rig.deps)  # nobody had started paying: it expires
+    polls.expire_invoice(invoice.id, rig.deps)  # nobody had started paying: it expires
     assert rig.invoice(invoice.id).status is InvoiceStatus.EXPIRED
 
     rig.sandbox.callbacks = False
@@ -183,7 +183,7 @@ def test_a_provider_refusing_the_keys_of_status_calls_marks_the_account_and_keep
     poll_now(rig, invoice.id)
     due, errors = next_poll(rig, invoice.id)
     assert due is not None and errors == 1  # backing off, in case LiqPay takes the keys again
-    handlers.poll_invoice(invoice.id, rig.deps)  # a copy of the poll message: not due, no call
+    polls.poll_invoice(invoice.id, rig.deps)  # a copy of the poll message: not due, no call
     with rig.uow() as uow:  # the account is refused (the seller's own would be told, once)
         assert uow.account_checks.is_refused(None, rig.settings.liqpay_public_key)
     assert not any("LiqPay відмовляється" in m or "invalid_signature" in m for m in texts(rig, 7))
@@ -225,7 +225,7 @@ def test_an_expired_message_never_arrives_after_the_paid_late_one(rig: Rig):
     invoice = rig.pending_invoice(9)
     rig.sends_down = True  # Telegram is down while the invoice expires...
     expire_now(rig, invoice.id)
-    handlers.expire_invoice(invoice.id, rig.deps)
+    polls.expire_invoice(invoice.id, rig.deps)
     assert rig.invoice(invoice.id).status is InvoiceStatus.EXPIRED
     rig.callback(invoice, "success")  # ... and while the buyer's late payment arrives
     rig.sends_down = False

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from domain.commands import CheckStatus, ConnectAccount, TellSeller
 from storage.secrets import SecretBox
 from tests.faults.conftest import CHAT, Rig, make_polls_due, wait_until
-from workers import connect, handlers
+from workers import connect, handlers, polls
 
 #: what LiqPay says when it refuses keys; none may reach a seller or a buyer
 PROVIDER_CODES = re.compile(r"public_key_not_found|err_auth|invalid_signature|Public_key")
@@ -222,7 +222,7 @@ def test_the_pay_page_of_an_open_invoice_on_a_refused_account_says_payment_canno
 
     rig.sandbox.revoke_merchant(public)
     make_polls_due(rig)
-    handlers.poll_invoice(invoice_id, rig.deps)  # the poll finds LiqPay refusing the keys
+    polls.poll_invoice(invoice_id, rig.deps)  # the poll finds LiqPay refusing the keys
 
     for lang, words in (("en", "Payment cannot be taken now"),
                         ("uk", "Зараз оплату прийняти неможливо"),
