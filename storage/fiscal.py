@@ -22,6 +22,7 @@ from domain.fiscal import (
     FiscalReceiptQueued,
     ReceiptState,
 )
+from domain.events import Event, ExtraPaymentReceived, InvoicePaid, InvoiceRefunded
 from domain.invoice import Invoice
 from domain.manual import ManualState
 from domain.money import Money
@@ -107,34 +108,30 @@ class FiscalRepository:
 
     # -- receipts ----------------------------------------------------------------------------------
 
-    def queue_for(self, invoice: Invoice, status: str, now: datetime) -> list[str]:
-        """A sale receipt for a payment and a return for each refund among the invoice's new
-        events, when the seller's receipts are automatic. Once per payment: a payment already
-        queued is not queued again. Returns the new receipts' ids."""
-        names = {e.name for e in invoice.events}
-        if not names & {"InvoicePaid", "ExtraPaymentReceived", "InvoiceRefunded"}:
-            return []
-        setting = self.settings(invoice.seller_id)
-        if setting is None or not setting.automatic:
-            return []
+    def queue_for(self, invoice: Invoice, events: list[Event], status: str,
+                  now: datetime) -> list[str]:
+        """The receipts for these events of the invoice (those domain.reactions gives a fiscal
+        receipt; the unit of work asks only when the seller's receipts are automatic): a sale
+        for a payment, a return for a refund. Once per payment: a payment already queued is
+        not queued again. Returns the new receipts' ids."""
         made = []
-        for event in invoice.events:
+        for event in events:
             payload = event.payload()
-            if event.name == "InvoicePaid" and not self._exists(invoice.id, SALE, ""):
+            if isinstance(event, InvoicePaid) and not self._exists(invoice.id, SALE, ""):
                 paid_by = self._paid_by(invoice, payload)
                 if paid_by is None:
                     continue  # paid by hand with a method the seller did not mark fiscal
                 made.append(self._add(invoice, SALE, "", payload, now, payment_type=paid_by,
                                       card_mask=payload.get("card_mask"),
                                       auth_code=payload.get("auth_code")))
-            elif event.name == "ExtraPaymentReceived":
+            elif isinstance(event, ExtraPaymentReceived):
                 # the buyer paid twice: the second payment is a sale of its own, keyed by the
                 # provider's payment id (so a repeated callback queues nothing more)
                 key = f"payment:{payload['provider_payment_id']}"
                 if not self._exists(invoice.id, SALE, key):
                     made.append(self._add(invoice, SALE, key, payload, now,
                                           payment_type=CASHLESS))
-            elif event.name == "InvoiceRefunded":
+            elif isinstance(event, InvoiceRefunded):
                 currency = str(payload["currency"])
                 sale = self._sale_to_return(invoice.id, Money.parse_provider(
                     payload["amount"], currency).to_minor_units())

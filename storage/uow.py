@@ -2,8 +2,8 @@
 
 On commit it writes every event the touched invoices recorded into the audit trail, and keeps
 the ids of those that tell the seller something (`notify_ids`, and the rows as `notify_rows`)
-so the caller can publish them. An event a seller's shop hears about (domain.webhooks.SHOP_EVENTS)
-gets its shop delivery row in the same transaction, when the seller has an active endpoint.
+so the caller can publish them. What else follows an event (a shop delivery, a fiscal receipt:
+domain.reactions.EVENT_REACTIONS) is stored in the same transaction, when the seller uses it.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from types import TracebackType
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.invoice import Invoice, InvoiceStatus
+from domain.reactions import Reaction, reactions_to
 from domain.webhooks import SHOP_EVENTS
 from storage.account_checks import AccountChecks
 from storage.cabinet import CabinetQueries
@@ -23,9 +24,12 @@ from storage.fiscal import FiscalRepository
 from storage.invoices_repo import InvoiceRepository
 from storage.manual import ManualRepository
 from storage.repository import MerchantAccountRepository, SellerRepository
+from storage.seller_setup import SellerSetup, seller_setup
 from storage.support import AuditLog, SupportAgents, SupportQueries
 from storage.tables import InvoiceEventRow
 from storage.webhooks import WebhookRepository, invoice_state
+
+SHOP_DELIVERY, FISCAL_RECEIPT = Reaction.SHOP_DELIVERY, Reaction.FISCAL_RECEIPT
 
 
 class UnitOfWork:
@@ -93,8 +97,7 @@ class UnitOfWork:
                     row.notify_attempts = 1
                 rows.append(row)
                 status_from = status_to
-            self._tell_shop(invoice, now)
-            self._fiscal_ids += self.fiscal.queue_for(invoice, str(invoice.status), now)
+            self._react(invoice, now)
             invoice.events.clear()
         self.session.flush()
         self.session.commit()
@@ -108,17 +111,27 @@ class UnitOfWork:
         # a later commit in the same unit of work records later transitions from here on
         self.invoices.seen[:] = [(inv, str(inv.status)) for inv, _ in self.invoices.seen]
 
-    def _tell_shop(self, invoice: Invoice, now: datetime) -> None:
-        """Queue a delivery to the seller's shop for each event it hears about."""
-        names = [SHOP_EVENTS[e.name] for e in invoice.events if e.name in SHOP_EVENTS]
-        if not names:
+    def _react(self, invoice: Invoice, now: datetime) -> None:
+        """What follows the invoice's new events (domain.reactions), in this transaction: a
+        delivery row for the seller's shop, a fiscal receipt. The seller's setup is read only
+        when an event names one of these, and then once."""
+        follows = [(e, reactions_to(e)) for e in invoice.events]
+        wanted = frozenset().union(*(r for _, r in follows)) & {SHOP_DELIVERY, FISCAL_RECEIPT}
+        if not wanted:
             return
-        endpoint = self.webhooks.endpoint(invoice.seller_id)
-        if endpoint is None or not endpoint.active:
-            return
-        for event_type in names:
-            self._shop_ids.append(self.webhooks.add_delivery(
-                endpoint, event_type, invoice_state(invoice), now, invoice_id=invoice.id))
+        setup = self.seller_setup(invoice.seller_id)
+        if setup.shop is not None:
+            for event in (e for e, r in follows if SHOP_DELIVERY in r):
+                self._shop_ids.append(self.webhooks.add_delivery(
+                    setup.shop, SHOP_EVENTS[event.name], invoice_state(invoice), now,
+                    invoice_id=invoice.id))
+        if setup.fiscal_automatic:
+            self._fiscal_ids += self.fiscal.queue_for(
+                invoice, [e for e, r in follows if FISCAL_RECEIPT in r], str(invoice.status), now)
+
+    def seller_setup(self, seller_id: int) -> SellerSetup:
+        """The seller's shop endpoint and fiscal mode (storage.seller_setup)."""
+        return seller_setup(self.session, seller_id)
 
 
 def _after(event: object, status_from: str | None) -> str:

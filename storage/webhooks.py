@@ -57,7 +57,7 @@ class WebhookRepository:
 
     def endpoint(self, seller_id: int) -> Endpoint | None:
         row = self._endpoint_row(seller_id)
-        return _endpoint(row) if row else None
+        return endpoint_of(row) if row else None
 
     def _endpoint_row(self, seller_id: int) -> WebhookEndpointRow | None:
         return self.session.scalars(select(WebhookEndpointRow).where(
@@ -65,7 +65,7 @@ class WebhookRepository:
 
     def endpoint_by_id(self, endpoint_id: int) -> Endpoint | None:
         row = self.session.get(WebhookEndpointRow, endpoint_id)
-        return _endpoint(row) if row else None
+        return endpoint_of(row) if row else None
 
     def secrets(self, endpoint_id: int) -> EndpointSecrets:
         row = self.session.get(WebhookEndpointRow, endpoint_id)
@@ -85,7 +85,7 @@ class WebhookRepository:
         row.previous_secret_encrypted, row.previous_until = None, None
         row.state, row.exhausted_streak, row.failing = EndpointState.ACTIVE.value, 0, False
         self.session.flush()
-        return _endpoint(row)
+        return endpoint_of(row)
 
     def rotate(self, endpoint_id: int, secret_encrypted: str, previous_until: datetime) -> None:
         row = self.session.get(WebhookEndpointRow, endpoint_id)
@@ -257,7 +257,7 @@ def _suspect(row: Any) -> Any:
     return (row.attempts > 0) | (failing.is_(True))
 
 
-def _endpoint(row: WebhookEndpointRow) -> Endpoint:
+def endpoint_of(row: WebhookEndpointRow) -> Endpoint:
     return Endpoint(id=row.id or 0, seller_id=row.seller_id, url=row.url,
                     state=EndpointState(row.state), exhausted_streak=row.exhausted_streak)
 

@@ -19,6 +19,7 @@ from domain.errors import (
 from domain.events import EVENT_TYPES
 from domain.invoice import Invoice
 from domain.messaging import OutboundMessage
+from domain.reactions import Reaction, reactions_of_kind
 from storage.repository import Seller
 from storage.tables import InvoiceEventRow
 from workers import txn
@@ -110,7 +111,7 @@ def notify_seller(event_id: int, d: Deps, *, claimed: Claimed | None = None) -> 
             d.bus.publish(commands.TrimInvoiceButtons(invoice.id), delay_ms=TRIM_AFTER_MS)
         except ServiceUnavailable:
             log.info("The buttons of invoice %s's message stay as they are.", invoice.code)
-    if event_name in ("InvoicePaid", "InvoiceRefunded") and invoice.buyer_email:
+    if Reaction.BUYER_RECEIPT in reactions_of_kind(event_name) and invoice.buyer_email:
         # once per invoice and kind: see receipts.py
         d.bus.publish(commands.SendReceipt(invoice.id, "paid" if event_name == "InvoicePaid"
                                            else "refunded"))
