@@ -12,9 +12,6 @@ from domain.messaging import Button, OutboundMessage
 from domain.money import Money
 from storage.repository import Seller
 
-MANUAL_EVENTS = frozenset({"ManualPaymentOpened", "ManualPaymentRejected"})
-
-
 def decision_buttons(payment_id: str, lang: str) -> tuple[tuple[Button, ...], ...]:
     """Under an open manual payment; the bot checks the payment is the tapping seller's."""
     return ((Button(t(lang, "btn_manual_approve"), data=f"mpa:{payment_id}"),

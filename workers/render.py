@@ -6,10 +6,38 @@ import json
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from collections.abc import Callable
+from typing import Any
+
 from babel.core import get_global
 
 from domain.declines import code_in, decline_text
 from domain.attempts import decline_reason
+from domain.events import (
+    Event,
+    ExtraPaymentReceived,
+    InvoiceCancelled,
+    InvoiceExpired,
+    InvoiceFailed,
+    InvoiceLinkIssued,
+    InvoicePaid,
+    InvoiceRefunded,
+    ManualPaymentOpened,
+    ManualPaymentRejected,
+    PaymentDeclined,
+    PaymentInProgress,
+    PollingStopped,
+    RefundPending,
+    RefundRefused,
+    StatusUnchanged,
+    stored_event,
+)
+from domain.fiscal import (
+    FiscalReceiptIssued,
+    FiscalReceiptPending,
+    FiscalReceiptRefused,
+    FiscalReceiptStuck,
+)
 from domain.i18n import format_money, status_word, t
 from domain.invoice import Invoice, InvoiceStatus
 from domain.messaging import Button, OutboundMessage
@@ -17,8 +45,8 @@ from domain.money import Money
 from domain.qr import qr_png
 from storage.repository import Seller
 from storage.tables import InvoiceEventRow
-from workers.fiscal.texts import FISCAL_MESSAGES, fiscal_text
-from workers.manual_render import MANUAL_EVENTS, render_manual
+from workers.fiscal.texts import fiscal_text
+from workers.manual_render import render_manual
 
 #: the zone of a country with several, where chatpay's sellers are (others show UTC)
 MAIN_ZONES = {"UA": "Europe/Kyiv"}
@@ -79,99 +107,186 @@ def _described(invoice: Invoice) -> str:
     return f" — {invoice.description}" if invoice.description else ""
 
 
-def _provider_reason(payload: dict, lang: str) -> str:
+def _provider_reason(code: str | None, reason: str | None, lang: str) -> str:
     """The provider's refusal in the seller's words: made from its code, never shown raw (the raw
     words stay in the event, for support's history)."""
-    return decline_text(payload.get("code") or code_in(payload.get("reason")), lang)
+    return decline_text(code or code_in(reason), lang)
 
 
 def render_event(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
                  base_url: str) -> OutboundMessage:
-    """The seller's message about `event`, in their language (which also lets Viber keep the
-    main menu under the message's own buttons)."""
-    return dataclasses.replace(_render(event, invoice, seller, base_url), lang=seller.language)
+    """The seller's message about the stored `event`, in their language (which also lets Viber
+    keep the main menu under the message's own buttons)."""
+    typed = stored_event(event.name, event.invoice_id, json.loads(event.payload or "{}"))
+    return dataclasses.replace(render(typed, invoice, seller, base_url), lang=seller.language)
 
 
-def _render(event: InvoiceEventRow, invoice: Invoice, seller: Seller,
-            base_url: str) -> OutboundMessage:
-    lang = seller.language
-    amount = format_money(invoice.amount, lang)
-    payload = json.loads(event.payload or "{}")
-    base = dict(channel=invoice.channel, chat_id=invoice.chat_id, reply_to=invoice.message_id)
-    if event.name == "InvoiceLinkIssued":
-        link = pay_link(base_url, invoice.code)
-        text = t(lang, "invoice_ready", amount=amount, description=_described(invoice), link=link,
-                 expires=local_time(invoice.expires_at, seller.country))
-        return OutboundMessage(channel=invoice.channel, chat_id=invoice.chat_id, text=text,
-                               photo_png=qr_png(link) if invoice.channel == "telegram" else None,
-                               photo_url=f"{base_url}/qr/{invoice.code}.png",
-                               buttons=invoice_buttons(invoice, lang))
-    if event.name in MANUAL_EVENTS or (event.name == "InvoicePaid" and payload.get("manual")):
-        return render_manual(event.name, payload, invoice, seller, base)
-    if event.name == "InvoicePaid":
-        received = Money.parse_provider(payload["amount"], payload["currency"])
-        if payload.get("mismatch"):
-            expected = Money.parse_provider(payload["expected_amount"], payload["expected_currency"])
-            return OutboundMessage(text=t(
-                lang, "paid_mismatch", expected=format_money(expected, lang),
-                received=format_money(received, lang), description=_described(invoice)), **base)
-        key = "paid_late" if payload.get("late") else "paid"
-        details = invoice.buyer_details
-        buyer = t(lang, "paid_buyer", details=details) if details else ""
-        return OutboundMessage(text=t(lang, key, amount=format_money(received, lang),
-                                      description=_described(invoice)) + buyer,
-                               buttons=paid_buttons(invoice, lang), **base)
-    if event.name in FISCAL_MESSAGES:
-        return OutboundMessage(text=fiscal_text(event.name, payload, lang, _described(invoice)),
-                               **base)
-    if event.name == "ExtraPaymentReceived":
-        received = Money.parse_provider(payload["amount"], payload["currency"])
-        return OutboundMessage(text=t(lang, "paid_twice", amount=format_money(received, lang),
-                                      description=_described(invoice),
-                                      payment_id=payload["provider_payment_id"]), **base)
-    if event.name == "PaymentInProgress":
-        return OutboundMessage(text=t(lang, "payment_in_progress", amount=amount,
-                                      description=_described(invoice),
-                                      status=payload.get("raw_status", "")), **base)
-    if event.name == "PollingStopped":
-        return OutboundMessage(text=t(lang, "polling_stopped", amount=amount,
-                                      description=_described(invoice),
-                                      reason=_provider_reason(payload, lang)), **base)
-    if event.name == "PaymentDeclined":
-        reason = decline_reason(payload.get("code"), payload.get("reason"), lang)
-        return OutboundMessage(text=t(lang, "declined", amount=amount,
-                                      description=_described(invoice), reason=reason), **base)
-    if event.name == "InvoiceFailed":
-        return OutboundMessage(text=t(lang, "failed", amount=amount, description=_described(invoice),
-                                      reason=_provider_reason(payload, lang)), **base)
-    if event.name == "InvoiceRefunded":
-        refunded = Money.parse_provider(payload["amount"], payload["currency"])
-        if payload.get("full"):
-            return OutboundMessage(text=t(lang, "refunded", amount=format_money(refunded, lang),
-                                          description=_described(invoice)), **base)
-        left = invoice.refundable
-        return OutboundMessage(text=t(lang, "refund_partial", amount=format_money(refunded, lang),
-                                      description=_described(invoice),
-                                      left=format_money(left, lang)),
-                               buttons=paid_buttons(invoice, lang), **base)
-    if event.name in ("RefundPending", "RefundRefused"):
-        refund = Money.parse_provider(payload["amount"], payload["currency"])
-        key = "refund_pending" if event.name == "RefundPending" else "refund_refused"
-        return OutboundMessage(text=t(lang, key, amount=format_money(refund, lang),
-                                      description=_described(invoice),
-                                      status=payload.get("raw_status", ""),
-                                      reason=_provider_reason(payload, lang)),
-                               **base)
-    if event.name in ("InvoiceExpired", "InvoiceCancelled"):
-        key = "expired" if event.name == "InvoiceExpired" else "cancelled"
-        return OutboundMessage(text=t(lang, key, amount=amount, description=_described(invoice)),
-                               **base)
-    # StatusUnchanged: the seller asked; say where things stand
+def render(event: Event | None, invoice: Invoice, seller: Seller,
+           base_url: str) -> OutboundMessage:
+    """The seller's message about `event`: each kind has its own function (RENDERERS); one
+    without (StatusUnchanged, or a kind this code does not know) says where things stand."""
+    about = _About(invoice, seller, base_url)
+    if event is None:
+        return _status(event, about)
+    return RENDERERS.get(type(event), _status)(event, about)
+
+
+@dataclasses.dataclass(frozen=True)
+class _About:
+    """What every message says about the invoice, in the seller's language."""
+    invoice: Invoice
+    seller: Seller
+    base_url: str
+
+    @property
+    def lang(self) -> str:
+        return self.seller.language
+
+    @property
+    def amount(self) -> str:
+        return format_money(self.invoice.amount, self.lang)
+
+    @property
+    def described(self) -> str:
+        return _described(self.invoice)
+
+    def money(self, amount: str, currency: str) -> str:
+        return format_money(Money.parse_provider(amount, currency), self.lang)
+
+    def message(self, text: str, **extra: Any) -> OutboundMessage:
+        """A message in the invoice's chat, replying to its QR message."""
+        return OutboundMessage(channel=self.invoice.channel, chat_id=self.invoice.chat_id,
+                               reply_to=self.invoice.message_id, text=text, **extra)
+
+    @property
+    def base(self) -> dict[str, Any]:
+        return dict(channel=self.invoice.channel, chat_id=self.invoice.chat_id,
+                    reply_to=self.invoice.message_id)
+
+
+def _link_issued(event: InvoiceLinkIssued, a: _About) -> OutboundMessage:
+    invoice, lang = a.invoice, a.lang
+    link = pay_link(a.base_url, invoice.code)
+    text = t(lang, "invoice_ready", amount=a.amount, description=a.described, link=link,
+             expires=local_time(invoice.expires_at, a.seller.country))
+    return OutboundMessage(channel=invoice.channel, chat_id=invoice.chat_id, text=text,
+                           photo_png=qr_png(link) if invoice.channel == "telegram" else None,
+                           photo_url=f"{a.base_url}/qr/{invoice.code}.png",
+                           buttons=invoice_buttons(invoice, lang))
+
+
+def _paid(event: InvoicePaid, a: _About) -> OutboundMessage:
+    if event.manual:
+        return _manual(event, a)
+    lang = a.lang
+    received = a.money(event.amount, event.currency)
+    if event.mismatch:
+        expected = a.money(event.expected_amount or "0", event.expected_currency or "")
+        return a.message(t(lang, "paid_mismatch", expected=expected, received=received,
+                           description=a.described))
+    details = a.invoice.buyer_details
+    buyer = t(lang, "paid_buyer", details=details) if details else ""
+    return a.message(t(lang, "paid_late" if event.late else "paid", amount=received,
+                       description=a.described) + buyer,
+                     buttons=paid_buttons(a.invoice, lang))
+
+
+def _manual(event: Event, a: _About) -> OutboundMessage:
+    return render_manual(event.name, event.payload(), a.invoice, a.seller, a.base)
+
+
+def _fiscal(event: Event, a: _About) -> OutboundMessage:
+    return a.message(fiscal_text(event.name, event.payload(), a.lang, a.described))
+
+
+def _paid_twice(event: ExtraPaymentReceived, a: _About) -> OutboundMessage:
+    return a.message(t(a.lang, "paid_twice", amount=a.money(event.amount, event.currency),
+                       description=a.described, payment_id=event.provider_payment_id))
+
+
+def _in_progress(event: PaymentInProgress, a: _About) -> OutboundMessage:
+    return a.message(t(a.lang, "payment_in_progress", amount=a.amount, description=a.described,
+                       status=event.raw_status))
+
+
+def _polling_stopped(event: PollingStopped, a: _About) -> OutboundMessage:
+    return a.message(t(a.lang, "polling_stopped", amount=a.amount, description=a.described,
+                       reason=_provider_reason(None, event.reason, a.lang)))
+
+
+def _declined(event: PaymentDeclined, a: _About) -> OutboundMessage:
+    return a.message(t(a.lang, "declined", amount=a.amount, description=a.described,
+                       reason=decline_reason(event.code, event.reason, a.lang)))
+
+
+def _failed(event: InvoiceFailed, a: _About) -> OutboundMessage:
+    return a.message(t(a.lang, "failed", amount=a.amount, description=a.described,
+                       reason=_provider_reason(event.code, event.reason, a.lang)))
+
+
+def _refunded(event: InvoiceRefunded, a: _About) -> OutboundMessage:
+    lang, refunded = a.lang, a.money(event.amount, event.currency)
+    if event.full:
+        return a.message(t(lang, "refunded", amount=refunded, description=a.described))
+    return a.message(t(lang, "refund_partial", amount=refunded, description=a.described,
+                       left=format_money(a.invoice.refundable, lang)),
+                     buttons=paid_buttons(a.invoice, lang))
+
+
+def _refund_pending(event: RefundPending, a: _About) -> OutboundMessage:
+    return a.message(t(a.lang, "refund_pending", amount=a.money(event.amount, event.currency),
+                       description=a.described, status=event.raw_status,
+                       reason=_provider_reason(None, None, a.lang)))
+
+
+def _refund_refused(event: RefundRefused, a: _About) -> OutboundMessage:
+    return a.message(t(a.lang, "refund_refused", amount=a.money(event.amount, event.currency),
+                       description=a.described, status="",
+                       reason=_provider_reason(None, event.reason, a.lang)))
+
+
+def _expired(event: InvoiceExpired, a: _About) -> OutboundMessage:
+    return a.message(t(a.lang, "expired", amount=a.amount, description=a.described))
+
+
+def _cancelled(event: InvoiceCancelled, a: _About) -> OutboundMessage:
+    return a.message(t(a.lang, "cancelled", amount=a.amount, description=a.described))
+
+
+def _status(event: Event | None, a: _About) -> OutboundMessage:
+    """StatusUnchanged: the seller asked; say where things stand."""
+    invoice, lang = a.invoice, a.lang
     if invoice.is_open:
         status = (t(lang, "status_declined_retry") if invoice.latest_attempt.declined
                   else t(lang, "status_at_bank") if invoice.in_flight  # never LiqPay's word
                   else status_word(invoice.status, lang))
-        text = t(lang, "still_pending", amount=amount, status=status)
-        return OutboundMessage(text=text, buttons=invoice_buttons(invoice, lang), **base)
-    return OutboundMessage(text=t(lang, "status_is", amount=amount,
-                                  status=status_word(invoice.status, lang)), **base)
+        return a.message(t(lang, "still_pending", amount=a.amount, status=status),
+                         buttons=invoice_buttons(invoice, lang))
+    return a.message(t(lang, "status_is", amount=a.amount,
+                       status=status_word(invoice.status, lang)))
+
+
+Renderer = Callable[[Any, _About], OutboundMessage]
+
+#: the seller's message for each kind of event that tells them something (Event.notifies_seller)
+RENDERERS: dict[type[Event], Renderer] = {
+    InvoiceLinkIssued: _link_issued,
+    InvoicePaid: _paid,
+    ExtraPaymentReceived: _paid_twice,
+    PaymentInProgress: _in_progress,
+    PollingStopped: _polling_stopped,
+    PaymentDeclined: _declined,
+    InvoiceFailed: _failed,
+    InvoiceRefunded: _refunded,
+    RefundPending: _refund_pending,
+    RefundRefused: _refund_refused,
+    InvoiceExpired: _expired,
+    InvoiceCancelled: _cancelled,
+    StatusUnchanged: _status,
+    ManualPaymentOpened: _manual,
+    ManualPaymentRejected: _manual,
+    FiscalReceiptIssued: _fiscal,
+    FiscalReceiptPending: _fiscal,
+    FiscalReceiptRefused: _fiscal,
+    FiscalReceiptStuck: _fiscal,
+}

@@ -7,8 +7,6 @@ from domain.fiscal import RETURN
 from domain.i18n import format_money, t
 from domain.money import Money
 
-FISCAL_MESSAGES = frozenset({"FiscalReceiptIssued", "FiscalReceiptPending",
-                             "FiscalReceiptRefused", "FiscalReceiptStuck"})
 REASON_PREFIX = "@"  #: a reason of ours is a text key (`@fiscal_reason_…`), Checkbox's is words
 
 
