@@ -295,12 +295,31 @@ EVENT_TYPES.update({cls.__name__: cls for cls in (
     ManualPaymentOpened, ManualPaymentApproved, ManualPaymentRejected, ManualPaymentRefunded)})
 
 
+_known: tuple[int, dict[str, type[Event]]] = (-1, {})
+
+
 def event_types() -> dict[str, type[Event]]:
     """Every event class by its stored name (those of modules imported so far: domain.fiscal
     adds its receipts'). `dataclass(slots=True)` leaves a first class behind among the
-    subclasses until it is collected: only the class its module holds counts."""
-    return {kind.__name__: kind for kind in Event.__subclasses__()
-            if getattr(sys.modules[kind.__module__], kind.__qualname__, None) is kind}
+    subclasses until it is collected: only the class its module holds counts. Built again only
+    when the subclasses change."""
+    global _known
+    subclasses = Event.__subclasses__()
+    if len(subclasses) != _known[0]:
+        _known = (len(subclasses), {
+            kind.__name__: kind for kind in subclasses
+            if getattr(sys.modules[kind.__module__], kind.__qualname__, None) is kind})
+    return _known[1]
+
+
+_fields_of: dict[str, frozenset[str]] = {}
+
+
+def _field_names(kind: type[Event]) -> frozenset[str]:
+    names = _fields_of.get(kind.__qualname__)
+    if names is None:
+        names = _fields_of[kind.__qualname__] = frozenset(f.name for f in fields(kind))
+    return names
 
 
 def stored_event(name: str, invoice_id: str, payload: dict[str, Any]) -> Event | None:
@@ -309,5 +328,5 @@ def stored_event(name: str, invoice_id: str, payload: dict[str, Any]) -> Event |
     kind = event_types().get(name)
     if kind is None:
         return None
-    names = {f.name for f in fields(kind)}
+    names = _field_names(kind)
     return kind(invoice_id=invoice_id, **{k: v for k, v in payload.items() if k in names})
