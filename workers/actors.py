@@ -177,7 +177,7 @@ def invoice_creation_failed(message_data: dict[str, Any], exception_data: dict[s
 
 def declare(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor]:  # type: ignore[type-arg]
     """Declare every actor on `broker` (the worker process's, or a test's)."""
-    declared: dict[str, dramatiq.Actor] = {}  # type: ignore[type-arg]
+    declared: dict[str, Any] = {}
     for kind in COMMAND_HANDLERS:
         declared[kind.actor] = dramatiq.Actor(
             _body(kind), broker=broker, actor_name=kind.actor, queue_name=queue_of(kind.actor),
