@@ -35,6 +35,8 @@ CABINET_TEXTS: dict[str, dict[str, str]] = {
     "cab_from": {"uk": "З", "ru": "С", "en": "From"},
     "cab_to": {"uk": "По", "ru": "По", "en": "To"},
     "cab_more": {"uk": "Ще", "ru": "Ещё", "en": "More"},
+    "cab_no_payments": {"uk": "За цей період оплат немає.", "ru": "За этот период оплат нет.",
+                        "en": "No payments in this period."},
     "cab_nothing": {"uk": "Нічого не знайдено.", "ru": "Ничего не найдено.",
                     "en": "Nothing found."},
     "cab_back": {"uk": "← Назад", "ru": "← Назад", "en": "← Back"},

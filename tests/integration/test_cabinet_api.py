@@ -311,3 +311,27 @@ def test_an_invoice_paid_by_hand_is_refunded_whole_by_hand(cab: Cabinet, day: di
                            json={"key": "m1"}).status_code == 202
     [command] = cab.bus.published
     assert isinstance(command, RefundManualPayment) and command.code == day["cash"]
+
+
+def test_a_quiet_period_says_no_payments_instead_of_a_dash_row(cab: Cabinet,
+                                                                  seller: Seller) -> None:
+    headers = cab.tma(5001)
+    home = cab.client.get("/cabinet/part/home?period=today", headers=headers).text
+    by_method = home.split('id="by-method"', 1)[1].split("</", 1)[0]
+    assert "<dt>—</dt>" not in home and "No payments in this period." in by_method
+    data.card_paid(cab.uow, seller.id, "10.00", data.now())
+    home = cab.client.get("/cabinet/part/home?period=today", headers=headers).text
+    assert "No payments in this period." not in home and 'data-method="card"' in home
+
+
+def test_the_state_filter_names_every_state_alike_with_a_capital(cab: Cabinet,
+                                                                   seller: Seller) -> None:
+    import re
+    with cab.uow() as unit:
+        unit.sellers.upsert("telegram", "5001", language="uk")
+        unit.commit()
+    listing = cab.client.get("/cabinet/part/list", headers=cab.tma(5001)).text
+    select = listing.split('name="state"', 1)[1].split("</select>", 1)[0]
+    names = re.findall(r">([^<]+)</option>", select)
+    assert "Оплачено" in names and "Частково повернено" in names and len(names) >= 6
+    assert all(name[:1].isupper() for name in names), names

@@ -137,7 +137,7 @@ def _render(name: str, lang: str, **context: Any) -> HTMLResponse:
     context.setdefault("money", _amounts(lang))
     body = TEMPLATES.get_template(name).render(
         lang=lang, tr=_tr(lang), status=lambda s: status_word(s, lang),
-        word=_words(lang),
+        word=_words(lang), first_upper=lambda text: text[:1].upper() + text[1:],
         method=lambda m: t(lang, "cab_card") if m == "card" else method_name(m, lang), **context)
     return HTMLResponse(body, headers={"Cache-Control": "no-store",
                                        "Content-Language": lang})
