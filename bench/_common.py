@@ -390,7 +390,10 @@ class Processes:
                    if not k.startswith(("DATABASE_", "REDIS_", "TELEGRAM_", "LIQPAY_"))}
         environ.update(DATABASE_URL=db_url, REDIS_URL=redis_url, VAR_DIR=str(directory),
                        PUBLIC_BASE_URL=self.base_url, PORT=str(web_port),
-                       TELEGRAM_API_BASE=f"{base}/emulator/telegram", LIQPAY_API_BASE=f"{base}/sandbox/liqpay", PYTHONPATH=str(ROOT), **env)
+                       TELEGRAM_API_BASE=f"{base}/emulator/telegram", LIQPAY_API_BASE=f"{base}/sandbox/liqpay",
+                       **env)
+        # bench/counts.py puts its counting hooks' directory first
+        environ["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), str(ROOT)) if p)
         commands = {"web": [chatpay, "web"]}
         bot_env: dict[str, str] = {}
         if bots:  # webhook mode: the processes share one port, as on a production host
@@ -404,7 +407,8 @@ class Processes:
             commands[f"worker{n}"] = [chatpay, "worker", "--threads", str(threads),
                                       "--poll-ms", str(poll_ms)]
         self.procs = {name: subprocess.Popen(
-            cmd, env=environ | bot_env if name.startswith("telegram") else environ, cwd=directory,
+            cmd, env=environ | {"CHATPAY_COUNTS_NAME": name}
+            | (bot_env if name.startswith("telegram") else {}), cwd=directory,
             stdout=subprocess.DEVNULL, stderr=open(directory / f"{name}.log", "wb"))  # noqa: SIM115
             for name, cmd in commands.items()}
         self.bots = bots
