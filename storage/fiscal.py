@@ -50,9 +50,12 @@ class FiscalSettings:
 
 
 class FiscalRepository:
-    def __init__(self, session: Session, events: EventRepository) -> None:
+    def __init__(self, session: Session, events: EventRepository,
+                 cached: Callable[[int], FiscalSettings | None] | None = None) -> None:
         self.session = session
         self.events = events
+        #: the seller's settings as the unit of work caches them (queue_for, on every payment)
+        self._cached = cached or self.settings
 
     # -- the seller's settings ---------------------------------------------------------------------
 
@@ -114,7 +117,7 @@ class FiscalRepository:
         names = {e.name for e in invoice.events}
         if not names & {"InvoicePaid", "ExtraPaymentReceived", "InvoiceRefunded"}:
             return []
-        setting = self.settings(invoice.seller_id)
+        setting = self._cached(invoice.seller_id)
         if setting is None or not setting.automatic:
             return []
         made = []

@@ -45,6 +45,16 @@ class InvoiceRepository:
             select(AttemptRow.invoice_id).where(AttemptRow.order_id == order_id[:64]))
         return None if invoice_id is None else self.get(invoice_id, for_update=for_update)
 
+    def account_of_order(self, order_id: str) -> tuple[int | None] | None:
+        """The merchant account (None: the platform's) of the invoice one of whose attempts the
+        provider knows by this order id, in a 1-tuple; None for an order we do not know. One
+        look-up, where by_order_id reads the whole invoice: a callback needs only the keys to
+        verify it with before the transaction that reads the invoice for update."""
+        row = self.session.execute(
+            select(InvoiceRow.account_id).join(AttemptRow, AttemptRow.invoice_id == InvoiceRow.id)
+            .where(AttemptRow.order_id == order_id[:64])).first()
+        return None if row is None else (row[0],)
+
     def _one(self, query: Any, for_update: bool = False) -> Invoice | None:
         if for_update:
             query = query.with_for_update()

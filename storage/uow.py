@@ -23,6 +23,7 @@ from storage.fiscal import FiscalRepository
 from storage.invoices_repo import InvoiceRepository
 from storage.manual import ManualRepository
 from storage.repository import MerchantAccountRepository, SellerRepository
+from storage.seller_settings import SellerSettings, SettingsCache, changed_in, load
 from storage.support import AuditLog, SupportAgents, SupportQueries
 from storage.tables import InvoiceEventRow
 from storage.webhooks import WebhookRepository, invoice_state
@@ -31,8 +32,11 @@ from storage.webhooks import WebhookRepository, invoice_state
 class UnitOfWork:
     def __init__(self, session_factory: sessionmaker[Session],
                  on_shop_deliveries: Callable[[list[int]], None] | None = None,
-                 on_fiscal_receipts: Callable[[list[str]], None] | None = None) -> None:
+                 on_fiscal_receipts: Callable[[list[str]], None] | None = None,
+                 settings_cache: SettingsCache | None = None) -> None:
         self._factory = session_factory
+        #: this process's cache of sellers' settings (None: always read from the database)
+        self._settings = settings_cache
         self._readonly = False
         self.notify_rows: list[InvoiceEventRow] = []
         #: called after a commit that queued shop deliveries (to attempt them at once); the
@@ -67,10 +71,22 @@ class UnitOfWork:
         self.agents = SupportAgents(self.session)
         self.audit = AuditLog(self.session)
         self.support = SupportQueries(self.session)
-        self.fiscal = FiscalRepository(self.session, self.events)
+        self.fiscal = FiscalRepository(self.session, self.events,
+                                       cached=lambda seller_id: self.seller_settings(seller_id).fiscal)
         self.cabinet = CabinetQueries(self.session)
         self.notify_rows = []
+        self._settings_seen: dict[int, SellerSettings] = {}
         return self
+
+    def seller_settings(self, seller_id: int) -> SellerSettings:
+        """The seller's profile, LiqPay account, shop endpoint and Checkbox settings: cached in
+        the process and checked current (storage/seller_settings.py), else read here."""
+        seen = self._settings_seen.get(seller_id)  # asked twice in one unit: one Redis look
+        if seen is None:
+            seen = (load(self.session, seller_id) if self._settings is None
+                    else self._settings.get(seller_id, lambda: load(self.session, seller_id)))
+            self._settings_seen[seller_id] = seen
+        return seen
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
@@ -98,6 +114,11 @@ class UnitOfWork:
             invoice.events.clear()
         self.session.flush()
         self.session.commit()
+        changed = changed_in(self.session)
+        if changed:
+            self._settings_seen.clear()
+            if self._settings is not None:
+                self._settings.changed(changed)  # before anything this commit leads to is read
         shop_ids, self._shop_ids = self._shop_ids, []
         if shop_ids and self._on_shop_deliveries is not None:
             self._on_shop_deliveries(shop_ids)
@@ -113,7 +134,7 @@ class UnitOfWork:
         names = [SHOP_EVENTS[e.name] for e in invoice.events if e.name in SHOP_EVENTS]
         if not names:
             return
-        endpoint = self.webhooks.endpoint(invoice.seller_id)
+        endpoint = self.seller_settings(invoice.seller_id).endpoint
         if endpoint is None or not endpoint.active:
             return
         for event_type in names:

@@ -75,7 +75,7 @@ def create_invoice(cmd: commands.CreateInvoice, d: Deps) -> str | None:
                 idempotency_key=cmd.idempotency_key, created_at=created,
                 expires_at=created + d.settings.invoice_ttl, channel=cmd.channel,
                 chat_id=cmd.chat_id, account_id=account_id)
-            seller = uow.sellers.get(cmd.seller_id)
+            seller = uow.seller_settings(cmd.seller_id).seller
             if seller is not None:  # the seller's *Buyer details* choice, for this invoice
                 invoice.ask_name, invoice.ask_phone = seller.ask_buyer_name, seller.ask_buyer_phone
             _link(invoice, seller, d)

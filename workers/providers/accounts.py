@@ -78,8 +78,8 @@ class ProviderAccounts:
 
     def for_new_invoice(self, seller_id: int, uow: UnitOfWork) -> tuple[PaymentProvider, int | None]:
         """The client and account id (None: the platform's) a new invoice of this seller uses."""
-        account = uow.accounts.connected(seller_id, self.name)
-        if account is not None:
+        account = uow.seller_settings(seller_id).account  # cached: read for every invoice
+        if account is not None and account.provider == self.name:
             return self._client(account.id, account), account.id
         return self.platform(), None
 
@@ -158,13 +158,14 @@ class ProviderAccounts:
             order_id = decode_data(form.get("data") or "").get("order_id")
         except ValueError as exc:
             raise ForgedCallback(str(exc)) from exc
-        invoice = None
+        known = None
         if isinstance(order_id, str):
             with self._uow().readonly() as uow:
-                invoice = uow.invoices.by_order_id(order_id)
+                known = uow.invoices.account_of_order(order_id)
         try:
             # an order we do not know is checked against the platform's keys (then ignored)
-            client = self.for_invoice(invoice) if invoice is not None else self.platform()
+            account_id = known[0] if known is not None else None
+            client = self._client(account_id) if account_id is not None else self.platform()
         except NoPaymentAccount as exc:
             raise ForgedCallback("No account could verify the callback.") from exc
         return client.parse_callback(dict(form))
