@@ -194,6 +194,13 @@ class InvoiceRepository:
             select(InvoiceRow.id).where(InvoiceRow.status == InvoiceStatus.CREATED,
                                         InvoiceRow.created_at <= before).limit(limit)))
 
+    def poll_state_of(self, invoice_id: str) -> tuple[int, datetime | None, int] | None:
+        """poll_state, or None when there is no such invoice."""
+        row = self.session.execute(
+            select(InvoiceRow.polls_done, InvoiceRow.next_poll_at, InvoiceRow.poll_errors)
+            .where(InvoiceRow.id == invoice_id)).first()
+        return None if row is None else (row[0], utc(row[1]), row[2])
+
     def poll_state(self, invoice_id: str) -> tuple[int, datetime | None, int]:
         """How many polls were done, when the next one is due, and how many failed in a row."""
         polls, due, errors = self.session.execute(
