@@ -412,11 +412,12 @@ class Processes:
             stdout=subprocess.DEVNULL, stderr=open(directory / f"{name}.log", "wb"))  # noqa: SIM115
             for name, cmd in commands.items()}
         self.bots = bots
+        self.directory = directory
         self._wait_ready()
 
     def _wait_ready(self) -> None:
         import httpx
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a loaded shared machine takes a while to import
 
         def web_up() -> bool:
             try:
@@ -428,8 +429,12 @@ class Processes:
                 return self.telegram.stats.get("setWebhook", 0) >= self.bots
             return bool(self.telegram.stats.get("getUpdates"))
         while not (bot_up() and web_up()):
-            if time.monotonic() > deadline or any(p.poll() is not None for p in self.procs.values()):
-                raise RuntimeError("a process did not start; see its log in the work directory")
+            dead = [name for name, p in self.procs.items() if p.poll() is not None]
+            if time.monotonic() > deadline or dead:
+                logs = "".join(f"\n--- {name}.log:\n" + (self.directory / f"{name}.log").read_text(
+                    errors="replace")[-2000:] for name in dead)
+                raise RuntimeError(f"a process did not start ({', '.join(dead) or 'too slow'})"
+                                   + logs)
             time.sleep(0.1)
         time.sleep(2.0)  # the workers import and connect meanwhile; give them the same head start
 
