@@ -51,11 +51,12 @@ def create_invoice(cmd: commands.CreateInvoice, d: Deps) -> str | None:
     network call, so an invoice is never stored half-made. Its account is checked before (see
     ProviderAccounts.ready_for_new_invoice), outside the transaction.
     """
-    with d.uow().readonly() as uow:
+    with d.uow().readonly() as uow:  # one read: the key, and the account with its last check
         made = uow.invoices.by_key(cmd.idempotency_key) is not None
+        state = None if made else d.accounts.account_state(cmd.seller_id, uow)
     if not made:
         try:
-            d.accounts.ready_for_new_invoice(cmd.seller_id)
+            d.accounts.ready_for_new_invoice(cmd.seller_id, state)
         except AccountRefused as exc:
             refuse_invoice(cmd, exc, d)
             return None
