@@ -7,7 +7,10 @@ The processes load `bench/counting/sitecustomize.py`, which counts and writes th
 Counts taken over an idle window of the same stack (the consumers' polls, the scheduler's scans)
 are subtracted at the rate they came; `redis_polls` (Dramatiq's fetches and the wake-up waits)
 are shown apart, because they follow time, not invoices. Counts hardly move with the machine's
-load, so compare them between commits where timings cannot be compared.
+load, so compare them between commits where timings cannot be compared. The CPU each process
+spent per invoice is given too (idle rate taken off; it includes the counting hooks' own small
+cost), with `cpu_ratio_vs_echo` against a bare aiogram echo bot's CPU for three updates: CPU time
+moves less with the machine's load than latencies do, though not as little as the counts.
 
     .venv/bin/python bench/counts.py [--db sqlite|postgres] [--invoices 30]
 """
@@ -22,10 +25,12 @@ from typing import Any
 import _common as c
 
 from callback_to_paid import pending, success
+from telegram_updates import echo_cpu_ms_per_update
 
 HOOKS = Path(__file__).resolve().parent / "counting"
 FIRST_POLL_S = 15  #: domain.polling.SCHEDULE[0]: the first poll of an invoice falls due then
 POLLS = ("redis:dramatiq:fetch", "redis:BLPOP")  #: the consumers' waiting, by time
+UPDATES_PER_INVOICE = 3  #: the *Create invoice* tap, the amount, the description
 
 
 def snapshot(directory: Path, names: list[str]) -> dict[str, Counter[str]]:
@@ -111,8 +116,10 @@ def main() -> None:
 
             tg_before = dict(stack.telegram.stats)
             s0, t0 = snapshot(counts, names), time.monotonic()
+            cpu0 = stack.cpu_seconds()
             time.sleep(a.idle)
             s1, t1 = snapshot(counts, names), time.monotonic()
+            cpu1 = stack.cpu_seconds()
             idle = minus(s1, s0)
             idle_tg = Counter({k: v - tg_before.get(k, 0) for k, v in stack.telegram.stats.items()})
 
@@ -122,6 +129,7 @@ def main() -> None:
             left = started + FIRST_POLL_S + 2 - time.monotonic()  # every invoice's first poll
             time.sleep(max(0.0, left) + n / 10.0)
             s2, t2 = snapshot(counts, names), time.monotonic()
+            cpu2 = stack.cpu_seconds()
             busy = minus(s2, s1)
             tg = {k: round((v - tg_before.get(k, 0)
                             - idle_tg.get(k, 0) * (t2 - t1) / (t1 - t0)) / n, 1)
@@ -130,7 +138,15 @@ def main() -> None:
         finally:
             stack.stop()
     by_proc = per_invoice(busy, t2 - t1, idle, t1 - t0, n)
+    # CPU ms per invoice by process, the idle rate (polls, scans) taken off like the counts
+    cpu = {name: round(((cpu2[name] - cpu1[name]) - (cpu1[name] - cpu0[name]) * (t2 - t1)
+                        / (t1 - t0)) * 1000 / n, 1) for name in names}
+    ours = sum(ms for name, ms in cpu.items() if name.startswith(("telegram", "worker")))
+    echo = echo_cpu_ms_per_update(200) * UPDATES_PER_INVOICE
     c.emit("counts", db=a.db, invoices=n, workers=a.workers, per_invoice=totals(by_proc),
+           cpu_ms_per_invoice=cpu, chatpay_cpu_ms_per_invoice=round(ours, 1),
+           echo_cpu_ms_per_3_updates=round(echo, 2),
+           cpu_ratio_vs_echo=round(ours / echo, 2) if echo else None,
            bot_api_calls_per_invoice={k: v for k, v in sorted(tg.items()) if v},
            by_process=by_proc)
 
