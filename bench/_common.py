@@ -390,7 +390,10 @@ class Processes:
                    if not k.startswith(("DATABASE_", "REDIS_", "TELEGRAM_", "LIQPAY_"))}
         environ.update(DATABASE_URL=db_url, REDIS_URL=redis_url, VAR_DIR=str(directory),
                        PUBLIC_BASE_URL=self.base_url, PORT=str(web_port),
-                       TELEGRAM_API_BASE=f"{base}/emulator/telegram", LIQPAY_API_BASE=f"{base}/sandbox/liqpay", PYTHONPATH=str(ROOT), **env)
+                       TELEGRAM_API_BASE=f"{base}/emulator/telegram", LIQPAY_API_BASE=f"{base}/sandbox/liqpay",
+                       **env)
+        # bench/counts.py puts its counting hooks' directory first
+        environ["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), str(ROOT)) if p)
         commands = {"web": [chatpay, "web"]}
         bot_env: dict[str, str] = {}
         if bots:  # webhook mode: the processes share one port, as on a production host
@@ -404,15 +407,17 @@ class Processes:
             commands[f"worker{n}"] = [chatpay, "worker", "--threads", str(threads),
                                       "--poll-ms", str(poll_ms)]
         self.procs = {name: subprocess.Popen(
-            cmd, env=environ | bot_env if name.startswith("telegram") else environ, cwd=directory,
+            cmd, env=environ | {"CHATPAY_COUNTS_NAME": name}
+            | (bot_env if name.startswith("telegram") else {}), cwd=directory,
             stdout=subprocess.DEVNULL, stderr=open(directory / f"{name}.log", "wb"))  # noqa: SIM115
             for name, cmd in commands.items()}
         self.bots = bots
+        self.directory = directory
         self._wait_ready()
 
     def _wait_ready(self) -> None:
         import httpx
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a loaded shared machine takes a while to import
 
         def web_up() -> bool:
             try:
@@ -424,8 +429,12 @@ class Processes:
                 return self.telegram.stats.get("setWebhook", 0) >= self.bots
             return bool(self.telegram.stats.get("getUpdates"))
         while not (bot_up() and web_up()):
-            if time.monotonic() > deadline or any(p.poll() is not None for p in self.procs.values()):
-                raise RuntimeError("a process did not start; see its log in the work directory")
+            dead = [name for name, p in self.procs.items() if p.poll() is not None]
+            if time.monotonic() > deadline or dead:
+                logs = "".join(f"\n--- {name}.log:\n" + (self.directory / f"{name}.log").read_text(
+                    errors="replace")[-2000:] for name in dead)
+                raise RuntimeError(f"a process did not start ({', '.join(dead) or 'too slow'})"
+                                   + logs)
             time.sleep(0.1)
         time.sleep(2.0)  # the workers import and connect meanwhile; give them the same head start
 

@@ -54,6 +54,7 @@ class FiscalRepository:
     def __init__(self, session: Session, events: EventRepository) -> None:
         self.session = session
         self.events = events
+        #: the seller's settings as the unit of work caches them (queue_for, on every payment)
 
     # -- the seller's settings ---------------------------------------------------------------------
 

@@ -45,6 +45,16 @@ class InvoiceRepository:
             select(AttemptRow.invoice_id).where(AttemptRow.order_id == order_id[:64]))
         return None if invoice_id is None else self.get(invoice_id, for_update=for_update)
 
+    def account_of_order(self, order_id: str) -> tuple[int | None] | None:
+        """The merchant account (None: the platform's) of the invoice one of whose attempts the
+        provider knows by this order id, in a 1-tuple; None for an order we do not know. One
+        look-up, where by_order_id reads the whole invoice: a callback needs only the keys to
+        verify it with before the transaction that reads the invoice for update."""
+        row = self.session.execute(
+            select(InvoiceRow.account_id).join(AttemptRow, AttemptRow.invoice_id == InvoiceRow.id)
+            .where(AttemptRow.order_id == order_id[:64])).first()
+        return None if row is None else (row[0],)
+
     def _one(self, query: Any, for_update: bool = False) -> Invoice | None:
         if for_update:
             query = query.with_for_update()
@@ -183,6 +193,13 @@ class InvoiceRepository:
         return list(self.session.scalars(
             select(InvoiceRow.id).where(InvoiceRow.status == InvoiceStatus.CREATED,
                                         InvoiceRow.created_at <= before).limit(limit)))
+
+    def poll_state_of(self, invoice_id: str) -> tuple[int, datetime | None, int] | None:
+        """poll_state, or None when there is no such invoice."""
+        row = self.session.execute(
+            select(InvoiceRow.polls_done, InvoiceRow.next_poll_at, InvoiceRow.poll_errors)
+            .where(InvoiceRow.id == invoice_id)).first()
+        return None if row is None else (row[0], utc(row[1]), row[2])
 
     def poll_state(self, invoice_id: str) -> tuple[int, datetime | None, int]:
         """How many polls were done, when the next one is due, and how many failed in a row."""

@@ -145,6 +145,8 @@ class MerchantAccountRepository:
                    at: datetime | None = None) -> int:
         """New invoices stop using the seller's account; its keys stay (encrypted) for the
         invoices already made with it. Returns how many accounts were disconnected."""
+        from storage.seller_settings import mark_changed
+        mark_changed(self.session, seller_id)  # a bulk UPDATE: no flush shows it
         result = self.session.execute(
             update(MerchantAccountRow).where(
                 MerchantAccountRow.seller_id == seller_id,

@@ -24,7 +24,7 @@ from storage.fiscal import FiscalRepository
 from storage.invoices_repo import InvoiceRepository
 from storage.manual import ManualRepository
 from storage.repository import MerchantAccountRepository, SellerRepository
-from storage.seller_setup import SellerSetup, seller_setup
+from storage.seller_settings import SellerSettings, SettingsCache, changed_in, load
 from storage.support import AuditLog, SupportAgents, SupportQueries
 from storage.tables import InvoiceEventRow
 from storage.webhooks import WebhookRepository, invoice_state
@@ -35,8 +35,11 @@ SHOP_DELIVERY, FISCAL_RECEIPT = Reaction.SHOP_DELIVERY, Reaction.FISCAL_RECEIPT
 class UnitOfWork:
     def __init__(self, session_factory: sessionmaker[Session],
                  on_shop_deliveries: Callable[[list[int]], None] | None = None,
-                 on_fiscal_receipts: Callable[[list[str]], None] | None = None) -> None:
+                 on_fiscal_receipts: Callable[[list[str]], None] | None = None,
+                 settings_cache: SettingsCache | None = None) -> None:
         self._factory = session_factory
+        #: this process's cache of sellers' settings (None: always read from the database)
+        self._settings = settings_cache
         self._readonly = False
         self.notify_rows: list[InvoiceEventRow] = []
         #: called after a commit that queued shop deliveries (to attempt them at once); the
@@ -74,7 +77,18 @@ class UnitOfWork:
         self.fiscal = FiscalRepository(self.session, self.events)
         self.cabinet = CabinetQueries(self.session)
         self.notify_rows = []
+        self._settings_seen: dict[int, SellerSettings] = {}
         return self
+
+    def seller_settings(self, seller_id: int) -> SellerSettings:
+        """The seller's profile, LiqPay account, shop endpoint and Checkbox settings: cached in
+        the process and checked current (storage/seller_settings.py), else read here."""
+        seen = self._settings_seen.get(seller_id)  # asked twice in one unit: one Redis look
+        if seen is None:
+            seen = (load(self.session, seller_id) if self._settings is None
+                    else self._settings.get(seller_id, lambda: load(self.session, seller_id)))
+            self._settings_seen[seller_id] = seen
+        return seen
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
@@ -101,6 +115,11 @@ class UnitOfWork:
             invoice.events.clear()
         self.session.flush()
         self.session.commit()
+        changed = changed_in(self.session)
+        if changed:
+            self._settings_seen.clear()
+            if self._settings is not None:
+                self._settings.changed(changed)  # before anything this commit leads to is read
         shop_ids, self._shop_ids = self._shop_ids, []
         if shop_ids and self._on_shop_deliveries is not None:
             self._on_shop_deliveries(shop_ids)
@@ -119,19 +138,16 @@ class UnitOfWork:
         wanted = frozenset().union(*(r for _, r in follows)) & {SHOP_DELIVERY, FISCAL_RECEIPT}
         if not wanted:
             return
-        setup = self.seller_setup(invoice.seller_id)
-        if setup.shop is not None:
+        settings = self.seller_settings(invoice.seller_id)
+        if settings.shop_active:
+            assert settings.endpoint is not None
             for event in (e for e, r in follows if SHOP_DELIVERY in r):
                 self._shop_ids.append(self.webhooks.add_delivery(
-                    setup.shop, SHOP_EVENTS[event.name], invoice_state(invoice), now,
+                    settings.endpoint, SHOP_EVENTS[event.name], invoice_state(invoice), now,
                     invoice_id=invoice.id))
-        if setup.fiscal_automatic:
+        if settings.fiscal_automatic:
             self._fiscal_ids += self.fiscal.queue_for(
                 invoice, [e for e, r in follows if FISCAL_RECEIPT in r], str(invoice.status), now)
-
-    def seller_setup(self, seller_id: int) -> SellerSetup:
-        """The seller's shop endpoint and fiscal mode (storage.seller_setup)."""
-        return seller_setup(self.session, seller_id)
 
 
 def _after(event: object, status_from: str | None) -> str:

@@ -95,6 +95,8 @@ class WebhookRepository:
         row.secret_encrypted = secret_encrypted
 
     def save_endpoint(self, endpoint: Endpoint) -> None:
+        from storage.seller_settings import mark_changed
+        mark_changed(self.session, endpoint.seller_id)  # a bulk UPDATE: no flush shows it
         self.session.execute(update(WebhookEndpointRow).where(
             WebhookEndpointRow.id == endpoint.id).values(
             state=endpoint.state.value, exhausted_streak=endpoint.exhausted_streak))

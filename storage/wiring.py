@@ -16,6 +16,7 @@ from domain.commands import Command, DeliverWebhook, RegisterFiscalReceipt
 from domain.errors import ServiceUnavailable
 from storage.db import make_engine, make_session_factory
 from storage.queue import CommandBus, make_broker
+from storage.seller_settings import SettingsCache
 from storage.settings import Settings
 from storage.uow import UnitOfWork
 
@@ -55,9 +56,11 @@ def open_store(settings: Settings, redis_url: str) -> Store:
 
     deliver_now = _publishing(bus, DeliverWebhook)
     register_now = _publishing(bus, RegisterFiscalReceipt)
+    client = redis.Redis.from_url(redis_url, socket_timeout=5)
+    cache = SettingsCache(client)  # sellers' settings, checked current on every read
     return Store(settings, engine, lambda: UnitOfWork(
-        factory, on_shop_deliveries=deliver_now, on_fiscal_receipts=register_now), bus,
-        redis.Redis.from_url(redis_url, socket_timeout=5))
+        factory, on_shop_deliveries=deliver_now, on_fiscal_receipts=register_now,
+        settings_cache=cache), bus, client)
 
 
 def _publishing(bus: CommandBus, command: Callable[[Any], Command]) -> Callable[[list[Any]], None]:

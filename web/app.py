@@ -28,6 +28,7 @@ from domain.commands import NotifySeller
 from domain.errors import ServiceUnavailable
 from domain.i18n import t
 from domain.ports import CallbackVerifier, ProviderStatus
+from storage.qr_images import QrImages
 from storage.queue import CommandBus
 from storage.settings import Settings
 from storage.uow import UnitOfWork
@@ -57,6 +58,9 @@ class WebDeps:
     extra_routes: list[Callable[[FastAPI], None]] = field(default_factory=list)
     #: messenger updates whose handler failed, per channel (read from Redis at each scrape)
     update_failures: Callable[[], dict[str, int]] | None = None
+    #: where each invoice's QR picture is kept once drawn (storage.qr_images.QrImages), so
+    #: Viber, the cabinet's list and every web process share one drawing; None: drawn per request
+    qr_images: QrImages | None = None
 
 
 def create_app(deps: WebDeps) -> FastAPI:
@@ -143,11 +147,15 @@ def create_app(deps: WebDeps) -> FastAPI:
         from domain.qr import (
             qr_png,  # pure rendering, in the domain: both the web edge and the workers draw it
         )
-        with deps.uow().readonly() as uow:
-            invoice = uow.invoices.by_code(code)
-        if invoice is None:
-            return PlainTextResponse("not found", status_code=404)
-        png = qr_png(f"{deps.settings.public_base_url}/p/{code}")
+        png = deps.qr_images.get(code) if deps.qr_images is not None else None
+        if png is None:  # not drawn yet (or kept nowhere): only a known invoice gets one
+            with deps.uow().readonly() as uow:
+                known = uow.invoices.by_code(code) is not None
+            if not known:
+                return PlainTextResponse("not found", status_code=404)
+            png = qr_png(f"{deps.settings.public_base_url}/p/{code}")
+            if deps.qr_images is not None:
+                deps.qr_images.keep(code, png)
         return Response(png, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
 
     @app.get("/healthz")

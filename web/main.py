@@ -15,6 +15,7 @@ import redis
 from fastapi import FastAPI
 
 from storage import update_failures
+from storage.qr_images import QrImages
 from storage.secrets import SecretBox
 from storage.settings import Settings
 from storage.wiring import Store, open_store
@@ -66,5 +67,6 @@ def build(settings: Settings, redis_url: str, mounts: dict[str, Any] | None = No
                              providers={accounts.name: accounts}, bus=store.bus,
                              apply_fact=apply_fact, open_manual_payment=open_payment,
                              checkout_link=checkout_link, mounts=mounts or {}, extra_routes=routes,
-                             update_failures=lambda: update_failures.read(counters)))
+                             update_failures=lambda: update_failures.read(counters),
+                             qr_images=QrImages(store.redis)))
     return WebProcess(app, store, stops)

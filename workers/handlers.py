@@ -48,11 +48,12 @@ def create_invoice(cmd: commands.CreateInvoice, d: Deps) -> str | None:
     network call, so an invoice is never stored half-made. Its account is checked before (see
     ProviderAccounts.ready_for_new_invoice), outside the transaction.
     """
-    with d.uow().readonly() as uow:
+    with d.uow().readonly() as uow:  # one read: the key, and the account with its last check
         made = uow.invoices.by_key(cmd.idempotency_key) is not None
+        state = None if made else d.accounts.account_state(cmd.seller_id, uow)
     if not made:
         try:
-            d.accounts.ready_for_new_invoice(cmd.seller_id)
+            d.accounts.ready_for_new_invoice(cmd.seller_id, state)
         except AccountRefused as exc:
             refuse_invoice(cmd, exc, d)
             return None
@@ -72,7 +73,7 @@ def create_invoice(cmd: commands.CreateInvoice, d: Deps) -> str | None:
                 idempotency_key=cmd.idempotency_key, created_at=created,
                 expires_at=created + d.settings.invoice_ttl, channel=cmd.channel,
                 chat_id=cmd.chat_id, account_id=account_id)
-            seller = uow.sellers.get(cmd.seller_id)
+            seller = uow.seller_settings(cmd.seller_id).seller
             if seller is not None:  # the seller's *Buyer details* choice, for this invoice
                 invoice.ask_name, invoice.ask_phone = seller.ask_buyer_name, seller.ask_buyer_phone
             _link(invoice, seller, d)

@@ -124,7 +124,7 @@ def trim_invoice_buttons(invoice_id: str, d: Deps) -> None:
     logged, not retried."""
     with d.uow().readonly() as uow:
         invoice = uow.invoices.get(invoice_id)
-        seller = uow.sellers.get(invoice.seller_id) if invoice else None
+        seller = uow.seller_settings(invoice.seller_id).seller if invoice else None
         buttons = live_buttons(invoice, seller.language) if invoice and seller else ()
     if invoice is None or seller is None or not invoice.message_id:
         return
@@ -173,7 +173,7 @@ def _claim_and_render(event_id: int, d: Deps, *, claim: bool,
             return None
         invoice = uow.invoices.get(event.invoice_id)
         assert invoice is not None
-        seller = uow.sellers.get(invoice.seller_id)
+        seller = uow.seller_settings(invoice.seller_id).seller
         assert seller is not None
         attempts = event.notify_attempts
         if claim:

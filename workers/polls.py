@@ -54,12 +54,17 @@ def poll_invoice(invoice_id: str, d: Deps) -> None:
     """
     window = d.settings.provider_settle_window
     with d.uow().readonly() as uow:
+        # the schedule first: most polls find an invoice paid meanwhile (nothing due), and
+        # that takes one look-up, not the invoice with its attempts and refunds
+        state = uow.invoices.poll_state_of(invoice_id)
+        if state is None:
+            return
+        polls, due, errors = state
+        if due is None or due > txn.now() + POLL_EARLY:
+            return
         invoice = uow.invoices.get(invoice_id)
         if invoice is None or invoice.watch_until(window) is None:
             return
-        polls, due, errors = uow.invoices.poll_state(invoice_id)
-    if due is None or due > txn.now() + POLL_EARLY:
-        return
     try:  # each attempt in flight (after a decline, none until the buyer tries again)
         facts = ask_about(d.accounts.for_invoice(invoice), invoice.attempts_in_flight)
     except (ProviderUnavailable, AccountRefused) as exc:

@@ -10,10 +10,13 @@ Checkbox's reason once, and the receipt can be retried after the fix.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import httpx
 
 from domain import commands
 from domain.errors import FiscalRejected, FiscalUnavailable, ServiceUnavailable
@@ -25,6 +28,7 @@ from storage.fiscal import FiscalSettings
 from storage.secrets import SecretBox
 from storage.wiring import Wired
 from workers.fiscal.paid_line import add_to_paid_message
+from workers.providers.checkbox import DEFAULT_TIMEOUT as CHECKBOX_TIMEOUT
 from workers.providers.checkbox import CheckboxClient, ShiftNotOpen
 from workers.runtime import Deps
 
@@ -39,11 +43,25 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+_http: httpx.Client | None = None
+_http_lock = threading.Lock()
+
+
+def shared_http() -> httpx.Client:
+    """One connection pool for every Checkbox call of this process: a receipt no longer opens
+    (and closes) a connection of its own, with its TLS handshake. Its clients never close it."""
+    global _http
+    with _http_lock:
+        if _http is None:
+            _http = httpx.Client(timeout=CHECKBOX_TIMEOUT)
+        return _http
+
+
 def client_for(settings: FiscalSettings, d: Deps) -> CheckboxClient:
     box = SecretBox.from_settings(d.settings)
     return CheckboxClient(d.settings.checkbox_base, box.decrypt(settings.license_key_encrypted
                                                                 or ""),
-                          box.decrypt(settings.pin_encrypted or ""))
+                          box.decrypt(settings.pin_encrypted or ""), http=shared_http())
 
 
 def register_receipt(receipt_id: str, d: Deps, *, moment: datetime | None = None) -> None:

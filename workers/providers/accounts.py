@@ -29,6 +29,7 @@ from storage.secrets import SecretBox
 from workers.providers.liqpay import DEFAULT_TIMEOUT, LiqPayClient, decode_data
 
 if TYPE_CHECKING:
+    from storage.account_checks import AccountCheck
     from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -78,14 +79,23 @@ class ProviderAccounts:
 
     def for_new_invoice(self, seller_id: int, uow: UnitOfWork) -> tuple[PaymentProvider, int | None]:
         """The client and account id (None: the platform's) a new invoice of this seller uses."""
-        account = uow.accounts.connected(seller_id, self.name)
-        if account is not None:
+        account = uow.seller_settings(seller_id).account  # cached: read for every invoice
+        if account is not None and account.provider == self.name:
             return self._client(account.id, account), account.id
         return self.platform(), None
 
     # -- failing closed ------------------------------------------------------------------------
 
-    def ready_for_new_invoice(self, seller_id: int) -> int | None:
+    def account_state(self, seller_id: int, uow: UnitOfWork,
+                      ) -> tuple[PaymentProvider, int | None, AccountCheck | None]:
+        """What ready_for_new_invoice decides from: the client and account id a new invoice of
+        the seller would use, and that account's last check; read in the caller's unit of work
+        (a new invoice then takes one read transaction, not two)."""
+        provider, account_id = self.for_new_invoice(seller_id, uow)
+        return provider, account_id, uow.account_checks.of(account_id, self.platform_key)
+
+    def ready_for_new_invoice(self, seller_id: int, state: tuple[
+            PaymentProvider, int | None, AccountCheck | None] | None = None) -> int | None:
         """Make sure the account a new invoice of this seller would use may sign its link;
         returns its id (None: the platform's).
 
@@ -94,10 +104,12 @@ class ProviderAccounts:
         and checks the keys first when their last check is older than CHECK_EVERY: one harmless
         status call per account per CHECK_EVERY, whatever the number of invoices or workers.
         LiqPay not answering the check is not a refusal: the link is signed, checked later.
+        `state`: account_state() as the caller has just read it.
         """
-        with self._uow().readonly() as uow:
-            provider, account_id = self.for_new_invoice(seller_id, uow)
-            check = uow.account_checks.of(account_id, self.platform_key)
+        if state is None:
+            with self._uow().readonly() as uow:
+                state = self.account_state(seller_id, uow)
+        provider, account_id, check = state
         now = datetime.now(UTC)
         if check is not None and check.refused and (account_id is not None or not check.due(now)):
             raise AccountRefused(check.refused_reason or "refused", platform=account_id is None)
@@ -158,13 +170,14 @@ class ProviderAccounts:
             order_id = decode_data(form.get("data") or "").get("order_id")
         except ValueError as exc:
             raise ForgedCallback(str(exc)) from exc
-        invoice = None
+        known = None
         if isinstance(order_id, str):
             with self._uow().readonly() as uow:
-                invoice = uow.invoices.by_order_id(order_id)
+                known = uow.invoices.account_of_order(order_id)
         try:
             # an order we do not know is checked against the platform's keys (then ignored)
-            client = self.for_invoice(invoice) if invoice is not None else self.platform()
+            account_id = known[0] if known is not None else None
+            client = self._client(account_id) if account_id is not None else self.platform()
         except NoPaymentAccount as exc:
             raise ForgedCallback("No account could verify the callback.") from exc
         return client.parse_callback(dict(form))
