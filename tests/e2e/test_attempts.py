@@ -57,6 +57,16 @@ def texts(seller: SellerChat) -> list[str]:
     return [m.get("text") or m.get("caption") or "" for m in seller.tg.sent(seller.chat_id)]
 
 
+def settled(stack: Stack, timeout: float = 15) -> None:
+    """Whatever was going to happen has happened: the sandbox's callbacks delivered, the bot's
+    updates taken and the queues empty (waited for, not slept on)."""
+    deadline = time.monotonic() + timeout
+    while stack.sandbox.callbacks_pending:
+        assert time.monotonic() < deadline, "the sandbox's callbacks were never delivered"
+        time.sleep(0.02)
+    stack.drain(timeout=max(deadline - time.monotonic(), 1.0))
+
+
 def wait_for_state(uow_factory: Callable[[], UnitOfWork], code: str,
                    predicate: Callable[[Invoice], bool], timeout: float = 15) -> Invoice:
     deadline = time.monotonic() + timeout
@@ -123,7 +133,7 @@ def test_a_viber_seller_hears_of_a_declined_card_once_and_then_of_the_payment(
     paid = seller.next("Оплачено")
     assert "✅ Оплачено 12,50\u00a0₴" in paid["text"]
     assert stored(uow_factory, code).status is InvoiceStatus.PAID
-    time.sleep(0.5)
+    settled(stack)
     said = [m.get("text") or "" for m in stack.viber.sent(seller.user_id)]  # type: ignore[attr-defined]
     assert sum("відхилено" in m for m in said) == 1
     assert not any("Оплата не вдалася" in m for m in said)
@@ -148,7 +158,7 @@ def test_two_successes_on_two_attempts_are_a_second_payment_told_once(
     assert invoice.status is InvoiceStatus.PAID and len(invoice.extra_payment_ids) == 1
     assert attempt_states(uow_factory, code) == [(f"{code}-1", "paid"), (f"{code}-2", "paid")]
     assert invoice.order_id == f"{code}-2"  # the first payment's order, where refunds go
-    time.sleep(0.5)
+    settled(seller.stack)
     assert sum("оплатив цей рахунок ще раз" in m for m in texts(seller)) == 1
     assert sum("✅ Оплачено" in m for m in texts(seller)) == 1
 
@@ -225,7 +235,7 @@ def test_a_callback_for_attempt_1_after_attempt_2_paid(
     invoice = stored(uow_factory, code)
     assert invoice.provider_payment_id == "2400500002"
     assert invoice.extra_payment_ids == ("2400500003",)
-    time.sleep(0.5)
+    settled(stack)
     said = texts(seller)
     assert sum("відхилено" in m for m in said) == 1
     assert sum("оплатив цей рахунок ще раз" in m for m in said) == 1

@@ -44,6 +44,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+#: how long a `chatpay` process may take to start: it imports aiogram and SQLAlchemy first (seconds
+#: of CPU), and with four test workers on two cores it shares them; waited for, so only a
+#: process that never starts costs this long
+PROCESS_START = 60.0
+
+
 def wait_until(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
     deadline = time.monotonic() + timeout
     while True:
@@ -194,8 +200,8 @@ class Rig:
         proc = self.spawn(name, ["worker", "--threads", str(threads), "--poll-ms", "50"],
                           self.env())
         log = self.var_dir / f"{name}.log"
-        wait_until(lambda: proc.poll() is not None or b"Worker started" in log.read_bytes(), 30,
-                   "the worker to start")
+        wait_until(lambda: proc.poll() is not None or b"Worker started" in log.read_bytes(),
+                   PROCESS_START, "the worker to start")
         assert proc.poll() is None, log.read_text()
         return proc
 
@@ -211,7 +217,7 @@ class Rig:
                     "TELEGRAM_WEBHOOK_CONNECTIONS": str(connections)}
         proc = self.spawn(log.stem, ["telegram"], env)
         ready = b"takes updates at" if webhook_port else b" polling "
-        wait_until(lambda: proc.poll() is not None or ready in log.read_bytes(), 30,
+        wait_until(lambda: proc.poll() is not None or ready in log.read_bytes(), PROCESS_START,
                    "the bot to start")
         assert proc.poll() is None, log.read_text()
         return proc

@@ -12,14 +12,25 @@ from datetime import timedelta
 from itertools import pairwise
 
 import httpx
+import pytest
 
 from domain.fiscal import ACCEPTED_RECHECK_MAX, OFFLINE_WINDOW, ReceiptState
 from sandbox.checkbox import Checkbox
 from tests.faults.conftest import CHAT, Rig, wait_until
 from tests.faults.test_fiscal_once import _paid, fiscal_rig  # noqa: F401 (fixture)
+from workers.fiscal import paid_line, receipts
 from workers.fiscal.receipts import register_receipt
 
 MOST_LOOKS = 80  #: the bound: about 60 looks fit in 36 hours with the backoff
+
+
+@pytest.fixture(autouse=True)
+def short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each look reads a CREATED receipt as often as in production, only without the real
+    seconds between reads (3.7 s a look); and no worker here sends the paid message, which a
+    receipt's line would wait 10 s for: the clock these tests drive is `moment`, not sleep."""
+    monkeypatch.setattr(receipts, "READ_WAITS", (0.0,) * len(receipts.READ_WAITS))
+    monkeypatch.setattr(paid_line, "PAID_MESSAGE_WAIT", 0.5)
 
 
 def test_a_receipt_checkbox_keeps_created_is_polled_with_backoff_then_marked_stuck(
