@@ -6,10 +6,8 @@ bot never sees one channel's half-typed invoice in the other.
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +19,7 @@ from viberbot.api.messages.contact_message import ContactMessage
 from viberbot.api.messages.text_message import TextMessage
 
 from bots import invoices, webhooks
+from bots.conversation.lease import SyncLeases
 from bots.deps import ChannelDeps
 from bots.viber import cabinet as viber_cabinet
 from bots.viber import fiscal as viber_fiscal
@@ -47,20 +46,11 @@ CHANNEL = "viber"
 STATE_PREFIX = "chatpay:viber:fsm"
 SEEN_PREFIX = "chatpay:viber:seen"
 STATE_TTL = 24 * 3600  #: seconds a half-typed invoice is kept
-SEEN_TTL = 24 * 3600  #: seconds a handled message token is remembered (Viber redelivers on errors)
 #: seconds a message being handled stays claimed: longer than the dialog's blocking steps take
 #: (each times out sooner: Redis 5 s, a Viber send 10 s), and how soon Viber's redelivery of a
 #: message whose web process died mid-dialog is handled
 LEASE_TTL = 30
-BUSY = "busy:"  #: a seen key's value while the message is being handled: the lease's owner
-DONE = "done"  #: a seen key's value once the message was handled
-# give the lease back only if it is still ours (it may have lapsed and been taken)
-RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
 UNAVAILABLE = (ServiceUnavailable, SQLAlchemyError, RedisError, ConnectionError)
-
-
-class StillHandling(Exception):
-    """Raised when a message Viber delivered again is still being handled by an earlier delivery."""
 
 
 @dataclass
@@ -91,6 +81,7 @@ class Dialog(InvoiceSteps):
                  say: Callable[[str, list[Reply], Command], None] | None = None) -> None:
         self.deps = deps
         self.state = DialogState(deps.redis)
+        self.leases = SyncLeases(deps.redis, SEEN_PREFIX, LEASE_TTL)
         self.accounts = AccountDialog(deps, self.state, self._then_publish)
         self.refunds = RefundDialog(deps, self.state, self._then_publish)
         self.manual = ManualDialog(deps, self.state, self._then_publish)
@@ -142,9 +133,9 @@ class Dialog(InvoiceSteps):
         Raises StillHandling while another request handles the same message.
         """
         lang = normalize_language(language)
-        key, lease = f"{SEEN_PREFIX}:{token}", f"{BUSY}{uuid.uuid4().hex}"
         try:
-            if not self._claim(key, lease):
+            lease = self.leases.claim(token)
+            if lease is None:
                 log.info("Dropped repeated Viber message %s.", token)
                 return []
             try:
@@ -156,16 +147,12 @@ class Dialog(InvoiceSteps):
                 replies = self._message(user_id, name, lang, seller, message, token)
             except BaseException:
                 # not handled: Viber's redelivery (after a 500) must not be dropped as seen
-                with contextlib.suppress(RedisError):
-                    self.deps.redis.eval(RELEASE, 1, key, lease)
+                self.leases.release(lease)
                 raise
         except UNAVAILABLE as exc:
             log.warning("Answering 'temporarily unavailable': %r.", exc)
             return [Reply(t(lang, "unavailable"))]
-        try:
-            self.deps.redis.set(key, DONE, ex=SEEN_TTL)
-        except RedisError as exc:  # handled all the same: the seller must get the answers
-            log.warning("Could not mark Viber message %s as handled: %r.", token, exc)
+        self.leases.done(lease)
         return replies
 
     # -- the dialog --------------------------------------------------------------------------
@@ -276,14 +263,3 @@ class Dialog(InvoiceSteps):
 
     def _seller(self, user_id: str) -> Seller | None:
         return self.deps.sellers.find(user_id)
-
-    def _claim(self, key: str, lease: str) -> bool:
-        """True once this request holds the message; False if it was handled already."""
-        while not self.deps.redis.set(key, lease, nx=True, ex=LEASE_TTL):
-            held = self.deps.redis.get(key)
-            if held is None:
-                continue  # given back or lapsed between the two calls: try again
-            if (held.decode() if isinstance(held, bytes) else str(held)).startswith(BUSY):
-                raise StillHandling(key)
-            return False  # DONE, or an older version's "1": handled
-        return True
