@@ -69,7 +69,9 @@ class Reply:
     delete_message: bool = False  #: delete the person's message (a key; Viber cannot: flagged)
     publish: Command | None = None  #: the command the workers perform after the answer
     state: State | None | Literal["keep"] = KEEP  #: the dialog's next place; None ends it
-    set_commands: bool = False  #: the chat's language changed: the adapter re-publishes commands
+    #: the chat's own menu button should speak this language now (Telegram; registered, or the
+    #: language changed); Viber has none: flagged
+    menu_button: str | None = None
 
     @property
     def asks(self) -> str:

@@ -20,7 +20,12 @@ from viberbot.api.messages.text_message import TextMessage
 
 from bots import invoices, webhooks
 from bots.conversation.lease import SyncLeases
+from bots.conversation.features import FEATURES
+from bots.conversation.routes import Conversation
+from bots.conversation.state import RedisDialogs
+from bots.conversation.turn import Reply as Reply_
 from bots.deps import ChannelDeps
+from bots.viber import conversation as adapter
 from bots.viber import cabinet as viber_cabinet
 from bots.viber import fiscal as viber_fiscal
 from bots.viber import keyboards, shop_name
@@ -37,7 +42,7 @@ from bots.viber.refunds import RefundDialog
 from bots.viber.reply import Reply
 from domain.commands import Command
 from domain.errors import ServiceUnavailable
-from domain.i18n import LANGUAGES, normalize_language, t
+from domain.i18n import normalize_language, t
 from storage.repository import Seller
 
 log = logging.getLogger(__name__)
@@ -82,6 +87,8 @@ class Dialog(InvoiceSteps):
         self.deps = deps
         self.state = DialogState(deps.redis)
         self.leases = SyncLeases(deps.redis, SEEN_PREFIX, LEASE_TTL)
+        self.conversation = Conversation(deps, FEATURES)
+        self.dialogs = RedisDialogs(deps.redis, STATE_PREFIX)
         self.accounts = AccountDialog(deps, self.state, self._then_publish)
         self.refunds = RefundDialog(deps, self.state, self._then_publish)
         self.manual = ManualDialog(deps, self.state, self._then_publish)
@@ -114,10 +121,10 @@ class Dialog(InvoiceSteps):
             log.warning("Answering 'temporarily unavailable': %r.", exc)
             return Reply(t(lang, "unavailable"))
         lang = seller.language if seller else lang
-        welcome = t(lang, "welcome", name=name)
-        if seller is not None and seller.currency:
-            return Reply(f"{welcome}\n\n{t(lang, 'menu')}", keyboards.main_menu(lang))
-        return Reply(f"{welcome}\n\n{t(lang, 'share_phone_prompt')}", keyboards.share_phone(lang))
+        turn = adapter.turn_of(user_id, name, lang, seller, "/start", None, "", {})
+        shown = adapter.answers(self.conversation.handle(turn) or Reply_(), lang)
+        # Viber takes one message as the webhook's answer: the welcome and what follows, joined
+        return Reply("\n\n".join(a.text for a in shown), shown[-1].keyboard)
 
     def subscription(self, user_id: str, subscribed: bool) -> None:
         """Remember whether the seller may be written to; workers then send nothing."""
@@ -160,19 +167,19 @@ class Dialog(InvoiceSteps):
     def _message(self, user_id: str, name: str, lang: str, seller: Seller | None,
                  message: object, token: str) -> list[Reply]:
         if isinstance(message, ContactMessage) and message.contact is not None:
-            return [self._contact(user_id, message.contact.phone_number or "", name, lang)]
+            phone = message.contact.phone_number or ""
+            return self._converse(user_id, name, lang, seller, None, phone, token) or []
         if not isinstance(message, TextMessage):
             return [self._unknown(seller, lang)]
         text = (message.text or "").strip()
         if (answered := support_desk.handle(self, user_id, lang, text)) is not None:
             return answered
+        if (answered := self._converse(user_id, name, lang, seller, text, None, token)) is not None:
+            return answered
         if text == "/webhook" or text.startswith(("/webhook ", webhooks.PREFIX)):
             return self._webhook(user_id, seller, lang, text)
         if text == "/buyer" or text.startswith(invoices.BUYER_FIELD_PREFIX):
             return [self._buyer_fields(user_id, seller, lang, text)]
-        if text == "/cancel":
-            self.state.clear(user_id)
-            return [Reply(t(lang, "dialog_cancelled"), keyboards.main_menu(lang))]
         if text.startswith("rfd:"):
             return [self.refunds.tapped(user_id, seller, lang, text[len("rfd:"):])]
         if text.startswith(MANUAL_PREFIXES) or text in keyboards.button_texts("btn_record"):
@@ -181,7 +188,6 @@ class Dialog(InvoiceSteps):
             return self.methods.tapped(user_id, seller, lang, text if text != "/manual"
                                        else "mm:list")
         for prefix, handle in (("chk:", self._check), ("cnl:", self._cancel),
-                               ("cur:", self._currency), ("lang:", self._language),
                                ("sms:", self._ask_recipient), ("eml:", self._ask_recipient)):
             if text.startswith(prefix):
                 answer = handle(user_id, seller, lang, text[len(prefix):] if prefix not in
@@ -205,8 +211,6 @@ class Dialog(InvoiceSteps):
             return [self._new_invoice(user_id, seller, lang)]
         if text in keyboards.button_texts("btn_pending"):
             return [self._pending(seller, lang)]
-        if text in keyboards.button_texts("btn_language"):
-            return [Reply(t(lang, "choose_language"), keyboards.languages())]
         step = self.state.get(user_id)
         if (answered := support_desk.typed(self, user_id, lang, step, text, token)) is not None:
             return answered
@@ -233,31 +237,33 @@ class Dialog(InvoiceSteps):
             return self._describe(user_id, seller, lang, "" if skipped else text, step, token)
         return [self._unknown(seller, lang)]
 
-    def _contact(self, user_id: str, phone: str, name: str, lang: str) -> Reply:
-        # Viber's share-phone button shares the user's own number; user.country is only a hint,
-        # the number's country decides the currency.
-        outcome = self.deps.sellers.register_phone(user_id, phone, name, lang)
-        if outcome.seller is None:
-            return Reply(outcome.text, keyboards.share_phone(lang))
-        if outcome.choose_from:
-            return Reply(outcome.text, keyboards.currencies(outcome.choose_from))
-        return Reply(outcome.text, keyboards.main_menu(lang))
-
-    def _currency(self, user_id: str, seller: Seller | None, lang: str, currency: str) -> Reply:
-        if self.deps.sellers.set_currency(user_id, currency) is None:
-            return Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))
-        return Reply(t(lang, "currency_set", currency=currency), keyboards.main_menu(lang))
-
-    def _language(self, user_id: str, seller: Seller | None, lang: str, chosen: str) -> Reply:
-        if chosen not in LANGUAGES:
-            return self._unknown(seller, lang)
-        self.deps.sellers.set_language(user_id, chosen)
-        return Reply(t(chosen, "language_set"), keyboards.main_menu(chosen))
-
     def _unknown(self, seller: Seller | None, lang: str) -> Reply:
         if seller is None or not seller.currency:
             return Reply(t(lang, "unknown_input"), keyboards.share_phone(lang))
         return Reply(t(lang, "unknown_input"), keyboards.main_menu(lang))
+
+    def _converse(self, user_id: str, name: str, lang: str, seller: Seller | None,
+                  text: str | None, contact: str | None, token: str) -> list[Reply] | None:
+        """The conversation layer's answer, if a moved feature answers; None otherwise."""
+        turn = adapter.turn_of(user_id, name, lang, seller, text, contact, token,
+                               self.dialogs.get(user_id))
+        route = self.conversation.route(turn)
+        if route is None:
+            return None
+        reply = route.answer(self.deps, turn)
+        shown = adapter.answers(reply, lang)
+        if reply.publish is not None:
+            shown = self._then_publish_all(user_id, shown, reply.publish)
+        adapter.keep(self.dialogs, user_id, reply)
+        return shown
+
+    def _then_publish_all(self, user_id: str, shown: list[Reply],
+                          command: Command) -> list[Reply]:
+        if self.say is None:
+            self.deps.bus.publish(command)
+            return shown
+        self.say(user_id, shown, command)
+        return []
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -1,0 +1,8 @@
+"""The features answered by the conversation layer, in the order their routes are merged (a
+later feature's route for the same button or text would win)."""
+from __future__ import annotations
+
+from bots.conversation import start
+from bots.conversation.routes import Routes
+
+FEATURES: tuple[Routes, ...] = (start.routes,)

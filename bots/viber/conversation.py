@@ -1,0 +1,48 @@
+"""The Viber adapter of the conversation layer: a webhook's message becomes a `Turn`, and a
+`Reply` becomes the answers queued in one AnswerInViber (with the command that follows them).
+
+What Viber cannot do is handled here: a button sends its data back as a message's text (parsed
+into the tapped action), a message shows one keyboard (the main menu goes under the message's
+own buttons), nothing is edited or deleted, no toast (shown as a message), no menu button."""
+from __future__ import annotations
+
+from typing import Any
+
+from bots.conversation.state import RedisDialogs
+from bots.conversation.turn import KEEP, Menu, Reply, Say, Turn
+from bots.viber import keyboards
+from bots.viber.reply import Reply as Answer
+from domain.actions import parse
+from domain.messaging import main_menu_rows
+from storage.repository import Seller
+from workers.messengers.viber_format import keyboard
+
+STATE_PREFIX = "chatpay:viber:fsm"
+
+
+def turn_of(user_id: str, name: str, lang: str, seller: Seller | None, text: str | None,
+            contact: str | None, token: str, state: dict[str, Any]) -> Turn:
+    action = parse(text) if text else None
+    return Turn(messenger="viber", user_id=user_id, chat_id=user_id, lang=lang, seller=seller,
+                text="" if action is not None or text is None else text, action=action,
+                contact=contact, name=name, token=token, state=state)
+
+
+def board(said: Say, lang: str) -> dict[str, Any] | None:
+    if said.menu is Menu.SHARE_PHONE:
+        return keyboards.share_phone(lang)
+    rows = said.buttons + (main_menu_rows(lang) if said.menu is Menu.MAIN else ())
+    return keyboard(rows) if rows else None
+
+
+def answers(reply: Reply, lang: str) -> list[Answer]:
+    lang = reply.menu_button or lang
+    shown = [Answer(said.text, board(said, lang)) for said in reply.says]
+    if reply.toast and not shown:
+        shown.append(Answer(reply.toast, keyboards.main_menu(lang)))
+    return shown
+
+
+def keep(dialogs: RedisDialogs, user_id: str, reply: Reply) -> None:
+    if reply.state != KEEP:
+        dialogs.keep(user_id, reply.state)  # type: ignore[arg-type]
