@@ -25,6 +25,7 @@ class Route:
     handler: Handler
     needs: Needs = Needs.REGISTERED
     blocking: bool = True  #: touches the database, the queue or Redis
+    step: str = ""  #: a button answered only at this step of the dialog (*Skip*)
 
     def answer(self, deps: ChannelDeps, turn: Turn) -> Reply:
         refused = refusal(turn, self.needs)
@@ -47,16 +48,17 @@ class Routes:
         self.contact: Route | None = None
 
     def _add(self, into: dict[str, Route] | dict[type[Action], Route], keys: Iterable[object],
-             needs: Needs, blocking: bool) -> Decorator:
+             needs: Needs, blocking: bool, step: str = "") -> Decorator:
         def register(handler: Handler) -> Handler:
             for key in keys:
-                into[key] = Route(handler, needs, blocking)  # type: ignore[index]
+                into[key] = Route(handler, needs, blocking, step)  # type: ignore[index]
             return handler
         return register
 
     def action(self, *kinds: type[Action], needs: Needs = Needs.REGISTERED,
-               blocking: bool = True) -> Decorator:
-        return self._add(self.actions, kinds, needs, blocking)
+               blocking: bool = True, step: str = "") -> Decorator:
+        """Taps of `kinds`; with `step`, only while the dialog is at that step."""
+        return self._add(self.actions, kinds, needs, blocking, step)
 
     def command(self, *words: str, menu: str = "", needs: Needs = Needs.REGISTERED,
                 blocking: bool = True) -> Decorator:
@@ -94,13 +96,14 @@ class Conversation:
         """The step that answers `turn` (no I/O); None if no moved feature does. A tap or a
         menu text wins over the dialog's step: tapping *Create invoice* leaves any dialog."""
         if turn.action is not None:
-            return self.actions.get(type(turn.action))
+            found = self.actions.get(type(turn.action))
+            return found if found is not None and found.step in ("", turn.step) else None
         if turn.contact is not None:
             return self.contact
         word = turn.text.split(maxsplit=1)[0].split("@")[0] if turn.text.startswith("/") \
             else turn.text
         found = self.texts.get(word)
-        if found is not None or turn.text.startswith("/"):
+        if found is not None or turn.text.startswith("/") or (turn.media and not turn.step):
             return found
         return self.steps.get(turn.step)
 

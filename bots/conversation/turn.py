@@ -40,6 +40,7 @@ class Turn:
     token: str = ""  #: unique to this message or tap: makes a redelivered one publish nothing new
     state: State = field(default_factory=dict)  #: where their dialog stands (read by the adapter)
     tapped: bool = False  #: came from an inline button (Telegram: a toast can acknowledge it)
+    media: bool = False  #: a message that is not text (a photo, a sticker): only a step answers
 
     @property
     def step(self) -> str:

@@ -20,11 +20,9 @@ from bots.telegram.handlers import (
     cabinet,
     fallback,
     fiscal,
-    invoices,
     manual,
     manual_methods,
     refunds,
-    send_link,
     shop_name,
     support,
     webhooks,
@@ -80,8 +78,7 @@ def build_dispatcher(deps: BotDeps, bot_id: int) -> Dispatcher:
     # menu buttons (invoices, language) before the key dialog: a tap leaves it, never becomes a key
     # support: agents only (checked in the database at each update); anyone else falls through
     dp.include_routers(*(_own_copy(r) for r in (conversation.router, webhooks.router, support.router,
-                                                 invoices.router, cabinet.router,
-                                                 send_link.router, buyer_fields.router,
+                                                 cabinet.router, buyer_fields.router,
                                                  shop_name.router,
                                                  refunds.router, manual.router,
                                                  manual_methods.router, fiscal.router,

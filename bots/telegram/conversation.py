@@ -49,10 +49,8 @@ def turn_of(event: TelegramObject, user: User, lang: str, seller: Seller | None,
         return Turn(chat_id=str(event.chat.id), contact=event.contact.phone_number,
                     contact_own=event.contact.user_id == user.id, token=str(event.message_id),
                     **{**common, "name": user.full_name})
-    if event.text is None:
-        return None
-    return Turn(chat_id=str(event.chat.id), text=event.text.strip(),
-                token=str(event.message_id), **common)
+    return Turn(chat_id=str(event.chat.id), text=(event.text or "").strip(),
+                media=event.text is None, token=str(event.message_id), **common)
 
 
 class Owned(Filter):

@@ -169,8 +169,9 @@ class Dialog(InvoiceSteps):
         if isinstance(message, ContactMessage) and message.contact is not None:
             phone = message.contact.phone_number or ""
             return self._converse(user_id, name, lang, seller, None, phone, token) or []
-        if not isinstance(message, TextMessage):
-            return [self._unknown(seller, lang)]
+        if not isinstance(message, TextMessage):  # a photo, a sticker: only a step answers
+            return self._converse(user_id, name, lang, seller, None, None, token) \
+                or [self._unknown(seller, lang)]
         text = (message.text or "").strip()
         if (answered := support_desk.handle(self, user_id, lang, text)) is not None:
             return answered
@@ -187,12 +188,6 @@ class Dialog(InvoiceSteps):
         if text == "/manual" or text.startswith("mm:"):
             return self.methods.tapped(user_id, seller, lang, text if text != "/manual"
                                        else "mm:list")
-        for prefix, handle in (("chk:", self._check), ("cnl:", self._cancel),
-                               ("sms:", self._ask_recipient), ("eml:", self._ask_recipient)):
-            if text.startswith(prefix):
-                answer = handle(user_id, seller, lang, text[len(prefix):] if prefix not in
-                                invoices.SEND_VIA else text)
-                return answer if isinstance(answer, list) else [answer]
         registered = seller is not None and bool(seller.currency)
         if viber_fiscal.handles(text):
             if seller is None or not registered:
@@ -207,10 +202,6 @@ class Dialog(InvoiceSteps):
         if viber_cabinet.handles(text):
             return viber_cabinet.tapped(self.deps, self.state, self._then_publish, user_id,
                                         seller, lang, text)
-        if text in keyboards.button_texts("btn_create"):
-            return [self._new_invoice(user_id, seller, lang)]
-        if text in keyboards.button_texts("btn_pending"):
-            return [self._pending(seller, lang)]
         step = self.state.get(user_id)
         if (answered := support_desk.typed(self, user_id, lang, step, text, token)) is not None:
             return answered
@@ -218,8 +209,6 @@ class Dialog(InvoiceSteps):
             return self.accounts.key_typed(user_id, seller, lang, text, step, token)
         if (answer := shop_name.handle(self, user_id, seller, lang, text, step)) is not None:
             return [answer]
-        if seller is not None and step.get("step") == "recipient":
-            return self._recipient(user_id, seller, lang, text, step, token)
         if seller is not None and registered and step.get("step") in viber_fiscal.STEPS:
             return self.fiscal.step(user_id, seller, lang, text, step, token)
         if seller is not None and step.get("step") in REFUND_STEPS:
@@ -230,11 +219,6 @@ class Dialog(InvoiceSteps):
             return viber_cabinet.step(self.deps, self.state, user_id, seller, lang, text)
         if seller is not None and step.get("step") == METHOD_STEP:
             return self.methods.step(user_id, seller, lang, text, step)
-        if seller is not None and seller.currency and step.get("step") == "amount":
-            return [self._amount(user_id, seller, lang, text)]
-        if seller is not None and step.get("step") == "description":
-            skipped = text == "skip" or text in keyboards.button_texts("btn_skip")
-            return self._describe(user_id, seller, lang, "" if skipped else text, step, token)
         return [self._unknown(seller, lang)]
 
     def _unknown(self, seller: Seller | None, lang: str) -> Reply:
