@@ -103,6 +103,22 @@ class RefundTap(Action):
 
 
 @dataclass(frozen=True)
+class RefundAll(Action):
+    """*Refund all that is left*, instead of typing an amount."""
+    tag = "rfa"
+
+
+@dataclass(frozen=True)
+class RefundConfirm(Action):
+    tag = "rfc"
+
+
+@dataclass(frozen=True)
+class RefundNo(Action):
+    tag = "rfn"
+
+
+@dataclass(frozen=True)
 class ManualRefundTap(Action):
     """*Refund* under an invoice paid by hand: refunded by hand, no provider call."""
     tag = "mrf"

@@ -22,7 +22,6 @@ from bots.telegram.handlers import (
     fiscal,
     manual,
     manual_methods,
-    refunds,
     shop_name,
     support,
     webhooks,
@@ -80,7 +79,7 @@ def build_dispatcher(deps: BotDeps, bot_id: int) -> Dispatcher:
     dp.include_routers(*(_own_copy(r) for r in (conversation.router, webhooks.router, support.router,
                                                  cabinet.router, buyer_fields.router,
                                                  shop_name.router,
-                                                 refunds.router, manual.router,
+                                                 manual.router,
                                                  manual_methods.router, fiscal.router,
                                                  accounts.router,
                                                  fallback.router)))

@@ -25,7 +25,8 @@ def turn_of(user_id: str, name: str, lang: str, seller: Seller | None, text: str
     action = parse(text) if text else None
     return Turn(messenger="viber", user_id=user_id, chat_id=user_id, lang=lang, seller=seller,
                 text="" if action is not None or text is None else text, action=action,
-                contact=contact, name=name, token=token, state=state,
+                contact=contact, name=name, state=state,
+                token=f"{action.tag}{token}" if action is not None else token,
                 media=text is None and contact is None)
 
 

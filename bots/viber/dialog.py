@@ -37,8 +37,6 @@ from bots.viber.manual import STEPS as MANUAL_STEPS
 from bots.viber.manual import ManualDialog
 from bots.viber.manual_methods import STEP as METHOD_STEP
 from bots.viber.manual_methods import MethodsDialog
-from bots.viber.refunds import STEPS as REFUND_STEPS
-from bots.viber.refunds import RefundDialog
 from bots.viber.reply import Reply
 from domain.commands import Command
 from domain.errors import ServiceUnavailable
@@ -90,7 +88,6 @@ class Dialog(InvoiceSteps):
         self.conversation = Conversation(deps, FEATURES)
         self.dialogs = RedisDialogs(deps.redis, STATE_PREFIX)
         self.accounts = AccountDialog(deps, self.state, self._then_publish)
-        self.refunds = RefundDialog(deps, self.state, self._then_publish)
         self.manual = ManualDialog(deps, self.state, self._then_publish)
         self.methods = MethodsDialog(deps, self.state)
         self.fiscal = viber_fiscal.FiscalDialog(deps, self.state, self._then_publish)
@@ -181,8 +178,6 @@ class Dialog(InvoiceSteps):
             return self._webhook(user_id, seller, lang, text)
         if text == "/buyer" or text.startswith(invoices.BUYER_FIELD_PREFIX):
             return [self._buyer_fields(user_id, seller, lang, text)]
-        if text.startswith("rfd:"):
-            return [self.refunds.tapped(user_id, seller, lang, text[len("rfd:"):])]
         if text.startswith(MANUAL_PREFIXES) or text in keyboards.button_texts("btn_record"):
             return self.manual.tapped(user_id, seller, lang, text)
         if text == "/manual" or text.startswith("mm:"):
@@ -211,8 +206,6 @@ class Dialog(InvoiceSteps):
             return [answer]
         if seller is not None and registered and step.get("step") in viber_fiscal.STEPS:
             return self.fiscal.step(user_id, seller, lang, text, step, token)
-        if seller is not None and step.get("step") in REFUND_STEPS:
-            return self.refunds.step(user_id, seller, lang, text, step, token)
         if seller is not None and step.get("step") in MANUAL_STEPS:
             return self.manual.step(user_id, seller, lang, text, step, token)
         if seller is not None and step.get("step") == viber_cabinet.STEP:
