@@ -150,6 +150,12 @@ class ManualMethodChosen(Action):
     method_id: str
 
 
+@dataclass(frozen=True)
+class Today(Action):
+    """*Today* as a payment's date."""
+    tag = "today"
+
+
 # -- the seller's profile -----------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 later feature's route for the same button or text would win)."""
 from __future__ import annotations
 
-from bots.conversation import invoices, refunds, start
+from bots.conversation import invoices, manual, refunds, start
 from bots.conversation.routes import Routes
 
-FEATURES: tuple[Routes, ...] = (start.routes, invoices.routes, refunds.routes)
+FEATURES: tuple[Routes, ...] = (start.routes, invoices.routes, refunds.routes, manual.routes)

@@ -25,7 +25,6 @@ class Route:
     handler: Handler
     needs: Needs = Needs.REGISTERED
     blocking: bool = True  #: touches the database, the queue or Redis
-    step: str = ""  #: a button answered only at this step of the dialog (*Skip*)
 
     def answer(self, deps: ChannelDeps, turn: Turn) -> Reply:
         refused = refusal(turn, self.needs)
@@ -42,23 +41,26 @@ class Routes:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.actions: dict[type[Action], Route] = {}
+        #: a tap's kind and the step it is answered at ("": at any)
+        self.actions: dict[tuple[type[Action], str], Route] = {}
         self.texts: dict[str, Route] = {}  #: a command ("/new") or a menu button's text
         self.steps: dict[str, Route] = {}
         self.contact: Route | None = None
 
-    def _add(self, into: dict[str, Route] | dict[type[Action], Route], keys: Iterable[object],
-             needs: Needs, blocking: bool, step: str = "") -> Decorator:
+    def _add(self, into: dict[str, Route] | dict[tuple[type[Action], str], Route],
+             keys: Iterable[object],
+             needs: Needs, blocking: bool) -> Decorator:
         def register(handler: Handler) -> Handler:
             for key in keys:
-                into[key] = Route(handler, needs, blocking, step)  # type: ignore[index]
+                into[key] = Route(handler, needs, blocking)  # type: ignore[index]
             return handler
         return register
 
     def action(self, *kinds: type[Action], needs: Needs = Needs.REGISTERED,
-               blocking: bool = True, step: str = "") -> Decorator:
-        """Taps of `kinds`; with `step`, only while the dialog is at that step."""
-        return self._add(self.actions, kinds, needs, blocking, step)
+               blocking: bool = True, step: str = "", steps: tuple[str, ...] = ()) -> Decorator:
+        """Taps of `kinds`; with `step` (or `steps`), only while the dialog is at one."""
+        keys = [(kind, at) for kind in kinds for at in (steps or (step,))]
+        return self._add(self.actions, keys, needs, blocking)
 
     def command(self, *words: str, menu: str = "", needs: Needs = Needs.REGISTERED,
                 blocking: bool = True) -> Decorator:
@@ -82,7 +84,7 @@ class Conversation:
 
     def __init__(self, deps: ChannelDeps, features: Iterable[Routes]) -> None:
         self.deps = deps
-        self.actions: dict[type[Action], Route] = {}
+        self.actions: dict[tuple[type[Action], str], Route] = {}
         self.texts: dict[str, Route] = {}
         self.steps: dict[str, Route] = {}
         self.contact: Route | None = None
@@ -96,8 +98,8 @@ class Conversation:
         """The step that answers `turn` (no I/O); None if no moved feature does. A tap or a
         menu text wins over the dialog's step: tapping *Create invoice* leaves any dialog."""
         if turn.action is not None:
-            found = self.actions.get(type(turn.action))
-            return found if found is not None and found.step in ("", turn.step) else None
+            kind = type(turn.action)
+            return self.actions.get((kind, turn.step)) or self.actions.get((kind, ""))
         if turn.contact is not None:
             return self.contact
         word = turn.text.split(maxsplit=1)[0].split("@")[0] if turn.text.startswith("/") \

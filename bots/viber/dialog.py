@@ -32,9 +32,6 @@ from bots.viber import keyboards, shop_name
 from bots.viber import support as support_desk
 from bots.viber.accounts import KEY_STEPS, AccountDialog
 from bots.viber.invoice_steps import InvoiceSteps
-from bots.viber.manual import PREFIXES as MANUAL_PREFIXES
-from bots.viber.manual import STEPS as MANUAL_STEPS
-from bots.viber.manual import ManualDialog
 from bots.viber.manual_methods import STEP as METHOD_STEP
 from bots.viber.manual_methods import MethodsDialog
 from bots.viber.reply import Reply
@@ -88,7 +85,6 @@ class Dialog(InvoiceSteps):
         self.conversation = Conversation(deps, FEATURES)
         self.dialogs = RedisDialogs(deps.redis, STATE_PREFIX)
         self.accounts = AccountDialog(deps, self.state, self._then_publish)
-        self.manual = ManualDialog(deps, self.state, self._then_publish)
         self.methods = MethodsDialog(deps, self.state)
         self.fiscal = viber_fiscal.FiscalDialog(deps, self.state, self._then_publish)
         #: queues replies with the command that must follow them (the webhook: a worker sends)
@@ -178,8 +174,6 @@ class Dialog(InvoiceSteps):
             return self._webhook(user_id, seller, lang, text)
         if text == "/buyer" or text.startswith(invoices.BUYER_FIELD_PREFIX):
             return [self._buyer_fields(user_id, seller, lang, text)]
-        if text.startswith(MANUAL_PREFIXES) or text in keyboards.button_texts("btn_record"):
-            return self.manual.tapped(user_id, seller, lang, text)
         if text == "/manual" or text.startswith("mm:"):
             return self.methods.tapped(user_id, seller, lang, text if text != "/manual"
                                        else "mm:list")
@@ -206,8 +200,6 @@ class Dialog(InvoiceSteps):
             return [answer]
         if seller is not None and registered and step.get("step") in viber_fiscal.STEPS:
             return self.fiscal.step(user_id, seller, lang, text, step, token)
-        if seller is not None and step.get("step") in MANUAL_STEPS:
-            return self.manual.step(user_id, seller, lang, text, step, token)
         if seller is not None and step.get("step") == viber_cabinet.STEP:
             return viber_cabinet.step(self.deps, self.state, user_id, seller, lang, text)
         if seller is not None and step.get("step") == METHOD_STEP:
