@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Any
 
 import redis
 
@@ -15,11 +16,11 @@ from bots.conversation.turn import State
 STATE_TTL = 24 * 3600  #: seconds a half-typed invoice is kept
 
 
-def encode(state: Mapping[str, str]) -> str:
+def encode(state: Mapping[str, Any]) -> str:
     return json.dumps(dict(state), separators=(",", ":"))
 
 
-def decode(raw: bytes | str | None) -> dict[str, str]:
+def decode(raw: bytes | str | None) -> dict[str, Any]:
     """The dialog state stored as `raw`; {} for nothing, or for another handler's state."""
     if not raw:
         return {}
@@ -27,7 +28,7 @@ def decode(raw: bytes | str | None) -> dict[str, str]:
     if not text.startswith("{"):
         return {}
     data = json.loads(text)
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
 
 
 class RedisDialogs:
@@ -36,7 +37,7 @@ class RedisDialogs:
     def __init__(self, client: redis.Redis, prefix: str) -> None:
         self.client, self.prefix = client, prefix
 
-    def get(self, user_id: str) -> dict[str, str]:
+    def get(self, user_id: str) -> dict[str, Any]:
         return decode(self.client.get(f"{self.prefix}:{user_id}"))
 
     def keep(self, user_id: str, state: State | None) -> None:

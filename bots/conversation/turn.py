@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from domain.actions import Action
 from domain.commands import Command
@@ -12,8 +12,8 @@ from domain.messaging import Button
 from storage.repository import Seller
 
 Rows = tuple[tuple[Button, ...], ...]
-#: a dialog's place: {"step": name, ...what the earlier steps gathered}; all values strings
-State = Mapping[str, str]
+#: a dialog's place: {"step": name, ...what the earlier steps gathered}, as JSON keeps it
+State = Mapping[str, Any]
 KEEP: Final = "keep"  #: `Reply.state`: leave the dialog where it is
 
 
@@ -44,7 +44,7 @@ class Turn:
 
     @property
     def step(self) -> str:
-        return self.state.get("step", "")
+        return str(self.state.get("step", ""))
 
     @property
     def registered(self) -> bool:
@@ -77,7 +77,7 @@ class Reply:
     @property
     def asks(self) -> str:
         """What is asked next (the step awaited), "" if nothing is."""
-        return self.state.get("step", "") if isinstance(self.state, Mapping) else ""
+        return str(self.state.get("step", "")) if isinstance(self.state, Mapping) else ""
 
 
 

@@ -20,7 +20,6 @@ from bots.telegram.handlers import (
     cabinet,
     fallback,
     fiscal,
-    manual_methods,
     shop_name,
     support,
     webhooks,
@@ -78,7 +77,7 @@ def build_dispatcher(deps: BotDeps, bot_id: int) -> Dispatcher:
     dp.include_routers(*(_own_copy(r) for r in (conversation.router, webhooks.router, support.router,
                                                  cabinet.router, buyer_fields.router,
                                                  shop_name.router,
-                                                 manual_methods.router, fiscal.router,
+                                                 fiscal.router,
                                                  accounts.router,
                                                  fallback.router)))
     return dp

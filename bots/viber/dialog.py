@@ -32,8 +32,6 @@ from bots.viber import keyboards, shop_name
 from bots.viber import support as support_desk
 from bots.viber.accounts import KEY_STEPS, AccountDialog
 from bots.viber.invoice_steps import InvoiceSteps
-from bots.viber.manual_methods import STEP as METHOD_STEP
-from bots.viber.manual_methods import MethodsDialog
 from bots.viber.reply import Reply
 from domain.commands import Command
 from domain.errors import ServiceUnavailable
@@ -85,7 +83,6 @@ class Dialog(InvoiceSteps):
         self.conversation = Conversation(deps, FEATURES)
         self.dialogs = RedisDialogs(deps.redis, STATE_PREFIX)
         self.accounts = AccountDialog(deps, self.state, self._then_publish)
-        self.methods = MethodsDialog(deps, self.state)
         self.fiscal = viber_fiscal.FiscalDialog(deps, self.state, self._then_publish)
         #: queues replies with the command that must follow them (the webhook: a worker sends)
         self.say = say
@@ -174,9 +171,6 @@ class Dialog(InvoiceSteps):
             return self._webhook(user_id, seller, lang, text)
         if text == "/buyer" or text.startswith(invoices.BUYER_FIELD_PREFIX):
             return [self._buyer_fields(user_id, seller, lang, text)]
-        if text == "/manual" or text.startswith("mm:"):
-            return self.methods.tapped(user_id, seller, lang, text if text != "/manual"
-                                       else "mm:list")
         registered = seller is not None and bool(seller.currency)
         if viber_fiscal.handles(text):
             if seller is None or not registered:
@@ -202,8 +196,6 @@ class Dialog(InvoiceSteps):
             return self.fiscal.step(user_id, seller, lang, text, step, token)
         if seller is not None and step.get("step") == viber_cabinet.STEP:
             return viber_cabinet.step(self.deps, self.state, user_id, seller, lang, text)
-        if seller is not None and step.get("step") == METHOD_STEP:
-            return self.methods.step(user_id, seller, lang, text, step)
         return [self._unknown(seller, lang)]
 
     def _unknown(self, seller: Seller | None, lang: str) -> Reply:
