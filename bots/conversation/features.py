@@ -2,8 +2,16 @@
 later feature's route for the same button or text would win)."""
 from __future__ import annotations
 
-from bots.conversation import invoices, manual, manual_methods, refunds, start
+from bots.conversation import (
+    invoices,
+    manual,
+    manual_methods,
+    refunds,
+    shop,
+    start,
+    webhooks,
+)
 from bots.conversation.routes import Routes
 
 FEATURES: tuple[Routes, ...] = (start.routes, invoices.routes, refunds.routes, manual.routes,
-                                   manual_methods.routes)
+                                   manual_methods.routes, shop.routes, webhooks.routes)

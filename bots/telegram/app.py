@@ -16,13 +16,10 @@ from bots.telegram import conversation
 from bots.telegram.deps import BotDeps
 from bots.telegram.handlers import (
     accounts,
-    buyer_fields,
     cabinet,
     fallback,
     fiscal,
-    shop_name,
     support,
-    webhooks,
 )
 from bots.telegram.middlewares import DropRepeatedUpdates, InFlight, SellerContext
 from bots.telegram.session import build_session
@@ -74,9 +71,8 @@ def build_dispatcher(deps: BotDeps, bot_id: int) -> Dispatcher:
     # then the handlers not moved there yet; /webhook
     # menu buttons (invoices, language) before the key dialog: a tap leaves it, never becomes a key
     # support: agents only (checked in the database at each update); anyone else falls through
-    dp.include_routers(*(_own_copy(r) for r in (conversation.router, webhooks.router, support.router,
-                                                 cabinet.router, buyer_fields.router,
-                                                 shop_name.router,
+    dp.include_routers(*(_own_copy(r) for r in (conversation.router, support.router,
+                                                 cabinet.router,
                                                  fiscal.router,
                                                  accounts.router,
                                                  fallback.router)))

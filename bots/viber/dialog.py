@@ -18,7 +18,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from viberbot.api.messages.contact_message import ContactMessage
 from viberbot.api.messages.text_message import TextMessage
 
-from bots import invoices, webhooks
 from bots.conversation.lease import SyncLeases
 from bots.conversation.features import FEATURES
 from bots.conversation.routes import Conversation
@@ -28,10 +27,9 @@ from bots.deps import ChannelDeps
 from bots.viber import conversation as adapter
 from bots.viber import cabinet as viber_cabinet
 from bots.viber import fiscal as viber_fiscal
-from bots.viber import keyboards, shop_name
+from bots.viber import keyboards
 from bots.viber import support as support_desk
 from bots.viber.accounts import KEY_STEPS, AccountDialog
-from bots.viber.invoice_steps import InvoiceSteps
 from bots.viber.reply import Reply
 from domain.commands import Command
 from domain.errors import ServiceUnavailable
@@ -74,7 +72,7 @@ class DialogState:
         self.client.delete(f"{STATE_PREFIX}:{user_id}")
 
 
-class Dialog(InvoiceSteps):
+class Dialog:
     def __init__(self, deps: ViberDeps,
                  say: Callable[[str, list[Reply], Command], None] | None = None) -> None:
         self.deps = deps
@@ -167,10 +165,6 @@ class Dialog(InvoiceSteps):
             return answered
         if (answered := self._converse(user_id, name, lang, seller, text, None, token)) is not None:
             return answered
-        if text == "/webhook" or text.startswith(("/webhook ", webhooks.PREFIX)):
-            return self._webhook(user_id, seller, lang, text)
-        if text == "/buyer" or text.startswith(invoices.BUYER_FIELD_PREFIX):
-            return [self._buyer_fields(user_id, seller, lang, text)]
         registered = seller is not None and bool(seller.currency)
         if viber_fiscal.handles(text):
             if seller is None or not registered:
@@ -190,8 +184,6 @@ class Dialog(InvoiceSteps):
             return answered
         if seller is not None and registered and step.get("step") in KEY_STEPS:
             return self.accounts.key_typed(user_id, seller, lang, text, step, token)
-        if (answer := shop_name.handle(self, user_id, seller, lang, text, step)) is not None:
-            return [answer]
         if seller is not None and registered and step.get("step") in viber_fiscal.STEPS:
             return self.fiscal.step(user_id, seller, lang, text, step, token)
         if seller is not None and step.get("step") == viber_cabinet.STEP:
@@ -220,7 +212,7 @@ class Dialog(InvoiceSteps):
 
     def _then_publish_all(self, user_id: str, shown: list[Reply],
                           command: Command) -> list[Reply]:
-        if self.say is None:
+        if self.say is None or not shown:
             self.deps.bus.publish(command)
             return shown
         self.say(user_id, shown, command)
