@@ -3,6 +3,7 @@ later feature's route for the same button or text would win)."""
 from __future__ import annotations
 
 from bots.conversation import (
+    fiscal,
     invoices,
     manual,
     manual_methods,
@@ -14,4 +15,5 @@ from bots.conversation import (
 from bots.conversation.routes import Routes
 
 FEATURES: tuple[Routes, ...] = (start.routes, invoices.routes, refunds.routes, manual.routes,
-                                   manual_methods.routes, shop.routes, webhooks.routes)
+                                   manual_methods.routes, shop.routes, webhooks.routes,
+                                   fiscal.routes)

@@ -117,6 +117,6 @@ class Conversation:
         """Answer and publish the reply's command (Telegram: one trip off the event loop).
         The queue being down raises ServiceUnavailable before any state is kept."""
         reply = route.answer(self.deps, turn)
-        if reply.publish is not None:
+        if reply.publish is not None and not reply.answer_first:
             self.deps.bus.publish(reply.publish)
         return reply

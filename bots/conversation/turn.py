@@ -67,7 +67,11 @@ class Reply:
     own message, such as the QR, comes after them)."""
     says: tuple[Say, ...] = ()
     toast: str | None = None  #: a tap's short acknowledgement (Viber: flagged, shown as text)
-    delete_message: bool = False  #: delete the person's message (a key; Viber cannot: flagged)
+    #: delete the person's message (a key): the adapter says first whether it did (Telegram) or
+    #: asks them to (Viber cannot: flagged)
+    delete_message: bool = False
+    #: show the answer before publishing (the worker's verdict must follow "checking…")
+    answer_first: bool = False
     publish: Command | None = None  #: the command the workers perform after the answer
     state: State | None | Literal["keep"] = KEEP  #: the dialog's next place; None ends it
     #: the chat's own menu button should speak this language now (Telegram; registered, or the

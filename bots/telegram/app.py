@@ -18,7 +18,6 @@ from bots.telegram.handlers import (
     accounts,
     cabinet,
     fallback,
-    fiscal,
     support,
 )
 from bots.telegram.middlewares import DropRepeatedUpdates, InFlight, SellerContext
@@ -73,7 +72,6 @@ def build_dispatcher(deps: BotDeps, bot_id: int) -> Dispatcher:
     # support: agents only (checked in the database at each update); anyone else falls through
     dp.include_routers(*(_own_copy(r) for r in (conversation.router, support.router,
                                                  cabinet.router,
-                                                 fiscal.router,
                                                  accounts.router,
                                                  fallback.router)))
     return dp

@@ -5,9 +5,12 @@ One router, first in the dispatcher: its filter asks the conversation (no I/O) w
 feature answers the turn; anything else falls through to the handlers not moved yet."""
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from typing import Any
 
 from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -28,9 +31,11 @@ from bots.telegram import keyboards
 from bots.telegram.deps import BotDeps
 from bots.telegram.handlers.cabinet import own_menu_button
 from domain.actions import parse
+from domain.i18n import t
 from storage.repository import Seller
 
 router = Router(name="conversation")
+log = logging.getLogger(__name__)
 
 
 def turn_of(event: TelegramObject, user: User, lang: str, seller: Seller | None,
@@ -86,13 +91,28 @@ async def show(bot: Bot, turn: Turn, reply: Reply, state: FSMContext, deps: BotD
         await state.set_state(None)
     elif reply.state != KEEP:
         await state.set_state(encode(reply.state))  # type: ignore[arg-type]
-    if reply.delete_message and message is not None:
-        await message.delete()
+    says = reply.says
+    if reply.delete_message and message is not None and says:
+        says = (replace(says[0], text=f"{await deleted(message, turn.lang)}\n\n{says[0].text}"),
+                *says[1:])
     if reply.menu_button is not None:
         await own_menu_button(bot, int(turn.chat_id), reply.menu_button, deps)
     lang = reply.menu_button or turn.lang
-    for said in reply.says:
+    for said in says:
         await bot.send_message(int(turn.chat_id), said.text, reply_markup=markup(said, lang))
+    if reply.answer_first and reply.publish is not None:
+        await deps.run(deps.bus.publish, reply.publish)  # Redis down → "try again"
+
+
+async def deleted(message: Message, lang: str) -> str:
+    """Delete a message carrying a secret; what to tell the seller about it."""
+    try:
+        await message.delete()
+    except TelegramAPIError as exc:  # too old, or no right to: the seller must do it
+        log.warning("Could not delete a key message in chat %d: %s.", message.chat.id,
+                    type(exc).__name__)
+        return t(lang, "key_delete_yourself")
+    return t(lang, "key_deleted")
 
 
 async def answer(deps: BotDeps, conversation: Conversation, turn: Turn, route: Route) -> Reply:

@@ -13,6 +13,7 @@ from bots.conversation.turn import KEEP, Menu, Reply, Say, Turn
 from bots.viber import keyboards
 from bots.viber.reply import Reply as Answer
 from domain.actions import parse
+from domain.i18n import t
 from domain.messaging import main_menu_rows
 from storage.repository import Seller
 from workers.messengers.viber_format import keyboard
@@ -40,6 +41,9 @@ def board(said: Say, lang: str) -> dict[str, Any] | None:
 def answers(reply: Reply, lang: str) -> list[Answer]:
     lang = reply.menu_button or lang
     shown = [Answer(said.text, board(said, lang)) for said in reply.says]
+    if reply.delete_message and shown:  # Viber lets no bot delete a message: they must
+        shown[0] = Answer(f"{t(lang, 'key_delete_yourself')}\n\n{shown[0].text}",
+                          shown[0].keyboard)
     if reply.toast and not shown:
         shown.append(Answer(reply.toast, keyboards.main_menu(lang)))
     return shown

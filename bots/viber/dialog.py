@@ -26,7 +26,6 @@ from bots.conversation.turn import Reply as Reply_
 from bots.deps import ChannelDeps
 from bots.viber import conversation as adapter
 from bots.viber import cabinet as viber_cabinet
-from bots.viber import fiscal as viber_fiscal
 from bots.viber import keyboards
 from bots.viber import support as support_desk
 from bots.viber.accounts import KEY_STEPS, AccountDialog
@@ -81,7 +80,6 @@ class Dialog:
         self.conversation = Conversation(deps, FEATURES)
         self.dialogs = RedisDialogs(deps.redis, STATE_PREFIX)
         self.accounts = AccountDialog(deps, self.state, self._then_publish)
-        self.fiscal = viber_fiscal.FiscalDialog(deps, self.state, self._then_publish)
         #: queues replies with the command that must follow them (the webhook: a worker sends)
         self.say = say
 
@@ -166,10 +164,6 @@ class Dialog:
         if (answered := self._converse(user_id, name, lang, seller, text, None, token)) is not None:
             return answered
         registered = seller is not None and bool(seller.currency)
-        if viber_fiscal.handles(text):
-            if seller is None or not registered:
-                return [Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))]
-            return [self.fiscal.tapped(user_id, seller, lang, text)]
         if text.startswith("acct:") or text in keyboards.button_texts("btn_settings"):
             if seller is None or not registered:
                 return [Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))]
@@ -184,8 +178,6 @@ class Dialog:
             return answered
         if seller is not None and registered and step.get("step") in KEY_STEPS:
             return self.accounts.key_typed(user_id, seller, lang, text, step, token)
-        if seller is not None and registered and step.get("step") in viber_fiscal.STEPS:
-            return self.fiscal.step(user_id, seller, lang, text, step, token)
         if seller is not None and step.get("step") == viber_cabinet.STEP:
             return viber_cabinet.step(self.deps, self.state, user_id, seller, lang, text)
         return [self._unknown(seller, lang)]
