@@ -3,6 +3,7 @@ later feature's route for the same button or text would win)."""
 from __future__ import annotations
 
 from bots.conversation import (
+    cabinet,
     fiscal,
     invoices,
     manual,
@@ -16,4 +17,4 @@ from bots.conversation.routes import Routes
 
 FEATURES: tuple[Routes, ...] = (start.routes, invoices.routes, refunds.routes, manual.routes,
                                    manual_methods.routes, shop.routes, webhooks.routes,
-                                   fiscal.routes)
+                                   fiscal.routes, cabinet.routes)

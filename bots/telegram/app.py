@@ -16,7 +16,6 @@ from bots.telegram import conversation
 from bots.telegram.deps import BotDeps
 from bots.telegram.handlers import (
     accounts,
-    cabinet,
     fallback,
     support,
 )
@@ -71,7 +70,6 @@ def build_dispatcher(deps: BotDeps, bot_id: int) -> Dispatcher:
     # menu buttons (invoices, language) before the key dialog: a tap leaves it, never becomes a key
     # support: agents only (checked in the database at each update); anyone else falls through
     dp.include_routers(*(_own_copy(r) for r in (conversation.router, support.router,
-                                                 cabinet.router,
                                                  accounts.router,
                                                  fallback.router)))
     return dp
@@ -99,7 +97,7 @@ async def set_commands(bot: Bot, cabinet_url: str = "") -> None:
     if cabinet_url:
         from aiogram.exceptions import TelegramBadRequest
 
-        from bots.telegram.handlers.cabinet import menu_button
+        from bots.telegram.conversation import menu_button
         try:
             await bot.set_chat_menu_button(menu_button=menu_button(cabinet_url))
         except TelegramBadRequest as exc:  # e.g. an http:// PUBLIC_BASE_URL: the bot runs anyway

@@ -19,6 +19,7 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     Message,
     ReplyKeyboardMarkup,
+    MenuButtonWebApp,
     TelegramObject,
     User,
     WebAppInfo,
@@ -29,13 +30,28 @@ from bots.conversation.state import decode, encode
 from bots.conversation.turn import KEEP, Menu, Reply, Say, Turn
 from bots.telegram import keyboards
 from bots.telegram.deps import BotDeps
-from bots.telegram.handlers.cabinet import own_menu_button
+from bots.cabinet import cabinet_url
 from domain.actions import parse
 from domain.i18n import t
 from storage.repository import Seller
 
 router = Router(name="conversation")
 log = logging.getLogger(__name__)
+
+
+def menu_button(url: str, lang: str = "en") -> MenuButtonWebApp:
+    """The chat's menu button: opens the cabinet as a Mini App."""
+    return MenuButtonWebApp(text=t(lang, "btn_cabinet"), web_app=WebAppInfo(url=url))
+
+
+async def own_menu_button(bot: Bot, chat_id: int, lang: str, deps: BotDeps) -> None:
+    """The seller's own chat gets the menu button in their language (the bot-wide one, set at
+    start, can only speak one). A courtesy: Telegram refusing it changes nothing else."""
+    try:
+        await bot.set_chat_menu_button(chat_id=chat_id, menu_button=menu_button(
+            cabinet_url(deps.settings), lang))
+    except TelegramAPIError as exc:
+        log.info("The menu button of chat %s stays as it was: %s.", chat_id, exc)
 
 
 def turn_of(event: TelegramObject, user: User, lang: str, seller: Seller | None,

@@ -32,10 +32,21 @@ def turn_of(user_id: str, name: str, lang: str, seller: Seller | None, text: str
 
 
 def board(said: Say, lang: str) -> dict[str, Any] | None:
+    """The message's keyboard: its buttons, then the main menu (without a button it already
+    shows: Viber shows one keyboard at a time)."""
     if said.menu is Menu.SHARE_PHONE:
         return keyboards.share_phone(lang)
-    rows = said.buttons + (main_menu_rows(lang) if said.menu is Menu.MAIN else ())
-    return keyboard(rows) if rows else None
+    shown = {b.text for row in said.buttons for b in row}
+    menu = tuple(row for row in (tuple(b for b in r if b.text not in shown)
+                                 for r in main_menu_rows(lang)) if row)
+    rows = said.buttons + (menu if said.menu is Menu.MAIN else ())
+    if not rows:
+        return None
+    drawn = keyboard(rows)
+    for button in drawn["Buttons"]:  # a link opens in Viber's in-app browser: they stay in chat
+        if button["ActionType"] == "open-url":
+            button["OpenURLType"] = "internal"
+    return drawn
 
 
 def answers(reply: Reply, lang: str) -> list[Answer]:

@@ -25,7 +25,6 @@ from bots.conversation.state import RedisDialogs
 from bots.conversation.turn import Reply as Reply_
 from bots.deps import ChannelDeps
 from bots.viber import conversation as adapter
-from bots.viber import cabinet as viber_cabinet
 from bots.viber import keyboards
 from bots.viber import support as support_desk
 from bots.viber.accounts import KEY_STEPS, AccountDialog
@@ -170,16 +169,11 @@ class Dialog:
             if text.startswith("acct:"):
                 return [self.accounts.button(user_id, seller, lang, text[len("acct:"):])]
             return [self.accounts.show(user_id, seller, lang)]
-        if viber_cabinet.handles(text):
-            return viber_cabinet.tapped(self.deps, self.state, self._then_publish, user_id,
-                                        seller, lang, text)
         step = self.state.get(user_id)
         if (answered := support_desk.typed(self, user_id, lang, step, text, token)) is not None:
             return answered
         if seller is not None and registered and step.get("step") in KEY_STEPS:
             return self.accounts.key_typed(user_id, seller, lang, text, step, token)
-        if seller is not None and step.get("step") == viber_cabinet.STEP:
-            return viber_cabinet.step(self.deps, self.state, user_id, seller, lang, text)
         return [self._unknown(seller, lang)]
 
     def _unknown(self, seller: Seller | None, lang: str) -> Reply:
