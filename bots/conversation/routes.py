@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from bots.conversation.guards import Needs, refusal
+from bots.conversation.guards import Needs, not_understood, refusal
 from bots.conversation.turn import Reply, Turn
 from bots.deps import ChannelDeps
 from domain.actions import Action
@@ -27,8 +27,16 @@ class Route:
     blocking: bool = True  #: touches the database, the queue or Redis
 
     def answer(self, deps: ChannelDeps, turn: Turn) -> Reply:
-        refused = refusal(turn, self.needs)
+        refused = refusal(turn, self.needs, deps.support.is_agent)
         return refused if refused is not None else self.handler(deps, turn)
+
+
+def _not_understood(deps: ChannelDeps, turn: Turn) -> Reply:
+    return not_understood(turn)
+
+
+#: what answers a turn no feature answers
+NOT_UNDERSTOOD = Route(_not_understood, Needs.NOBODY, blocking=False)
 
 
 def menu_texts(key: str) -> set[str]:

@@ -14,11 +14,7 @@ from bots.conversation.features import FEATURES
 from bots.conversation.routes import Conversation
 from bots.telegram import conversation
 from bots.telegram.deps import BotDeps
-from bots.telegram.handlers import (
-    accounts,
-    fallback,
-    support,
-)
+from bots.telegram.handlers import fallback
 from bots.telegram.middlewares import DropRepeatedUpdates, InFlight, SellerContext
 from bots.telegram.session import build_session
 from domain.i18n import LANGUAGES
@@ -65,13 +61,8 @@ def build_dispatcher(deps: BotDeps, bot_id: int) -> Dispatcher:
     dp.update.outer_middleware(SellerContext(deps))
     dp.errors.register(fallback.unavailable, fallback.FILTER)
     dp.errors.register(fallback.failed)  # anything else: "something went wrong", logged, counted
-    # the conversation layer first: /cancel works in every state, a menu tap leaves any dialog;
-    # then the handlers not moved there yet; /webhook
-    # menu buttons (invoices, language) before the key dialog: a tap leaves it, never becomes a key
-    # support: agents only (checked in the database at each update); anyone else falls through
-    dp.include_routers(*(_own_copy(r) for r in (conversation.router, support.router,
-                                                 accounts.router,
-                                                 fallback.router)))
+    # the conversation layer answers what any feature answers; the fallback, anything else
+    dp.include_routers(*(_own_copy(r) for r in (conversation.router, fallback.router)))
     return dp
 
 

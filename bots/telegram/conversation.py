@@ -25,7 +25,7 @@ from aiogram.types import (
     WebAppInfo,
 )
 
-from bots.conversation.routes import Conversation, Route
+from bots.conversation.routes import NOT_UNDERSTOOD, Conversation, Route
 from bots.conversation.state import decode, encode
 from bots.conversation.turn import KEEP, Menu, Reply, Say, Turn
 from bots.telegram import keyboards
@@ -75,7 +75,8 @@ def turn_of(event: TelegramObject, user: User, lang: str, seller: Seller | None,
 
 
 class Owned(Filter):
-    """A moved feature answers this turn: hands the handler the turn and its route."""
+    """The update is a turn (a message, or a tap on a catalogued button): hands the handler
+    the turn and its route; what no feature answers is not understood."""
 
     async def __call__(self, event: TelegramObject, conversation: Conversation, lang: str,
                        seller: Seller | None = None, raw_state: str | None = None,
@@ -83,8 +84,9 @@ class Owned(Filter):
         if event_from_user is None:
             return False
         turn = turn_of(event, event_from_user, lang, seller, raw_state)
-        route = conversation.route(turn) if turn is not None else None
-        return {"turn": turn, "route": route} if route is not None else False
+        if turn is None:
+            return False
+        return {"turn": turn, "route": conversation.route(turn) or NOT_UNDERSTOOD}
 
 
 def markup(said: Say, lang: str) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
