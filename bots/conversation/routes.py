@@ -27,7 +27,7 @@ class Route:
     blocking: bool = True  #: touches the database, the queue or Redis
 
     def answer(self, deps: ChannelDeps, turn: Turn) -> Reply:
-        refused = refusal(turn, self.needs, deps.support.is_agent)
+        refused = refusal(turn, self.needs, lambda user: deps.support.is_agent(user))
         return refused if refused is not None else self.handler(deps, turn)
 
 
