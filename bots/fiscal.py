@@ -15,8 +15,6 @@ from domain.i18n import t
 from storage.secrets import SecretBox
 from storage.uow import UnitOfWork
 
-PREFIX = "fisc:"
-COMMAND = "/fiscal"
 LICENSE = re.compile(r"[A-Za-z0-9_-]{8,128}")  #: Checkbox's licence keys: one word
 PIN = re.compile(r"\d{4,10}")
 GOODS_MAX = 128

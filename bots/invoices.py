@@ -83,10 +83,6 @@ def pending_text(invoices: list[Invoice], lang: str, country: str | None) -> str
     return "\n".join(lines)
 
 
-#: the buttons under an invoice that send its link to the buyer, and what each asks for
-SEND_VIA = {"sms:": ("sms", "ask_buyer_phone"), "eml:": ("email", "ask_buyer_email")}
-
-
 def read_recipient(via: str, text: str, country: str | None, lang: str) -> tuple[str | None, str]:
     """The buyer's phone (E.164) or address the seller typed, or None and what to type instead."""
     from bots.phone import read_buyer_email, read_buyer_phone
@@ -101,10 +97,6 @@ def send_link(channel: str, chat_id: str, key: str, seller_id: int, code: str, v
               to: str) -> SendLink:
     return SendLink(idempotency_key=f"{channel}:{chat_id}:{key}", code=code, seller_id=seller_id,
                     via=via, to=to)
-
-
-#: *Settings → Buyer details*: the buttons that switch a field, as `bf:<field>`
-BUYER_FIELD_PREFIX = "bf:"
 
 
 def buyer_fields_text(seller: Seller, lang: str) -> str:

@@ -18,9 +18,7 @@ from storage.repository import Seller
 from storage.uow import UnitOfWork
 
 COMMENT_LIMIT = 200  #: characters
-#: the button prefixes: approve, reject, approve with corrections, open on an invoice (the
-#: first of two steps), refund by hand, a method chosen in a dialog
-APPROVE, REJECT, CORRECT, OPEN, REFUND, METHOD = "mpa:", "mpr:", "mpc:", "mpo:", "mrf:", "mmt:"
+
 
 
 def own_payment(uow_factory: Callable[[], UnitOfWork], seller_id: int,

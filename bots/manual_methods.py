@@ -16,7 +16,6 @@ from domain.money import Money, exponent
 from storage.repository import Seller
 from storage.uow import UnitOfWork
 
-PREFIX = "mm:"  #: mm:list, mm:add, mm:edit:{id}, mm:del:{id}
 FIELDS = ("name", "description", "hint", "percent", "fee", "accepted", "charge", "days",
           "fiscal")
 #: what a seller may type to say yes or no (uk, ru, en)

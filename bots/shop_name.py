@@ -6,7 +6,6 @@ from domain.i18n import t
 from storage.repository import Seller
 
 LIMIT = 64  #: characters
-ASK = "shop:ask"  #: the button under *Buyer details* that asks for the name
 
 
 def read(text: str) -> str | None:

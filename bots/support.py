@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from bots import support_views as views
 from bots.invoices import read_recipient
-from bots.support_views import PREFIX, Screen
+from bots.support_views import Screen
+from domain.actions import SupportTap
 from domain.commands import command_of
 from domain.errors import ServiceUnavailable
 from domain.i18n import t
@@ -52,12 +53,6 @@ def nonce() -> str:
     return secrets.token_hex(3)
 
 
-def wants(text: str) -> bool:
-    """Whether a message or button data looks like support's (only agents are then answered)."""
-    return text.startswith(PREFIX) or text.split(maxsplit=1)[0].split("@")[0] in COMMANDS \
-        if text else False
-
-
 class Desk:
     def __init__(self, uow: Callable[[], UnitOfWork], bus: CommandBus, settings: Settings,
                  channel: str) -> None:
@@ -80,8 +75,9 @@ class Desk:
 
     def handle(self, external_id: str, chat_id: str, lang: str, text: str) -> Screen:
         agent = agent_name(self.channel, external_id)
-        if text.startswith(PREFIX):
-            return self._tap(agent, chat_id, lang, text[len(PREFIX):].split(":"))
+        tap = SupportTap.read(text)
+        if tap is not None:
+            return self._tap(agent, chat_id, lang, tap.what.split(":"))
         word, _, rest = text.partition(" ")
         word, rest = word.split("@")[0], rest.strip()
         if word == "/find":
@@ -123,7 +119,7 @@ class Desk:
             return Screen(t(lang, "sup_nothing", query=query))
         rows = views.open_buttons(ids[:PAGE], page * PAGE + 1)
         if len(ids) > PAGE:
-            rows += ((views.Button(t(lang, "sup_btn_more"), data=f"{PREFIX}pg:{key}:{page + 1}"),),)
+            rows += ((views.Button(t(lang, "sup_btn_more"), data=SupportTap(f"pg:{key}:{page + 1}").pack()),),)
         return Screen("\n".join([t(lang, "sup_found", query=query, page=page + 1), *lines]), rows)
 
     def _seller(self, agent: str, lang: str, phone: str) -> Screen:
@@ -141,7 +137,7 @@ class Desk:
                 rows += list(views.open_buttons(ids, first))
                 first += len(ids)
                 rows.append(tuple(views.Button(t(lang, "sup_btn_failed_since", days=days),
-                                               data=f"{PREFIX}rf:{seller_id}:{days}:{nonce()}")
+                                               data=SupportTap(f"rf:{seller_id}:{days}:{nonce()}").pack())
                                   for days in SINCE_DAYS))
         if not texts:
             return Screen(t(lang, "sup_no_seller", phone=phone))

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 
 from domain.i18n import TEXTS, format_money, status_word, t
 from domain.invoice import Invoice
+from domain.actions import SupportTap
 from domain.messaging import Button
 from storage.repository import Seller, utc
 from storage.uow import UnitOfWork
 
-PREFIX = "sup:"
 HISTORY_LINES = 40  #: the newest lines of a history shown (a Telegram message holds 4096 chars)
 
 
@@ -47,7 +47,7 @@ def item(n: int, invoice: Invoice, seller: Seller | None, lang: str, moment: dat
 
 def open_buttons(ids: list[str], first: int) -> tuple[tuple[Button, ...], ...]:
     """`Open n` under a list, five a row."""
-    buttons = [Button(str(first + i), data=f"{PREFIX}o:{invoice_id}")
+    buttons = [Button(str(first + i), data=SupportTap(f"o:{invoice_id}").pack())
                for i, invoice_id in enumerate(ids)]
     return tuple(tuple(buttons[i:i + 5]) for i in range(0, len(buttons), 5))
 
@@ -61,7 +61,7 @@ def card(invoice: Invoice, seller: Seller | None, lang: str, moment: datetime,
              status=status_word(invoice.status, lang), seller=seller_label(seller),
              channel=invoice.channel, age=age(invoice.created_at, moment, lang),
              buyer=invoice.buyer_details or t(lang, "sup_none"))
-    rows = tuple((Button(t(lang, f"sup_btn_{key}"), data=f"{PREFIX}{code}:{invoice.id}:{nonce}"),)
+    rows = tuple((Button(t(lang, f"sup_btn_{key}"), data=SupportTap(f"{code}:{invoice.id}:{nonce}").pack()),)
                  for key, code in (("resend_link", "rl"), ("resend_status", "rs"),
                                    ("webhook", "wh"), ("recheck", "rc"), ("history", "hi")))
     return Screen(text, rows)
@@ -83,9 +83,9 @@ def link_menu(invoice: Invoice, stored: dict[str, str], lang: str, nonce: str) -
     for via, code, key in (("sms", "ls", "sup_btn_sms_to"), ("email", "le", "sup_btn_email_to")):
         if via in stored:
             rows.append((Button(t(lang, key, to=stored[via]),
-                                data=f"{PREFIX}{code}:{invoice.id}:{nonce}"),))
-    rows.append((Button(t(lang, "sup_btn_sms_other"), data=f"{PREFIX}lS:{invoice.id}:{nonce}"),))
-    rows.append((Button(t(lang, "sup_btn_email_other"), data=f"{PREFIX}lE:{invoice.id}:{nonce}"),))
+                                data=SupportTap(f"{code}:{invoice.id}:{nonce}").pack()),))
+    rows.append((Button(t(lang, "sup_btn_sms_other"), data=SupportTap(f"lS:{invoice.id}:{nonce}").pack()),))
+    rows.append((Button(t(lang, "sup_btn_email_other"), data=SupportTap(f"lE:{invoice.id}:{nonce}").pack()),))
     return Screen(t(lang, "sup_link_choose", code=invoice.code), tuple(rows))
 
 

@@ -12,7 +12,6 @@ from domain.i18n import t
 from storage.uow import UnitOfWork
 
 RECENT = 5  #: deliveries shown
-PREFIX = "wh:"  #: a button's data: "wh:test", "wh:rotate", "wh:redeliver", "wh:remove"
 #: the buttons under `/webhook`, in rows, with the text key of each
 BUTTONS = ((("test", "btn_webhook_test"), ("rotate", "btn_webhook_rotate")),
            (("redeliver", "btn_webhook_redeliver"), ("remove", "btn_webhook_remove")))
@@ -25,13 +24,6 @@ def parse(text: str, seller_id: int) -> ManageWebhook | None:
     if len(parts) < 2:
         return None
     return ManageWebhook(seller_id=seller_id, action="set", url=parts[1].strip())
-
-
-def button(data: str, seller_id: int) -> ManageWebhook | None:
-    action = data.removeprefix(PREFIX)
-    if not data.startswith(PREFIX) or action not in ACTIONS:
-        return None
-    return ManageWebhook(seller_id=seller_id, action=action)
 
 
 def report(unit_of_work: Callable[[], UnitOfWork], seller_id: int,

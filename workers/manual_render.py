@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from domain.actions import ApproveManual, CorrectManual, RejectManual
 from domain.i18n import format_money, t
 from domain.invoice import Invoice
 from domain.messaging import Button, OutboundMessage
@@ -14,9 +15,9 @@ from storage.repository import Seller
 
 def decision_buttons(payment_id: str, lang: str) -> tuple[tuple[Button, ...], ...]:
     """Under an open manual payment; the bot checks the payment is the tapping seller's."""
-    return ((Button(t(lang, "btn_manual_approve"), data=f"mpa:{payment_id}"),
-             Button(t(lang, "btn_manual_reject"), data=f"mpr:{payment_id}")),
-            (Button(t(lang, "btn_manual_correct"), data=f"mpc:{payment_id}"),))
+    return ((ApproveManual(payment_id).button(t(lang, "btn_manual_approve")),
+             RejectManual(payment_id).button(t(lang, "btn_manual_reject"))),
+            (CorrectManual(payment_id).button(t(lang, "btn_manual_correct")),))
 
 
 def method_name(name: str, lang: str) -> str:

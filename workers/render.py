@@ -11,6 +11,15 @@ from typing import Any
 
 from babel.core import get_global
 
+from domain.actions import (
+    CancelInvoiceTap,
+    CheckStatusTap,
+    ManualRefundTap,
+    RecordForInvoice,
+    RefundTap,
+    SendByEmail,
+    SendBySms,
+)
 from domain.declines import code_in, decline_text
 from domain.attempts import decline_reason
 from domain.events import (
@@ -74,11 +83,12 @@ def pay_link(base_url: str, code: str) -> str:
 
 
 def invoice_buttons(invoice: Invoice, lang: str) -> tuple[tuple[Button, ...], ...]:
-    return ((Button(t(lang, "btn_check"), data=f"chk:{invoice.code}"),
-             Button(t(lang, "btn_cancel"), data=f"cnl:{invoice.code}")),
-            (Button(t(lang, "btn_send_sms"), data=f"sms:{invoice.code}"),
-             Button(t(lang, "btn_send_email"), data=f"eml:{invoice.code}")),
-            (Button(t(lang, "btn_record_for_invoice"), data=f"mpo:{invoice.code}"),))
+    code = invoice.code
+    return ((CheckStatusTap(code).button(t(lang, "btn_check")),
+             CancelInvoiceTap(code).button(t(lang, "btn_cancel"))),
+            (SendBySms(code).button(t(lang, "btn_send_sms")),
+             SendByEmail(code).button(t(lang, "btn_send_email"))),
+            (RecordForInvoice(code).button(t(lang, "btn_record_for_invoice")),))
 
 
 def live_buttons(invoice: Invoice, lang: str) -> tuple[tuple[Button, ...], ...]:
@@ -91,7 +101,7 @@ def live_buttons(invoice: Invoice, lang: str) -> tuple[tuple[Button, ...], ...]:
         return paid_buttons(invoice, lang)
     if invoice.status is InvoiceStatus.REFUNDED:
         return ()
-    return ((Button(t(lang, "btn_check"), data=f"chk:{invoice.code}"),),)
+    return ((CheckStatusTap(invoice.code).button(t(lang, "btn_check")),),)
 
 
 def paid_buttons(invoice: Invoice, lang: str) -> tuple[tuple[Button, ...], ...]:
@@ -99,8 +109,8 @@ def paid_buttons(invoice: Invoice, lang: str) -> tuple[tuple[Button, ...], ...]:
     paid by hand is refunded by hand: `mrf:`, no provider call)."""
     if invoice.refundable.amount <= 0:
         return ()
-    return ((Button(t(lang, "btn_refund"),
-                    data=f"{'mrf' if invoice.manual else 'rfd'}:{invoice.code}"),),)
+    tap = ManualRefundTap(invoice.code) if invoice.manual else RefundTap(invoice.code)
+    return ((tap.button(t(lang, "btn_refund")),),)
 
 
 def _described(invoice: Invoice) -> str:

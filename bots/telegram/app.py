@@ -10,24 +10,11 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommand
 
 from bots.cabinet import cabinet_url
+from bots.conversation.features import FEATURES
+from bots.conversation.routes import Conversation
+from bots.telegram import conversation
 from bots.telegram.deps import BotDeps
-from bots.telegram.handlers import (
-    accounts,
-    buyer_fields,
-    cabinet,
-    fallback,
-    fiscal,
-    invoices,
-    language,
-    manual,
-    manual_methods,
-    refunds,
-    send_link,
-    shop_name,
-    start,
-    support,
-    webhooks,
-)
+from bots.telegram.handlers import fallback
 from bots.telegram.middlewares import DropRepeatedUpdates, InFlight, SellerContext
 from bots.telegram.session import build_session
 from domain.i18n import LANGUAGES
@@ -67,23 +54,15 @@ def build_dispatcher(deps: BotDeps, bot_id: int) -> Dispatcher:
     client = aioredis.Redis.from_pool(pool)  # closing the client closes the pool
     storage = RedisStorage(client, key_builder=DefaultKeyBuilder(prefix="chatpay:tg:fsm",
                                                                  with_bot_id=True))
-    dp = Dispatcher(storage=storage, deps=deps, in_flight=InFlight(), update_failures=client)
+    dp = Dispatcher(storage=storage, deps=deps, in_flight=InFlight(), update_failures=client,
+                    conversation=Conversation(deps, FEATURES))
     dp.update.outer_middleware(dp["in_flight"])
     dp.update.outer_middleware(DropRepeatedUpdates(client, bot_id))
     dp.update.outer_middleware(SellerContext(deps))
     dp.errors.register(fallback.unavailable, fallback.FILTER)
     dp.errors.register(fallback.failed)  # anything else: "something went wrong", logged, counted
-    # the cancel/start router first: /cancel works in every state; /webhook too
-    # menu buttons (invoices, language) before the key dialog: a tap leaves it, never becomes a key
-    # support: agents only (checked in the database at each update); anyone else falls through
-    dp.include_routers(*(_own_copy(r) for r in (start.router, webhooks.router, support.router,
-                                                 invoices.router, cabinet.router,
-                                                 send_link.router, buyer_fields.router,
-                                                 shop_name.router,
-                                                 refunds.router, manual.router,
-                                                 manual_methods.router, fiscal.router,
-                                                 language.router, accounts.router,
-                                                 fallback.router)))
+    # the conversation layer answers what any feature answers; the fallback, anything else
+    dp.include_routers(*(_own_copy(r) for r in (conversation.router, fallback.router)))
     return dp
 
 
@@ -109,7 +88,7 @@ async def set_commands(bot: Bot, cabinet_url: str = "") -> None:
     if cabinet_url:
         from aiogram.exceptions import TelegramBadRequest
 
-        from bots.telegram.handlers.cabinet import menu_button
+        from bots.telegram.conversation import menu_button
         try:
             await bot.set_chat_menu_button(menu_button=menu_button(cabinet_url))
         except TelegramBadRequest as exc:  # e.g. an http:// PUBLIC_BASE_URL: the bot runs anyway

@@ -1,17 +1,11 @@
-"""Keyboards the Telegram bot shows, in the seller's language."""
+"""The reply keyboards under the Telegram chat, in the seller's language (inline buttons come
+from the conversation's replies, bots/telegram/conversation.py)."""
 from __future__ import annotations
 
-from aiogram.types import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-)
+from aiogram.types import KeyboardButton, ReplyKeyboardMarkup
 
-from domain.i18n import LANGUAGES, format_money, t
-from domain.invoice import Invoice
-
-LANGUAGE_NAMES = {"uk": "Українська", "ru": "Русский", "en": "English"}
+from domain.i18n import t
+from domain.messaging import main_menu_rows
 
 
 def share_phone(lang: str) -> ReplyKeyboardMarkup:
@@ -21,60 +15,5 @@ def share_phone(lang: str) -> ReplyKeyboardMarkup:
 
 
 def main_menu(lang: str) -> ReplyKeyboardMarkup:
-    return ReplyKeyboardMarkup(keyboard=[
-        [KeyboardButton(text=t(lang, "btn_create")), KeyboardButton(text=t(lang, "btn_record"))],
-        [KeyboardButton(text=t(lang, "btn_pending")), KeyboardButton(text=t(lang, "btn_language"))],
-        [KeyboardButton(text=t(lang, "btn_settings"))],
-        [KeyboardButton(text=t(lang, "btn_cabinet")), KeyboardButton(text=t(lang, "btn_report"))],
-    ], resize_keyboard=True)
-
-
-def account(lang: str, connected: bool) -> InlineKeyboardMarkup:
-    """Under the payment account: connect (new keys replace the old), and disconnect."""
-    rows = [[InlineKeyboardButton(text=t(lang, "btn_connect"), callback_data="acct:connect")]]
-    if connected:
-        rows.append([InlineKeyboardButton(text=t(lang, "btn_disconnect"),
-                                          callback_data="acct:disconnect")])
-    rows.append([InlineKeyboardButton(text=t(lang, "btn_manual_methods"),
-                                      callback_data="mm:list")])
-    rows.append([InlineKeyboardButton(text=t(lang, "btn_fiscal"), callback_data="fisc:show")])
-    rows.append([InlineKeyboardButton(text=t(lang, "btn_digest"), callback_data="digest:show")])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def confirm_disconnect(lang: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text=t(lang, "btn_disconnect_yes"), callback_data="acct:disconnect:yes"),
-        InlineKeyboardButton(text=t(lang, "btn_keep"), callback_data="acct:keep")]])
-
-
-def skip(lang: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text=t(lang, "btn_skip"), callback_data="skip")]])
-
-
-def currencies(choices: tuple[str, ...]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text=c, callback_data=f"cur:{c}") for c in choices]])
-
-
-def languages() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text=LANGUAGE_NAMES[code], callback_data=f"lang:{code}")
-        for code in LANGUAGES]])
-
-
-def pending(invoices: list[Invoice], lang: str) -> InlineKeyboardMarkup:
-    rows = []
-    for invoice in invoices:
-        amount = format_money(invoice.amount, lang)
-        rows.append([
-            InlineKeyboardButton(text=f"🔄 {amount}", callback_data=f"chk:{invoice.code}"),
-            InlineKeyboardButton(text=f"✖️ {amount}", callback_data=f"cnl:{invoice.code}"),
-        ])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def button_texts(key: str) -> set[str]:
-    """The text of a menu button in every language (a seller may switch languages)."""
-    return {t(lang, key) for lang in LANGUAGES}
+    return ReplyKeyboardMarkup(keyboard=[[KeyboardButton(text=b.text) for b in row]
+                                         for row in main_menu_rows(lang)], resize_keyboard=True)

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,6 +12,7 @@ from aiogram.types import TelegramObject, Update, User
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
+from bots.conversation.lease import Leases
 from bots.sellers import MISSING
 from bots.telegram.deps import BotDeps
 from domain.errors import ServiceUnavailable
@@ -21,18 +20,9 @@ from domain.i18n import normalize_language
 
 log = logging.getLogger(__name__)
 
-SEEN_TTL = 24 * 3600  #: seconds a handled update id is remembered
 #: seconds an update being handled stays claimed unless renewed: how soon a redelivery of an update
 #: whose process died mid-handler is handled. Renewed every third of it while the handler runs.
 LEASE_TTL = 10.0
-WAIT_LIMIT = 60  #: seconds a duplicate waits for the update's handler to finish or die
-WAIT_STEP = 0.2  #: seconds between a waiting duplicate's looks
-BUSY = "busy:"  #: a seen key's value while the update is being handled: the lease's owner
-DONE = "done"  #: a seen key's value once the update was handled
-# give back or extend the lease only if it is still ours (it may have lapsed and been taken)
-RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
-RENEW = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
-         "return redis.call('pexpire', KEYS[1], ARGV[2]) end")
 
 
 class InFlight(BaseMiddleware):
@@ -78,67 +68,28 @@ class DropRepeatedUpdates(BaseMiddleware):
     """
 
     def __init__(self, client: aioredis.Redis, bot_id: int, lease: float = LEASE_TTL) -> None:
-        self.client = client
-        self.bot_id = bot_id
-        self.lease = lease
+        self.leases = Leases(client, f"chatpay:tg:seen:{bot_id}", lease)
 
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
-        key = f"chatpay:tg:seen:{self.bot_id}:{event.update_id}"
-        token = f"{BUSY}{uuid.uuid4().hex}"
         try:
-            claimed = await self._claim(key, token)
-        except RedisError:
-            claimed = None  # Redis is down: the handler will say so; idempotency keys still hold
-        if claimed is False:
+            lease = await self.leases.claim(str(event.update_id))
+        except RedisError:  # Redis is down: the handler will say so; idempotency keys still hold
+            return await handler(event, data)
+        if lease is None:
             log.info("Dropped repeated update %d.", event.update_id)
             return None
-        if claimed is None:
-            return await handler(event, data)
-        renewing = asyncio.create_task(self._renew(key, token))
+        renewing = asyncio.create_task(self.leases.renew(lease))
         try:
             result = await handler(event, data)
         except BaseException:
             renewing.cancel()
-            with contextlib.suppress(RedisError):
-                await self.client.eval(RELEASE, 1, key, token)  # the redelivery is handled
+            await self.leases.release(lease)  # the redelivery is handled
             raise
         renewing.cancel()
-        try:
-            await self.client.set(key, DONE, ex=SEEN_TTL)
-        except RedisError as exc:  # handled all the same; a redelivery would be handled again
-            log.warning("Could not mark update %d as handled: %r.", event.update_id, exc)
+        await self.leases.done(lease)
         return result
-
-    async def _claim(self, key: str, token: str) -> bool:
-        """True once this process holds the update's lease; False if it was handled already."""
-        deadline = asyncio.get_running_loop().time() + WAIT_LIMIT
-        while True:
-            if await self.client.set(key, token, nx=True, px=int(self.lease * 1000)):
-                return True
-            held = await self.client.get(key)
-            if held is None:
-                continue  # given back or lapsed between the two calls: try again
-            if not _busy(held):
-                return False
-            if asyncio.get_running_loop().time() > deadline:
-                log.warning("Update %s is still being handled elsewhere after %d s; dropped.",
-                            key.rsplit(":", 1)[1], WAIT_LIMIT)
-                return False
-            await asyncio.sleep(WAIT_STEP)
-
-    async def _renew(self, key: str, token: str) -> None:
-        while True:
-            await asyncio.sleep(self.lease / 3)
-            with contextlib.suppress(RedisError):  # a missed renewal leaves two more chances
-                await self.client.eval(RENEW, 1, key, token, int(self.lease * 1000))
-
-
-def _busy(value: bytes | str) -> bool:
-    """Whether a seen key's value is a lease; anything else (DONE, or an older version's "1") means
-    the update was handled."""
-    return (value.decode() if isinstance(value, bytes) else value).startswith(BUSY)
 
 
 class SellerContext(BaseMiddleware):

@@ -1,4 +1,4 @@
-"""The seller's dialog in Viber: the same steps and texts as in Telegram, on viberbot's parsed
+"""The seller's dialog in Viber: the conversation layer (bots.conversation) on viberbot's parsed
 requests. Blocking (database, Redis, queue): the webhook runs it off the event loop.
 
 Dialog state lives in Redis under a Viber-only prefix, so a person who also uses the Telegram
@@ -6,13 +6,9 @@ bot never sees one channel's half-typed invoice in the other.
 """
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import redis
 from redis.exceptions import RedisError
@@ -20,47 +16,27 @@ from sqlalchemy.exc import SQLAlchemyError
 from viberbot.api.messages.contact_message import ContactMessage
 from viberbot.api.messages.text_message import TextMessage
 
-from bots import invoices, webhooks
+from bots.conversation.features import FEATURES
+from bots.conversation.lease import SyncLeases
+from bots.conversation.routes import NOT_UNDERSTOOD, Conversation
+from bots.conversation.state import RedisDialogs
 from bots.deps import ChannelDeps
-from bots.viber import cabinet as viber_cabinet
-from bots.viber import fiscal as viber_fiscal
-from bots.viber import keyboards, shop_name
-from bots.viber import support as support_desk
-from bots.viber.accounts import KEY_STEPS, AccountDialog
-from bots.viber.invoice_steps import InvoiceSteps
-from bots.viber.manual import PREFIXES as MANUAL_PREFIXES
-from bots.viber.manual import STEPS as MANUAL_STEPS
-from bots.viber.manual import ManualDialog
-from bots.viber.manual_methods import STEP as METHOD_STEP
-from bots.viber.manual_methods import MethodsDialog
-from bots.viber.refunds import STEPS as REFUND_STEPS
-from bots.viber.refunds import RefundDialog
+from bots.viber import conversation as adapter
 from bots.viber.reply import Reply
 from domain.commands import Command
 from domain.errors import ServiceUnavailable
-from domain.i18n import LANGUAGES, normalize_language, t
+from domain.i18n import normalize_language, t
 from storage.repository import Seller
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "viber"
-STATE_PREFIX = "chatpay:viber:fsm"
 SEEN_PREFIX = "chatpay:viber:seen"
-STATE_TTL = 24 * 3600  #: seconds a half-typed invoice is kept
-SEEN_TTL = 24 * 3600  #: seconds a handled message token is remembered (Viber redelivers on errors)
 #: seconds a message being handled stays claimed: longer than the dialog's blocking steps take
 #: (each times out sooner: Redis 5 s, a Viber send 10 s), and how soon Viber's redelivery of a
 #: message whose web process died mid-dialog is handled
 LEASE_TTL = 30
-BUSY = "busy:"  #: a seen key's value while the message is being handled: the lease's owner
-DONE = "done"  #: a seen key's value once the message was handled
-# give the lease back only if it is still ours (it may have lapsed and been taken)
-RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
 UNAVAILABLE = (ServiceUnavailable, SQLAlchemyError, RedisError, ConnectionError)
-
-
-class StillHandling(Exception):
-    """Raised when a message Viber delivered again is still being handled by an earlier delivery."""
 
 
 @dataclass
@@ -69,64 +45,29 @@ class ViberDeps(ChannelDeps):
     redis: redis.Redis
 
 
-class DialogState:
-    """One person's place in the dialog, as a small JSON object in Redis."""
-
-    def __init__(self, client: redis.Redis) -> None:
-        self.client = client
-
-    def get(self, user_id: str) -> dict[str, Any]:
-        raw = self.client.get(f"{STATE_PREFIX}:{user_id}")
-        return json.loads(raw) if raw else {}
-
-    def set(self, user_id: str, data: dict[str, Any]) -> None:
-        self.client.set(f"{STATE_PREFIX}:{user_id}", json.dumps(data), ex=STATE_TTL)
-
-    def clear(self, user_id: str) -> None:
-        self.client.delete(f"{STATE_PREFIX}:{user_id}")
-
-
-class Dialog(InvoiceSteps):
+class Dialog:
     def __init__(self, deps: ViberDeps,
                  say: Callable[[str, list[Reply], Command], None] | None = None) -> None:
         self.deps = deps
-        self.state = DialogState(deps.redis)
-        self.accounts = AccountDialog(deps, self.state, self._then_publish)
-        self.refunds = RefundDialog(deps, self.state, self._then_publish)
-        self.manual = ManualDialog(deps, self.state, self._then_publish)
-        self.methods = MethodsDialog(deps, self.state)
-        self.fiscal = viber_fiscal.FiscalDialog(deps, self.state, self._then_publish)
+        self.leases = SyncLeases(deps.redis, SEEN_PREFIX, LEASE_TTL)
+        self.conversation = Conversation(deps, FEATURES)
+        self.dialogs = RedisDialogs(deps.redis, adapter.STATE_PREFIX)
         #: queues replies with the command that must follow them (the webhook: a worker sends)
         self.say = say
 
-    def _then_publish(self, user_id: str, reply: Reply, command: Command) -> list[Reply]:
-        """Answer, then hand the command to the workers.
-
-        Viber shows the keyboard of the latest message; the worker's message (the QR with
-        Check status / Cancel, or the status) must come after this answer, never before it.
-        """
-        if self.say is None:
-            self.deps.bus.publish(command)
-            return [reply]
-        self.say(user_id, [reply], command)  # Redis down → ServiceUnavailable → "try again"
-        return []
-
-    # -- events ------------------------------------------------------------------------------
-
     def conversation_started(self, user_id: str, name: str, language: str | None) -> Reply:
-        """The welcome message, returned as the webhook's answer (Viber's one allowed message)."""
+        """The welcome message, returned as the webhook's answer (Viber's one allowed message):
+        /start's messages joined into one."""
         lang = normalize_language(language)
         try:
-            seller = self._seller(user_id)
-            self.state.clear(user_id)
+            seller = self.deps.sellers.find(user_id)
+            lang = seller.language if seller else lang
+            shown = self._converse(user_id, name, lang, seller, "/start", None, "")
         except UNAVAILABLE as exc:
             log.warning("Answering 'temporarily unavailable': %r.", exc)
             return Reply(t(lang, "unavailable"))
-        lang = seller.language if seller else lang
-        welcome = t(lang, "welcome", name=name)
-        if seller is not None and seller.currency:
-            return Reply(f"{welcome}\n\n{t(lang, 'menu')}", keyboards.main_menu(lang))
-        return Reply(f"{welcome}\n\n{t(lang, 'share_phone_prompt')}", keyboards.share_phone(lang))
+        assert shown
+        return Reply("\n\n".join(a.text for a in shown), shown[-1].keyboard)
 
     def subscription(self, user_id: str, subscribed: bool) -> None:
         """Remember whether the seller may be written to; workers then send nothing."""
@@ -142,148 +83,46 @@ class Dialog(InvoiceSteps):
         Raises StillHandling while another request handles the same message.
         """
         lang = normalize_language(language)
-        key, lease = f"{SEEN_PREFIX}:{token}", f"{BUSY}{uuid.uuid4().hex}"
         try:
-            if not self._claim(key, lease):
+            lease = self.leases.claim(token)
+            if lease is None:
                 log.info("Dropped repeated Viber message %s.", token)
                 return []
             try:
-                seller = self._seller(user_id)
+                seller = self.deps.sellers.find(user_id)
                 if seller is not None:
                     lang = seller.language
                     if not seller.subscribed:  # writing to the bot subscribes a user again
                         self.subscription(user_id, True)
-                replies = self._message(user_id, name, lang, seller, message, token)
+                text = contact = None
+                if isinstance(message, ContactMessage) and message.contact is not None:
+                    contact = message.contact.phone_number or ""
+                elif isinstance(message, TextMessage):
+                    text = (message.text or "").strip()
+                replies = self._converse(user_id, name, lang, seller, text, contact, token)
             except BaseException:
                 # not handled: Viber's redelivery (after a 500) must not be dropped as seen
-                with contextlib.suppress(RedisError):
-                    self.deps.redis.eval(RELEASE, 1, key, lease)
+                self.leases.release(lease)
                 raise
         except UNAVAILABLE as exc:
             log.warning("Answering 'temporarily unavailable': %r.", exc)
             return [Reply(t(lang, "unavailable"))]
-        try:
-            self.deps.redis.set(key, DONE, ex=SEEN_TTL)
-        except RedisError as exc:  # handled all the same: the seller must get the answers
-            log.warning("Could not mark Viber message %s as handled: %r.", token, exc)
+        self.leases.done(lease)
         return replies
 
-    # -- the dialog --------------------------------------------------------------------------
-
-    def _message(self, user_id: str, name: str, lang: str, seller: Seller | None,
-                 message: object, token: str) -> list[Reply]:
-        if isinstance(message, ContactMessage) and message.contact is not None:
-            return [self._contact(user_id, message.contact.phone_number or "", name, lang)]
-        if not isinstance(message, TextMessage):
-            return [self._unknown(seller, lang)]
-        text = (message.text or "").strip()
-        if (answered := support_desk.handle(self, user_id, lang, text)) is not None:
-            return answered
-        if text == "/webhook" or text.startswith(("/webhook ", webhooks.PREFIX)):
-            return self._webhook(user_id, seller, lang, text)
-        if text == "/buyer" or text.startswith(invoices.BUYER_FIELD_PREFIX):
-            return [self._buyer_fields(user_id, seller, lang, text)]
-        if text == "/cancel":
-            self.state.clear(user_id)
-            return [Reply(t(lang, "dialog_cancelled"), keyboards.main_menu(lang))]
-        if text.startswith("rfd:"):
-            return [self.refunds.tapped(user_id, seller, lang, text[len("rfd:"):])]
-        if text.startswith(MANUAL_PREFIXES) or text in keyboards.button_texts("btn_record"):
-            return self.manual.tapped(user_id, seller, lang, text)
-        if text == "/manual" or text.startswith("mm:"):
-            return self.methods.tapped(user_id, seller, lang, text if text != "/manual"
-                                       else "mm:list")
-        for prefix, handle in (("chk:", self._check), ("cnl:", self._cancel),
-                               ("cur:", self._currency), ("lang:", self._language),
-                               ("sms:", self._ask_recipient), ("eml:", self._ask_recipient)):
-            if text.startswith(prefix):
-                answer = handle(user_id, seller, lang, text[len(prefix):] if prefix not in
-                                invoices.SEND_VIA else text)
-                return answer if isinstance(answer, list) else [answer]
-        registered = seller is not None and bool(seller.currency)
-        if viber_fiscal.handles(text):
-            if seller is None or not registered:
-                return [Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))]
-            return [self.fiscal.tapped(user_id, seller, lang, text)]
-        if text.startswith("acct:") or text in keyboards.button_texts("btn_settings"):
-            if seller is None or not registered:
-                return [Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))]
-            if text.startswith("acct:"):
-                return [self.accounts.button(user_id, seller, lang, text[len("acct:"):])]
-            return [self.accounts.show(user_id, seller, lang)]
-        if viber_cabinet.handles(text):
-            return viber_cabinet.tapped(self.deps, self.state, self._then_publish, user_id,
-                                        seller, lang, text)
-        if text in keyboards.button_texts("btn_create"):
-            return [self._new_invoice(user_id, seller, lang)]
-        if text in keyboards.button_texts("btn_pending"):
-            return [self._pending(seller, lang)]
-        if text in keyboards.button_texts("btn_language"):
-            return [Reply(t(lang, "choose_language"), keyboards.languages())]
-        step = self.state.get(user_id)
-        if (answered := support_desk.typed(self, user_id, lang, step, text, token)) is not None:
-            return answered
-        if seller is not None and registered and step.get("step") in KEY_STEPS:
-            return self.accounts.key_typed(user_id, seller, lang, text, step, token)
-        if (answer := shop_name.handle(self, user_id, seller, lang, text, step)) is not None:
-            return [answer]
-        if seller is not None and step.get("step") == "recipient":
-            return self._recipient(user_id, seller, lang, text, step, token)
-        if seller is not None and registered and step.get("step") in viber_fiscal.STEPS:
-            return self.fiscal.step(user_id, seller, lang, text, step, token)
-        if seller is not None and step.get("step") in REFUND_STEPS:
-            return self.refunds.step(user_id, seller, lang, text, step, token)
-        if seller is not None and step.get("step") in MANUAL_STEPS:
-            return self.manual.step(user_id, seller, lang, text, step, token)
-        if seller is not None and step.get("step") == viber_cabinet.STEP:
-            return viber_cabinet.step(self.deps, self.state, user_id, seller, lang, text)
-        if seller is not None and step.get("step") == METHOD_STEP:
-            return self.methods.step(user_id, seller, lang, text, step)
-        if seller is not None and seller.currency and step.get("step") == "amount":
-            return [self._amount(user_id, seller, lang, text)]
-        if seller is not None and step.get("step") == "description":
-            skipped = text == "skip" or text in keyboards.button_texts("btn_skip")
-            return self._describe(user_id, seller, lang, "" if skipped else text, step, token)
-        return [self._unknown(seller, lang)]
-
-    def _contact(self, user_id: str, phone: str, name: str, lang: str) -> Reply:
-        # Viber's share-phone button shares the user's own number; user.country is only a hint,
-        # the number's country decides the currency.
-        outcome = self.deps.sellers.register_phone(user_id, phone, name, lang)
-        if outcome.seller is None:
-            return Reply(outcome.text, keyboards.share_phone(lang))
-        if outcome.choose_from:
-            return Reply(outcome.text, keyboards.currencies(outcome.choose_from))
-        return Reply(outcome.text, keyboards.main_menu(lang))
-
-    def _currency(self, user_id: str, seller: Seller | None, lang: str, currency: str) -> Reply:
-        if self.deps.sellers.set_currency(user_id, currency) is None:
-            return Reply(t(lang, "need_phone_first"), keyboards.share_phone(lang))
-        return Reply(t(lang, "currency_set", currency=currency), keyboards.main_menu(lang))
-
-    def _language(self, user_id: str, seller: Seller | None, lang: str, chosen: str) -> Reply:
-        if chosen not in LANGUAGES:
-            return self._unknown(seller, lang)
-        self.deps.sellers.set_language(user_id, chosen)
-        return Reply(t(chosen, "language_set"), keyboards.main_menu(chosen))
-
-    def _unknown(self, seller: Seller | None, lang: str) -> Reply:
-        if seller is None or not seller.currency:
-            return Reply(t(lang, "unknown_input"), keyboards.share_phone(lang))
-        return Reply(t(lang, "unknown_input"), keyboards.main_menu(lang))
-
-    # -- helpers -----------------------------------------------------------------------------
-
-    def _seller(self, user_id: str) -> Seller | None:
-        return self.deps.sellers.find(user_id)
-
-    def _claim(self, key: str, lease: str) -> bool:
-        """True once this request holds the message; False if it was handled already."""
-        while not self.deps.redis.set(key, lease, nx=True, ex=LEASE_TTL):
-            held = self.deps.redis.get(key)
-            if held is None:
-                continue  # given back or lapsed between the two calls: try again
-            if (held.decode() if isinstance(held, bytes) else str(held)).startswith(BUSY):
-                raise StillHandling(key)
-            return False  # DONE, or an older version's "1": handled
-        return True
+    def _converse(self, user_id: str, name: str, lang: str, seller: Seller | None,
+                  text: str | None, contact: str | None, token: str) -> list[Reply]:
+        """The conversation's answer; anything no feature answers is not understood. The command
+        is queued with the answers (a worker sends them, then the command's own message)."""
+        turn = adapter.turn_of(user_id, name, lang, seller, text, contact, token,
+                               self.dialogs.get(user_id) if text != "/start" else {})
+        reply = (self.conversation.route(turn) or NOT_UNDERSTOOD).answer(self.deps, turn)
+        shown = adapter.answers(reply, lang)
+        if reply.publish is not None:
+            if self.say is None or not shown:
+                self.deps.bus.publish(reply.publish)
+            else:
+                self.say(user_id, shown, reply.publish)  # Redis down → "try again"
+                shown = []
+        adapter.keep(self.dialogs, user_id, reply)
+        return shown

@@ -28,7 +28,8 @@ from viberbot.api.viber_requests import (
 )
 
 from bots.telegram.webhook import read_capped, too_large
-from bots.viber.dialog import Dialog, Reply, StillHandling, ViberDeps
+from bots.conversation.lease import StillHandling
+from bots.viber.dialog import Dialog, Reply, ViberDeps
 from domain.commands import AnswerInViber, Command, carry
 from domain.errors import ServiceUnavailable
 from domain.i18n import normalize_language, t

@@ -35,7 +35,13 @@ def test_a_type_error_in_the_domain_fails_the_check(tmp_path: Path) -> None:
     (bad / "broken.py").write_text(
         "from decimal import Decimal\n\n\ndef double(value: Decimal) -> Decimal:\n"
         "    return value * 2\n\n\nHALF = double('1')\n")
+    strict = tmp_path / "bots" / "conversation"  # strict too: an untyped function fails
+    strict.mkdir(parents=True)
+    (tmp_path / "bots" / "__init__.py").write_text("")
+    (strict / "__init__.py").write_text("")
+    (strict / "loose.py").write_text("def reply(turn):\n    return turn\n")
     (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
     done = subprocess.run([str(BIN / "mypy"), "--no-incremental"], cwd=tmp_path, text=True,
                           capture_output=True, timeout=300)
     assert done.returncode == 1 and "arg-type" in done.stdout, done.stdout
+    assert "no-untyped-def" in done.stdout and "loose.py" in done.stdout, done.stdout
