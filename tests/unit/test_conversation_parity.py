@@ -62,6 +62,9 @@ class FakeUnitOfWork:
         open_for_seller=lambda seller_id: []))
     webhooks: Any = field(default_factory=lambda: SimpleNamespace(endpoint=lambda s: None))
 
+    def seller_settings(self, seller_id: int) -> Any:
+        return SimpleNamespace(account=self.accounts.connected(seller_id, "liqpay"))
+
     @contextmanager
     def readonly(self) -> Any:
         yield self
