@@ -52,6 +52,22 @@ class Attempt:
     decline_code: str | None = None  #: the provider's code (LiqPay `err_code`); never shown raw
     decline_reason: str | None = None  #: the provider's own description, kept for support
     provider_payment_id: str | None = None
+    #: the provider's own id of this order, when it makes one (given back with its link)
+    provider_ref: str | None = None
+    #: when the provider dated its last word about this order, if it dates them
+    modified_at: datetime | None = None
+    #: the merchant account this attempt is paid into, when the buyer chose its provider
+    account_id: int | None = None
+
+    def older_than_known(self, modified_at: datetime | None) -> bool:
+        """Whether a fact dated `modified_at` is older than the last word already taken: the
+        provider delivered it late, and it never overwrites a newer state."""
+        return (modified_at is not None and self.modified_at is not None
+                and modified_at < self.modified_at)
+
+    def dated(self, modified_at: datetime | None) -> None:
+        if modified_at is not None and (self.modified_at is None or modified_at > self.modified_at):
+            self.modified_at = modified_at
 
     @property
     def in_flight(self) -> bool:

@@ -45,6 +45,14 @@ class InvoiceRepository:
             select(AttemptRow.invoice_id).where(AttemptRow.order_id == order_id[:64]))
         return None if invoice_id is None else self.get(invoice_id, for_update=for_update)
 
+    def provider_ref(self, order_id: str) -> tuple[str | None, int | None]:
+        """The provider's own id of the attempt known by this order id (None: it made none, or
+        no attempt has this id), and the merchant account it was made on (None: the invoice's)."""
+        row = self.session.execute(
+            select(AttemptRow.provider_ref, AttemptRow.account_id)
+            .where(AttemptRow.order_id == order_id[:64])).first()
+        return (row[0], row[1]) if row is not None else (None, None)
+
     def _one(self, query: Any, for_update: bool = False) -> Invoice | None:
         if for_update:
             query = query.with_for_update()
@@ -87,7 +95,8 @@ class InvoiceRepository:
                 state=AttemptState(r.state), pay_url=r.pay_url,
                 provider_status=r.provider_status, processing=r.processing,
                 decline_code=r.decline_code, decline_reason=r.decline_reason,
-                provider_payment_id=r.provider_payment_id))
+                provider_payment_id=r.provider_payment_id, provider_ref=r.provider_ref,
+                modified_at=utc(r.provider_modified_at), account_id=r.account_id))
         return found
 
     def _save_attempts(self, invoice: Invoice, *, new: bool = False) -> None:
@@ -100,7 +109,9 @@ class InvoiceRepository:
                 provider_status=a.provider_status, processing=a.processing,
                 decline_code=(a.decline_code or None) and a.decline_code[:64],
                 decline_reason=a.decline_reason,
-                provider_payment_id=a.provider_payment_id, created_at=a.created_at))
+                provider_payment_id=a.provider_payment_id, provider_ref=a.provider_ref,
+                provider_modified_at=a.modified_at, account_id=a.account_id,
+                created_at=a.created_at))
         self.session.flush()
 
     def _save_refunds(self, invoice: Invoice) -> None:

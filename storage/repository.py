@@ -153,6 +153,15 @@ class MerchantAccountRepository:
             .values(disconnected_at=at or datetime.now(UTC)))
         return result.rowcount  # type: ignore[attr-defined,no-any-return]
 
+    def any_of(self, provider: str) -> MerchantAccount | None:
+        """One account of this provider, a connected one first (the newest): for a call any of
+        its merchants may make, like fetching monobank's webhook key."""
+        row = self.session.scalars(select(MerchantAccountRow).where(
+            MerchantAccountRow.provider == provider, MerchantAccountRow.seller_id.is_not(None))
+            .order_by(MerchantAccountRow.disconnected_at.is_not(None),
+                      MerchantAccountRow.id.desc())).first()
+        return _account(row) if row else None
+
     def all_ids(self) -> list[int]:
         return [i for i in self.session.scalars(select(MerchantAccountRow.id)
                                                 .order_by(MerchantAccountRow.id)) if i is not None]

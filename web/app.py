@@ -74,8 +74,14 @@ def create_app(deps: WebDeps) -> FastAPI:
         if body is None:
             metrics.CALLBACKS.labels(provider_name, "too_large").inc()
             return too_large()
-        # LiqPay posts a urlencoded form; its `data` is decoded only once the signature verifies
-        form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        header = getattr(provider, "signed_body", None)
+        if header:  # signed over the raw body (monobank's X-Sign): verified before it is read
+            form = {"body": body.decode("utf-8", "replace"),
+                    "x_sign": request.headers.get(header, "")}
+        else:
+            # LiqPay posts a urlencoded form; its `data` is decoded only once the signature
+            # verifies
+            form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         status, text = await run_in_threadpool(accept_callback, provider, form, deps)
         return PlainTextResponse(text, status_code=status)
 

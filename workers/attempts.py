@@ -33,7 +33,7 @@ def issue_link(invoice: Invoice, seller: Seller | None, provider: PaymentProvide
         expires_at=invoice.expires_at, server_url=f"{base_url}/callbacks/{invoice.provider}",
         result_url=f"{pay_link(base_url, invoice.code)}?back=1",
         language=seller.language if seller else "uk"))
-    invoice.issue_link(link.url)
+    invoice.issue_link(link.url, link.provider_ref)
 
 
 def provider_description(invoice: Invoice, seller: Seller | None) -> str:

@@ -143,6 +143,8 @@ def parse_status(body: Mapping[str, Any]) -> ProviderStatus:
         raw={**body, "paymentInfo": info},
         refund_total=Money.from_minor_units(refunded, amount.currency) if refunded else None,
         modified_at=parse_date(body.get("modifiedDate")),
+        card_mask=text_of(info.get("maskedPan")), auth_code=text_of(info.get("approvalCode")),
+        rrn=text_of(info.get("rrn")),
     )
 
 
