@@ -177,4 +177,4 @@ def decline_reason(code: str | None, description: str | None, lang: str) -> str:
     err_codes (domain.declines) sorts it into a kind with its own words; a code it does not know
     reads as a generic refusal. The provider's description (English) is never shown: it stays in
     the event for support's history."""
-    return decline_text(code or code_in(description), lang)
+    return decline_text(code or code_in(description), lang, description)

@@ -139,6 +139,7 @@ def test_a_declined_monobank_payment_is_told_in_words_never_its_code(rig: Rig):
     rig.drain()
     told = [m for m in texts(rig) if "відхилено" in m]
     assert told, texts(rig)
+    assert "недостатньо коштів на картці" in told[-1]  # our words for monobank's reason
     assert not any("Недостатньо коштів" in m or " 59" in m for m in told)
 
 
