@@ -124,6 +124,7 @@ class InvoiceAttempts:
         id: str
         code: str
         provider: str
+        account_id: int | None
         status: InvoiceStatus
         settling: bool
         expires_at: datetime
@@ -151,18 +152,26 @@ class InvoiceAttempts:
     def attempt_for(self, order_id: str) -> Attempt | None:
         return next((a for a in self.attempts if a.order_id == order_id), None)
 
-    def start_attempt(self, at: datetime) -> Attempt | None:
-        """The buyer pays again after a decline: a new attempt with the next order id, whose
-        link is then issued (Invoice.issue_link). None while the latest attempt is still in
-        flight (its link is the one to use) or when the invoice cannot be paid any more."""
+    def start_attempt(self, at: datetime, provider: str | None = None,
+                      account_id: int | None = None) -> Attempt | None:
+        """The buyer pays again after a decline, or chose another provider (`provider` and its
+        `account_id`): a new attempt with the next order id, whose link is then issued
+        (Invoice.issue_link). None while the latest attempt, on the provider chosen, is still in
+        flight (its link is the one to use) or when the invoice cannot be paid any more. An
+        attempt left in flight on another provider stays watched: it may still pay."""
         from domain.invoice import InvoiceStatus  # here: domain.invoice imports this module
         if self.status is not InvoiceStatus.PENDING or self.settling or at >= self.expires_at:
             return None
         latest = self.latest_attempt
-        if not latest.declined:
+        # an attempt without its own account is on the one the invoice was made with
+        current = (latest.provider,
+                   latest.account_id if latest.account_id is not None else self.account_id)
+        wanted = current if provider is None else (provider, account_id)
+        if not latest.declined and wanted == current:
             return None
         number = latest.number + 1
-        attempt = Attempt(number, order_id_for(self.code, number), at, self.provider)
+        own = None if wanted == (self.provider, self.account_id) else wanted[1]
+        attempt = Attempt(number, order_id_for(self.code, number), at, wanted[0], account_id=own)
         self.attempts.append(attempt)
         self.events.append(events.AttemptStarted(self.id, number, attempt.order_id))
         return attempt

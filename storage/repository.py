@@ -153,6 +153,13 @@ class MerchantAccountRepository:
             .values(disconnected_at=at or datetime.now(UTC)))
         return result.rowcount  # type: ignore[attr-defined,no-any-return]
 
+    def connected_providers(self, seller_id: int) -> list[str]:
+        """The providers of the seller's own connected accounts, in the order connected."""
+        rows = self.session.scalars(select(MerchantAccountRow.provider).where(
+            MerchantAccountRow.seller_id == seller_id,
+            MerchantAccountRow.disconnected_at.is_(None)).order_by(MerchantAccountRow.id))
+        return list(dict.fromkeys(rows))
+
     def any_of(self, provider: str) -> MerchantAccount | None:
         """One account of this provider, a connected one first (the newest): for a call any of
         its merchants may make, like fetching monobank's webhook key."""

@@ -52,7 +52,7 @@ class WebDeps:
     #: the buyer pressed *Pay*: the checkout link to send them to, a new attempt's after a
     #: decline (workers.attempts.checkout_link, bound by the composition root); None: the
     #: invoice cannot be paid by card now. Unset: the invoice's stored link
-    checkout_link: Callable[[str], str | None] | None = None
+    checkout_link: Callable[..., str | None] | None = None
     mounts: dict[str, Any] = field(default_factory=dict)  #: path prefix -> ASGI app (sandbox)
     extra_routes: list[Callable[[FastAPI], None]] = field(default_factory=list)
     #: messenger updates whose handler failed, per channel (read from Redis at each scrape)

@@ -62,7 +62,8 @@ def build(settings: Settings, redis_url: str, mounts: dict[str, Any] | None = No
     counters = redis.Redis.from_url(redis_url, socket_timeout=2)
     stops.append(counters.close)
     checkout_link = functools.partial(attempts.checkout_link, provider_for=accounts.for_invoice,
-                                      unit_of_work=store.uow, base_url=settings.public_base_url)
+                                      unit_of_work=store.uow, base_url=settings.public_base_url,
+                                      chosen=accounts.chosen)
     app = create_app(WebDeps(settings=settings, uow=store.uow,
                              providers={accounts.name: accounts,
                                         accounts.monobank.name: accounts.monobank}, bus=store.bus,

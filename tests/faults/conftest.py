@@ -110,8 +110,9 @@ class Rig:
                        self.web_accounts.monobank.name: self.web_accounts.monobank},
             bus=self.deps.bus,
             apply_fact=handlers.apply_fact, open_manual_payment=manual.open_payment,
-            checkout_link=lambda code: attempts.checkout_link(
-                code, self.web_accounts.for_invoice, self._web_uow, self.settings.public_base_url),
+            checkout_link=lambda code, **choice: attempts.checkout_link(
+                code, self.web_accounts.for_invoice, self._web_uow, self.settings.public_base_url,
+                chosen=self.web_accounts.chosen, **choice),
             mounts={"/emulator/telegram": self._counting(self.telegram.app), "/sandbox/liqpay": self._counting(self.sandbox.app),
                     "/sandbox/monobank": self.monobank.app}))
         self.base_url, stop = serve_in_thread(self.app, "127.0.0.1", port)

@@ -192,3 +192,68 @@ def test_cancelling_an_invoice_removes_its_unpaid_monobank_invoice(rig: Rig):
     held = rig.monobank_invoice(invoice)
     assert held["status"] != "created"
     assert rig.monobank.charge(held, CARD_OK) != "success"
+
+
+def both_connected(rig: Rig, n: int) -> Invoice:
+    """A seller with their own LiqPay and monobank accounts: an invoice, its first attempt on
+    LiqPay (connected first)."""
+    assert rig.sandbox is not None and rig.deps is not None
+    public, private = rig.sandbox.add_merchant()
+    rig.deps.accounts.connect(rig.seller_id, public, private)
+    rig.connect_monobank()
+    invoice = rig.pending_invoice(n)
+    assert invoice.provider == "liqpay"
+    return invoice
+
+
+def choose(rig: Rig, code: str, provider: str | None) -> httpx.Response:
+    form = {"email": ""} | ({"provider": provider} if provider else {})
+    return httpx.post(f"{rig.base_url}/p/{code}", data=form, timeout=15)
+
+
+def test_with_both_connected_the_page_offers_each_provider_and_monobank_chosen_pays(rig: Rig):
+    assert rig.monobank is not None
+    invoice = both_connected(rig, 12)
+    page = httpx.get(f"{rig.base_url}/p/{invoice.code}", headers={"Accept-Language": "en"}).text
+    assert "Card — LiqPay" in page and "Card, Apple Pay, Google Pay — monobank" in page
+
+    answer = choose(rig, invoice.code, "monobank")
+    assert answer.status_code == 303 and "/sandbox/monobank/pay/" in answer.headers["location"]
+    again = choose(rig, invoice.code, "monobank")  # pressed twice: the same monobank invoice
+    assert again.headers["location"] == answer.headers["location"]
+    current = rig.invoice(invoice.id)
+    assert [a.provider for a in current.attempts] == ["liqpay", "monobank"]
+    assert rig.monobank.charge(rig.monobank_invoice(current), CARD_OK) == "success"
+    rig.monobank_webhooks_delivered()
+    paid = rig.invoice(invoice.id)
+    assert paid.status is InvoiceStatus.PAID and paid.order_id == f"{paid.code}-2"
+    refund(rig, paid, "r-1", "10.00")  # refunds go to the provider that took the payment
+    assert [o["extRef"] for o in rig.monobank_invoice(paid)["cancelList"]] == ["r-1"]
+    assert rig.invoice(invoice.id).status is InvoiceStatus.PARTIALLY_REFUNDED
+
+
+def test_with_both_connected_liqpay_chosen_goes_to_its_checkout_as_before(rig: Rig):
+    invoice = both_connected(rig, 13)
+    answer = choose(rig, invoice.code, "liqpay")
+    assert answer.status_code == 303 and answer.headers["location"] == invoice.pay_url
+    assert len(rig.invoice(invoice.id).attempts) == 1
+
+
+def test_expiry_asks_each_provider_about_its_attempts_in_flight(rig: Rig):
+    assert rig.monobank is not None and rig.deps is not None and rig.sandbox is not None
+    invoice = both_connected(rig, 14)
+    rig.monobank.webhooks = False
+    choose(rig, invoice.code, "monobank")
+    current = rig.invoice(invoice.id)
+    assert rig.monobank.charge(rig.monobank_invoice(current), CARD_OK) == "success"  # webhook lost
+    expire_now(rig, invoice.id)
+    handlers.expire_invoice(invoice.id, rig.deps)
+    assert rig.invoice(invoice.id).status is InvoiceStatus.PAID
+
+
+def test_one_provider_connected_the_page_goes_straight_to_it(rig: Rig):
+    invoice = mono_invoice(rig, 15)
+    page = httpx.get(f"{rig.base_url}/p/{invoice.code}", headers={"Accept-Language": "en"}).text
+    assert "monobank" not in page.split("<form", 1)[-1].split("</form>")[0]
+    answer = choose(rig, invoice.code, None)
+    assert answer.headers["location"] == invoice.pay_url

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
+from domain.attempts import Attempt
 from domain.errors import AccountRefused, ForgedCallback, NoPaymentAccount, ProviderUnavailable
 from domain.i18n import mask_key
 from domain.invoice import Invoice
@@ -76,6 +77,42 @@ class ProviderAccounts:
         return _Watched(client, lambda exc: self.refused(None, exc))
 
     def for_invoice(self, invoice: Invoice) -> PaymentProvider:
+        """The client of the account the invoice's payment is on: the attempt that paid it (or
+        the latest), whose account the buyer may have chosen, else the one it was made with."""
+        attempt = invoice.attempt_for(invoice.order_id)
+        return self.for_attempt(invoice, attempt) if attempt is not None \
+            else self._made_with(invoice)
+
+    def for_attempt(self, invoice: Invoice, attempt: Attempt) -> PaymentProvider:
+        """The client of the account one attempt is paid into."""
+        if attempt.account_id is None:
+            return self._made_with(invoice)
+        if attempt.provider == self.monobank.name:
+            return self._monobank(attempt.account_id)
+        return self._client(attempt.account_id)
+
+    def for_attempts(self, invoice: Invoice) -> Callable[[Attempt], PaymentProvider]:
+        return lambda attempt: self.for_attempt(invoice, attempt)
+
+    def choices(self, seller_id: int, uow: UnitOfWork) -> dict[str, int]:
+        """The seller's own connected accounts the buyer may choose between, by provider."""
+        found = {}
+        for name in (self.name, self.monobank.name):
+            account = uow.accounts.connected(seller_id, name)
+            if account is not None:
+                found[name] = account.id
+        return found
+
+    def chosen(self, seller_id: int, name: str, uow: UnitOfWork) -> tuple[PaymentProvider, int] | None:
+        """The client and account of the provider the buyer chose, if the seller has it."""
+        account_id = self.choices(seller_id, uow).get(name)
+        if account_id is None:
+            return None
+        client = self._monobank(account_id) if name == self.monobank.name \
+            else self._client(account_id)
+        return client, account_id
+
+    def _made_with(self, invoice: Invoice) -> PaymentProvider:
         """The client of the account this invoice was made with."""
         if invoice.account_id is None:
             return self.platform()
@@ -177,9 +214,11 @@ class ProviderAccounts:
         if isinstance(order_id, str):
             with self._uow().readonly() as uow:
                 invoice = uow.invoices.by_order_id(order_id)
+        attempt = invoice.attempt_for(order_id) if invoice is not None else None
         try:
             # an order we do not know is checked against the platform's keys (then ignored)
-            client = self.for_invoice(invoice) if invoice is not None else self.platform()
+            client = (self.for_attempt(invoice, attempt)  # type: ignore[arg-type]
+                      if attempt is not None else self.platform())
         except NoPaymentAccount as exc:
             raise ForgedCallback("No account could verify the callback.") from exc
         return client.parse_callback(dict(form))
