@@ -258,12 +258,16 @@ def cancel_invoice(cmd: commands.CancelInvoice, d: Deps) -> None:
 
 
 def cancel_at_provider(invoice_id: str, d: Deps) -> None:
-    """Close a cancelled invoice's order at the provider too (background: it may be slow)."""
+    """Close a cancelled invoice's orders at the provider too (background: it may be slow);
+    of a paid one, the attempts a provider keeps payable by an invoice of its own."""
     with d.uow().readonly() as uow:
         invoice = uow.invoices.get(invoice_id)
-    if invoice is None or invoice.status is not InvoiceStatus.CANCELLED:
+    if invoice is None or invoice.status not in (InvoiceStatus.CANCELLED, InvoiceStatus.PAID):
         return
+    paid = invoice.status is InvoiceStatus.PAID
     for attempt in invoice.attempts_in_flight:
+        if paid and not attempt.provider_ref:
+            continue
         try:
             d.accounts.for_attempt(invoice, attempt).cancel(attempt.order_id)
         except ProviderRejected as exc:  # a late payment is still caught (paid late) by polls

@@ -257,3 +257,17 @@ def test_one_provider_connected_the_page_goes_straight_to_it(rig: Rig):
     assert "monobank" not in page.split("<form", 1)[-1].split("</form>")[0]
     answer = choose(rig, invoice.code, None)
     assert answer.headers["location"] == invoice.pay_url
+
+
+def test_paid_on_liqpay_after_choosing_monobank_first_removes_the_monobank_invoice(rig: Rig):
+    assert rig.monobank is not None and rig.sandbox is not None
+    rig.start_inprocess_worker()
+    invoice = both_connected(rig, 16)
+    choose(rig, invoice.code, "monobank")
+    held = rig.monobank_invoice(rig.invoice(invoice.id))
+    liqpay = choose(rig, invoice.code, "liqpay").headers["location"]  # changed their mind
+    assert "/sandbox/liqpay/" in liqpay
+    rig.sandbox.pay(liqpay)
+    wait_until(lambda: rig.invoice(invoice.id).status is InvoiceStatus.PAID, 15, "paid")
+    wait_until(lambda: held["status"] == "expired", 15, "the monobank invoice removed")
+    assert rig.monobank.charge(held, CARD_OK) == "expired"  # it can no longer take money
