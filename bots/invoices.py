@@ -41,7 +41,7 @@ def invoice_refusal(uow_factory: Callable[[], UnitOfWork], seller_id: int, setti
     platform's refused account is left to it once its refusal is old enough to ask LiqPay again.
     """
     with uow_factory().readonly() as uow:
-        account = uow.accounts.connected(seller_id, "liqpay")
+        account = uow.accounts.connected_any(seller_id)
         if account is not None:
             if uow.account_checks.is_refused(account.id):
                 return t(lang, "account_refused", public_key=mask_key(account.public_key)), True

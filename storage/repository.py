@@ -153,6 +153,15 @@ class MerchantAccountRepository:
             .values(disconnected_at=at or datetime.now(UTC)))
         return result.rowcount  # type: ignore[attr-defined,no-any-return]
 
+    def connected_any(self, seller_id: int) -> MerchantAccount | None:
+        """The seller's own account new invoices are paid into: of their connected accounts
+        (one per provider), the one connected first."""
+        row = self.session.scalars(select(MerchantAccountRow).where(
+            MerchantAccountRow.seller_id == seller_id,
+            MerchantAccountRow.disconnected_at.is_(None))
+            .order_by(MerchantAccountRow.id)).first()
+        return _account(row) if row else None
+
     def connected_providers(self, seller_id: int) -> list[str]:
         """The providers of the seller's own connected accounts, in the order connected."""
         rows = self.session.scalars(select(MerchantAccountRow.provider).where(

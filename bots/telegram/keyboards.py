@@ -29,12 +29,18 @@ def main_menu(lang: str) -> ReplyKeyboardMarkup:
     ], resize_keyboard=True)
 
 
-def account(lang: str, connected: bool) -> InlineKeyboardMarkup:
-    """Under the payment account: connect (new keys replace the old), and disconnect."""
+def account(lang: str, connected: bool, monobank: bool = False) -> InlineKeyboardMarkup:
+    """Under the payment account: connect (new keys replace the old), and disconnect, for each
+    provider."""
     rows = [[InlineKeyboardButton(text=t(lang, "btn_connect"), callback_data="acct:connect")]]
     if connected:
         rows.append([InlineKeyboardButton(text=t(lang, "btn_disconnect"),
                                           callback_data="acct:disconnect")])
+    rows.append([InlineKeyboardButton(text=t(lang, "btn_connect_monobank"),
+                                      callback_data="acct:mono")])
+    if monobank:
+        rows.append([InlineKeyboardButton(text=t(lang, "btn_disconnect_monobank"),
+                                          callback_data="acct:mono:disconnect")])
     rows.append([InlineKeyboardButton(text=t(lang, "btn_manual_methods"),
                                       callback_data="mm:list")])
     rows.append([InlineKeyboardButton(text=t(lang, "btn_fiscal"), callback_data="fisc:show")])
@@ -42,9 +48,10 @@ def account(lang: str, connected: bool) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def confirm_disconnect(lang: str) -> InlineKeyboardMarkup:
+def confirm_disconnect(lang: str, prefix: str = "acct") -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text=t(lang, "btn_disconnect_yes"), callback_data="acct:disconnect:yes"),
+        InlineKeyboardButton(text=t(lang, "btn_disconnect_yes"),
+                             callback_data=f"{prefix}:disconnect:yes"),
         InlineKeyboardButton(text=t(lang, "btn_keep"), callback_data="acct:keep")]])
 
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-KEY_STEPS = ("public_key", "private_key")
+KEY_STEPS = ("public_key", "private_key", "monobank_token")
 
 
 class AccountDialog:
@@ -32,15 +32,17 @@ class AccountDialog:
 
     def show(self, user_id: str, seller: Seller, lang: str) -> Reply:
         self.state.clear(user_id)
-        text, public_key = accounts.account_screen(self.deps.uow, seller.id,
-                                                   self.deps.settings.platform_account, lang)
-        return Reply(text, keyboards.account(lang, public_key is not None))
+        text, public_key, merchant = accounts.screen(self.deps.uow, seller.id,
+                                                     self.deps.settings.platform_account, lang)
+        return Reply(text, keyboards.account(lang, public_key is not None, merchant is not None))
 
     def button(self, user_id: str, seller: Seller, lang: str, action: str) -> Reply:
         """An `acct:` button: connect, disconnect, its confirmation, or keep."""
         if action == "connect":
             self.state.set(user_id, {"step": "public_key"})
             return Reply(t(lang, "ask_public_key"))
+        if action.startswith("mono"):
+            return self._monobank(user_id, seller, lang, action)
         if action == "disconnect":
             public_key = accounts.connected_key(self.deps.uow, seller.id)
             if public_key is None:
@@ -57,10 +59,39 @@ class AccountDialog:
                          keyboards.main_menu(lang))
         return Reply(t(lang, "nothing_changed"), keyboards.main_menu(lang))
 
+    def _monobank(self, user_id: str, seller: Seller, lang: str, action: str) -> Reply:
+        """`acct:mono` buttons: connect (its token), disconnect, its confirmation."""
+        if action == "mono":
+            self.state.set(user_id, {"step": "monobank_token"})
+            return Reply(t(lang, "ask_monobank_token"))
+        if action not in ("mono:disconnect", "mono:disconnect:yes"):
+            return Reply(t(lang, "nothing_changed"), keyboards.main_menu(lang))
+        merchant = accounts.monobank_key(self.deps.uow, seller.id)
+        if merchant is None or (action == "mono:disconnect:yes" and not accounts.disconnect(
+                self.deps.uow, seller.id, accounts.MONOBANK)):
+            return Reply(t(lang, "monobank_not_connected"), keyboards.main_menu(lang))
+        if action == "mono:disconnect":
+            return Reply(t(lang, "confirm_disconnect_monobank", public_key=mask_key(merchant)),
+                         keyboards.confirm_disconnect(lang, "acct:mono"))
+        log.info("Seller %d disconnected their monobank account.", seller.id)
+        return Reply(t(lang, "monobank_disconnected"), keyboards.main_menu(lang))
+
     def key_typed(self, user_id: str, seller: Seller, lang: str, text: str,
                   step: dict[str, Any], token: str) -> list[Reply]:
-        key = accounts.read_key(text)
         delete = t(lang, "key_delete_yourself")
+        if step["step"] == "monobank_token":
+            secret = accounts.read_token(text)
+            if secret is None:
+                return [Reply(f"{delete}\n\n{t(lang, 'monobank_token_not_valid')}")]
+            command = accounts.monobank_command(
+                self.deps.box, channel="viber", chat_id=user_id, key=token, seller_id=seller.id,
+                token=secret, lang=lang)
+            replies = self.then_publish(user_id, Reply(
+                f"{delete}\n\n{t(lang, 'checking_monobank_token')}", keyboards.main_menu(lang)),
+                command)
+            self.state.clear(user_id)
+            return replies
+        key = accounts.read_key(text)
         if key is None:
             return [Reply(f"{delete}\n\n{t(lang, 'key_not_valid')}")]
         box = self.deps.box

@@ -20,19 +20,23 @@ def main_menu(lang: str) -> dict[str, Any]:
     return keyboard(main_menu_rows(lang))
 
 
-def account(lang: str, connected: bool) -> dict[str, Any]:
-    """Under the payment account: connect (new keys replace the old), disconnect, the menu."""
+def account(lang: str, connected: bool, monobank: bool = False) -> dict[str, Any]:
+    """Under the payment account: connect (new keys replace the old), disconnect, for each
+    provider; the menu."""
     rows: tuple[tuple[Button, ...], ...] = ((Button(t(lang, "btn_connect"), data="acct:connect"),),)
     if connected:
         rows += ((Button(t(lang, "btn_disconnect"), data="acct:disconnect"),),)
+    rows += ((Button(t(lang, "btn_connect_monobank"), data="acct:mono"),),)
+    if monobank:
+        rows += ((Button(t(lang, "btn_disconnect_monobank"), data="acct:mono:disconnect"),),)
     rows += ((Button(t(lang, "btn_manual_methods"), data="mm:list"),),)
     rows += ((Button(t(lang, "btn_fiscal"), data="fisc:show"),),)
     rows += ((Button(t(lang, "btn_digest"), data="digest:show"),),)
     return keyboard(rows + ((Button(t(lang, "btn_create"), data=t(lang, "btn_create")),),))
 
 
-def confirm_disconnect(lang: str) -> dict[str, Any]:
-    return keyboard(((Button(t(lang, "btn_disconnect_yes"), data="acct:disconnect:yes"),
+def confirm_disconnect(lang: str, prefix: str = "acct") -> dict[str, Any]:
+    return keyboard(((Button(t(lang, "btn_disconnect_yes"), data=f"{prefix}:disconnect:yes"),
                       Button(t(lang, "btn_keep"), data="acct:keep")),))
 
 

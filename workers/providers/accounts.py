@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from domain.attempts import Attempt
-from domain.errors import AccountRefused, ForgedCallback, NoPaymentAccount, ProviderUnavailable
+from domain.errors import (
+    AccountRefused,
+    ForgedCallback,
+    NoPaymentAccount,
+    ProviderRejected,
+    ProviderUnavailable,
+)
 from domain.i18n import mask_key
 from domain.invoice import Invoice
 from domain.money import Money
@@ -122,13 +128,12 @@ class ProviderAccounts:
 
     def for_new_invoice(self, seller_id: int, uow: UnitOfWork) -> tuple[PaymentProvider, int | None]:
         """The client and account id (None: the platform's) a new invoice of this seller uses:
-        their own LiqPay account, else their monobank account, else the platform's."""
-        account = uow.accounts.connected(seller_id, self.name)
+        their own account (of several, the one connected first), else the platform's."""
+        account = uow.accounts.connected_any(seller_id)
+        if account is not None and account.provider == self.monobank.name:
+            return self._monobank(account.id), account.id
         if account is not None:
             return self._client(account.id, account), account.id
-        account = uow.accounts.connected(seller_id, self.monobank.name)
-        if account is not None:
-            return self._monobank(account.id), account.id
         return self.platform(), None
 
     def _monobank(self, account_id: int) -> PaymentProvider:
@@ -229,6 +234,13 @@ class ProviderAccounts:
         """Prove a key pair with the provider (see LiqPayClient.check_keys); raises
         ProviderRejected with the reason, or ProviderUnavailable."""
         LiqPayClient(public_key, private_key, self.api_base, http=self._shared_http()).check_keys()
+
+    def connect_token(self, provider: str, seller_id: int, token: str) -> str:
+        """Connect the seller's account of a provider that takes one token; the merchant's
+        name. ProviderRejected for a provider that takes none."""
+        if provider != self.monobank.name:
+            raise ProviderRejected(f"{provider} is not connected by a token.")
+        return self.connect_monobank(seller_id, token)
 
     def connect_monobank(self, seller_id: int, token: str) -> str:
         """Check a monobank token (its merchant's details), then make it the seller's monobank

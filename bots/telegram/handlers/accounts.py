@@ -1,4 +1,5 @@
-"""Settings → Payment account: see it, connect LiqPay (public key → private key), disconnect.
+"""Settings → Payment account: see it, connect LiqPay (public key → private key) or monobank
+(its token), disconnect either.
 
 Each message carrying a key is deleted from the chat as soon as it is read; the private key is
 encrypted before it reaches the dialog state or the queue, and a worker checks the keys.
@@ -16,13 +17,17 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bots.accounts import (
-    account_screen,
+    MONOBANK,
     account_text,
     connect_command,
     connected_key,
     disconnect,
+    monobank_command,
+    monobank_key,
     read_key,
+    read_token,
     remembered_key,
+    screen,
 )
 from bots.telegram import keyboards
 from bots.telegram.deps import BotDeps
@@ -39,6 +44,10 @@ class ConnectKeys(StatesGroup):
     private_key = State()
 
 
+class ConnectMonobank(StatesGroup):
+    token = State()
+
+
 @router.message(Command("settings"))
 @router.message(F.text.in_(keyboards.button_texts("btn_settings")))
 async def show(message: Message, state: FSMContext, seller: Seller | None, deps: BotDeps,
@@ -47,9 +56,10 @@ async def show(message: Message, state: FSMContext, seller: Seller | None, deps:
         await message.answer(t(lang, "need_phone_first"), reply_markup=keyboards.share_phone(lang))
         return
     await state.clear()
-    text, public_key = await deps.run(account_screen, deps.uow, seller.id,
-                                      deps.settings.platform_account, lang)
-    await message.answer(text, reply_markup=keyboards.account(lang, public_key is not None))
+    text, public_key, merchant = await deps.run(screen, deps.uow, seller.id,
+                                                deps.settings.platform_account, lang)
+    await message.answer(text, reply_markup=keyboards.account(lang, public_key is not None,
+                                                              merchant is not None))
 
 
 @router.callback_query(F.data == "acct:connect")
@@ -123,8 +133,64 @@ async def answer_then_publish(message: Message, state: FSMContext, deps: BotDeps
     await state.clear()
 
 
+@router.callback_query(F.data == "acct:mono")
+async def connect_monobank(query: CallbackQuery, state: FSMContext, seller: Seller | None,
+                           lang: str) -> None:
+    await query.answer()
+    assert isinstance(query.message, Message)
+    if seller is None or not seller.currency:
+        await query.message.answer(t(lang, "need_phone_first"))
+        return
+    await state.set_state(ConnectMonobank.token)
+    await query.message.answer(t(lang, "ask_monobank_token"))
+
+
+@router.message(ConnectMonobank.token, F.text)
+async def monobank_token_typed(message: Message, state: FSMContext, seller: Seller | None,
+                               deps: BotDeps, lang: str) -> None:
+    assert seller is not None
+    token = read_token(message.text or "")
+    deleted = await _delete(message, lang)
+    if token is None:
+        await message.answer(f"{deleted}\n\n{t(lang, 'monobank_token_not_valid')}")
+        return
+    command = monobank_command(deps.box, channel="telegram", chat_id=str(message.chat.id),
+                               key=str(message.message_id), seller_id=seller.id, token=token,
+                               lang=lang)
+    await answer_then_publish(message, state, deps,
+                              f"{deleted}\n\n{t(lang, 'checking_monobank_token')}", command, lang)
+
+
+@router.callback_query(F.data == "acct:mono:disconnect")
+async def ask_disconnect_monobank(query: CallbackQuery, seller: Seller | None, deps: BotDeps,
+                                  lang: str) -> None:
+    await query.answer()
+    assert isinstance(query.message, Message)
+    merchant = await deps.run(monobank_key, deps.uow, seller.id) if seller else None
+    if merchant is None:
+        await query.message.answer(t(lang, "monobank_not_connected"))
+        return
+    await query.message.answer(t(lang, "confirm_disconnect_monobank",
+                                 public_key=mask_key(merchant)),
+                               reply_markup=keyboards.confirm_disconnect(lang, "acct:mono"))
+
+
+@router.callback_query(F.data == "acct:mono:disconnect:yes")
+async def disconnect_monobank(query: CallbackQuery, seller: Seller | None, deps: BotDeps,
+                              lang: str) -> None:
+    await query.answer()
+    assert isinstance(query.message, Message)
+    if seller is None or not await deps.run(disconnect, deps.uow, seller.id, MONOBANK):
+        await query.message.answer(t(lang, "monobank_not_connected"))
+        return
+    log.info("Seller %d disconnected their monobank account.", seller.id)
+    await query.message.answer(t(lang, "monobank_disconnected"),
+                               reply_markup=keyboards.main_menu(lang))
+
+
 @router.message(ConnectKeys.public_key)
 @router.message(ConnectKeys.private_key)
+@router.message(ConnectMonobank.token)
 async def key_not_text(message: Message, lang: str) -> None:
     await message.answer(t(lang, "key_not_text"))
 
