@@ -127,3 +127,35 @@ def test_a_viber_seller_connects_monobank_is_paid_through_it_and_refunds_part(
     assert seller.next("↩️ Повернено")["text"] == (
         f"↩️ Повернено 2,50{NBSP}₴ — Кава. Ще можна повернути 10,00{NBSP}₴.")
     assert [o["amount"] for o in monobank_invoice(stack, link)["cancelList"]] == [250]
+
+
+def test_a_monobank_payment_gets_a_fiscal_receipt_with_monobanks_card_mask_auth_code_and_rrn(
+        stack_factory: Any, checkbox: Any, uow_factory: Any) -> None:
+    from tests.e2e.test_fiscal_receipts import connect_in_storage, with_receipt
+    stack = stack_factory(checkbox_api_base=f"{checkbox.base_url}/api/v1",
+                          checkbox_receipt_base=checkbox.base_url)
+    seller = SellerChat(stack)
+    seller.register()
+    connect_in_storage(seller, uow_factory)
+    seller_id = connect_monobank_in_storage(stack, seller, uow_factory)
+    assert seller_id
+    link = seller.pay_link(seller.create_invoice("12,50", "Кава"))
+    pays_on_monobank(link)
+    with_receipt(seller, seller.next("Оплачено"))
+    [sale] = checkbox.issued(returns=False)
+    info = monobank_invoice(stack, link)["paymentInfo"]
+    payment = sale.payments[0]
+    assert payment["card_mask"] == info["maskedPan"] == "424242******4242"
+    assert payment["auth_code"] == info["approvalCode"] and payment["rrn"] == info["rrn"]
+
+
+def connect_monobank_in_storage(stack: Stack, seller: SellerChat, uow_factory: Any) -> int:
+    """monobank connected as the bot's flow leaves it (that flow has its own tests above)."""
+    from storage.secrets import SecretBox
+    token = stack.monobank.add_merchant(MERCHANT)  # type: ignore[attr-defined]
+    box = SecretBox.from_settings(stack.settings)
+    with uow_factory() as uow:
+        found = uow.sellers.by_external("telegram", str(seller.chat_id))
+        uow.accounts.connect(found.id, token[-8:], box.encrypt(token), "monobank")
+        uow.commit()
+    return int(found.id)

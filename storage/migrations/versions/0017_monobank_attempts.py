@@ -23,9 +23,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column('provider_modified_at', sa.DateTime(timezone=True),
                                    nullable=True))
         batch.add_column(sa.Column('account_id', sa.Integer(), nullable=True))
+    with op.batch_alter_table('fiscal_receipts') as batch:  # a card payment's RRN, when given
+        batch.add_column(sa.Column('rrn', sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('fiscal_receipts') as batch:
+        batch.drop_column('rrn')
     with op.batch_alter_table('invoice_attempts') as batch:
         batch.drop_column('account_id')
         batch.drop_column('provider_modified_at')
