@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 MONOBANK_TEXTS: dict[str, dict[str, str]] = {
+    # which provider took a payment (the cabinet, support's history)
+    "provider_liqpay": {"uk": "LiqPay", "ru": "LiqPay", "en": "LiqPay"},
+    "provider_monobank": {"uk": "monobank", "ru": "monobank", "en": "monobank"},
+    "sup_h_paid_by": {"uk": " — через {provider}", "ru": " — через {provider}",
+                      "en": " — through {provider}"},
     "btn_connect_monobank": {
         "uk": "🔗 Підключити monobank", "ru": "🔗 Подключить monobank", "en": "🔗 Connect monobank"},
     "btn_disconnect_monobank": {

@@ -271,3 +271,11 @@ def test_paid_on_liqpay_after_choosing_monobank_first_removes_the_monobank_invoi
     wait_until(lambda: rig.invoice(invoice.id).status is InvoiceStatus.PAID, 15, "paid")
     wait_until(lambda: held["status"] == "expired", 15, "the monobank invoice removed")
     assert rig.monobank.charge(held, CARD_OK) == "expired"  # it can no longer take money
+
+
+def test_supports_history_says_monobank_took_the_payment(rig: Rig):
+    from bots.support_views import history
+    invoice = paid_mono_invoice(rig, 17)
+    with rig.uow() as uow:
+        lines = history(uow, invoice, "uk")
+    assert "через monobank" in lines

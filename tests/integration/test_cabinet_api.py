@@ -311,3 +311,11 @@ def test_an_invoice_paid_by_hand_is_refunded_whole_by_hand(cab: Cabinet, day: di
                            json={"key": "m1"}).status_code == 202
     [command] = cab.bus.published
     assert isinstance(command, RefundManualPayment) and command.code == day["cash"]
+
+
+def test_one_invoice_says_which_provider_took_its_payment(cab: Cabinet, seller: Seller) -> None:
+    mono = data.card_paid(cab.uow, seller.id, "12.50", data.now(), provider="monobank")
+    liq = data.card_paid(cab.uow, seller.id, "7.00", data.now())
+    for code, provider in ((mono, "monobank"), (liq, "liqpay")):
+        one = cab.client.get(f"/cabinet/api/invoices/{code}", headers=cab.tma(5001)).json()
+        assert [(p["method"], p["provider"]) for p in one["payments"]] == [("card", provider)]
