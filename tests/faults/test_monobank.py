@@ -279,3 +279,13 @@ def test_supports_history_says_monobank_took_the_payment(rig: Rig):
     with rig.uow() as uow:
         lines = history(uow, invoice, "uk")
     assert "через monobank" in lines
+
+
+def test_a_monobank_success_for_another_amount_is_compared_with_the_invoice(rig: Rig):
+    assert rig.monobank is not None
+    invoice = mono_invoice(rig, 18)
+    body = webhook_body(rig, invoice, "success", "2030-01-01T00:00:00Z", amount=5000)
+    assert post_webhook(rig, body, rig.monobank.signer.sign(body)).status_code == 200
+    paid = rig.invoice(invoice.id)
+    assert paid.status is InvoiceStatus.PAID and paid.amount_mismatch
+    assert paid.paid_amount == Money(Decimal("50.00"), "UAH")
