@@ -65,6 +65,11 @@ MONOBANK_TEXTS: dict[str, dict[str, str]] = {
         "ru": "monobank отключён. Уже созданные счета работают, как и раньше.",
         "en": "monobank disconnected. Invoices already made keep working as before.",
     },
+    "monobank_account_refused": {
+        "uk": "⚠️ monobank більше не приймає токен вашого рахунку (мерчант {public_key}), тож нові рахунки на нього не створюються. Підключіть monobank знову: «⚙️ Платіжний рахунок» → «🔗 Підключити monobank».",
+        "ru": "⚠️ monobank больше не принимает токен вашего счёта (мерчант {public_key}), поэтому новые счета на него не создаются. Подключите monobank снова: «⚙️ Платёжный счёт» → «🔗 Подключить monobank».",
+        "en": "⚠️ monobank no longer accepts your account's token (merchant {public_key}), so no new invoice is made on it. Connect monobank again: “⚙️ Payment account” → “🔗 Connect monobank”.",
+    },
     "monobank_not_connected": {
         "uk": "monobank не підключено.", "ru": "monobank не подключён.",
         "en": "You have no monobank connected."},

@@ -179,7 +179,10 @@ def test_a_token_monobank_refuses_marks_the_account_refused_and_no_invoice_is_ma
         account = uow.accounts.connected(rig.seller_id, "monobank")
         assert account is not None and uow.account_checks.is_refused(account.id)
     assert handlers.create_invoice(rig.create_command(10), rig.deps) is None
-    wait_until(lambda: texts(rig), 5)
+    rig.start_inprocess_worker()
+    told = wait_until(lambda: [m for m in texts(rig) if "monobank більше не приймає" in m], 15,
+                      "the seller told, in monobank's name")
+    assert len(told) == 1 and "LiqPay" not in told[0] and "403" not in told[0]
     assert not any(token in m for m in texts(rig))
 
 
