@@ -292,3 +292,17 @@ def test_a_monobank_success_for_another_amount_is_compared_with_the_invoice(rig:
     paid = rig.invoice(invoice.id)
     assert paid.status is InvoiceStatus.PAID and paid.amount_mismatch
     assert paid.paid_amount == Money(Decimal("50.00"), "UAH")
+
+
+def test_a_monobank_success_after_expiry_within_the_settle_window_pays_late(rig: Rig):
+    assert rig.monobank is not None and rig.deps is not None
+    invoice = mono_invoice(rig, 19)
+    expire_now(rig, invoice.id)
+    handlers.expire_invoice(invoice.id, rig.deps)  # nobody began to pay: it expires at once
+    assert rig.invoice(invoice.id).status is InvoiceStatus.EXPIRED
+    held = rig.monobank_invoice(invoice)
+    with rig.monobank._lock:  # the bank settles a payment begun before the expiry
+        rig.monobank._change(held, "success", paymentInfo={"maskedPan": "424242******4242"})
+    rig.monobank_webhooks_delivered()
+    late = rig.invoice(invoice.id)
+    assert late.status is InvoiceStatus.PAID and late.paid_late
