@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from bots.accounts import PROVIDER as KEYS_PROVIDER
 from domain.amounts import parse_amount
 from domain.commands import CreateInvoice, SendLink
 from domain.errors import AmountError
@@ -44,7 +45,9 @@ def invoice_refusal(uow_factory: Callable[[], UnitOfWork], seller_id: int, setti
         account = uow.seller_settings(seller_id).account  # cached: read at every *Create invoice*
         if account is not None:
             if uow.account_checks.is_refused(account.id):
-                return t(lang, "account_refused", public_key=mask_key(account.public_key)), True
+                key = ("account_refused" if account.provider == KEYS_PROVIDER
+                       else f"{account.provider}_account_refused")
+                return t(lang, key, public_key=mask_key(account.public_key)), True
             return None
         if not settings.platform_account:
             return t(lang, "need_account_first"), False

@@ -104,7 +104,7 @@ def history(uow: UnitOfWork, invoice: Invoice, lang: str) -> str:
         lines.append((at, t(lang, "sup_h_transition", event=event_word(row.name, lang),
                             before=status_word(row.status_from or "—", lang),
                             after=status_word(row.status_to, lang)) + _why(payload, lang)
-                      + _provider_words(row.name, payload)))
+                      + _provider_words(row.name, payload) + _paid_by(row.name, payload, lang)))
         if row.notify:
             if row.notified_at is not None:
                 lines.append((utc(row.notified_at) or at, t(lang, "sup_h_message",
@@ -134,6 +134,14 @@ def history(uow: UnitOfWork, invoice: Invoice, lang: str) -> str:
 #: events carrying a provider's refusal: support reads its raw code and words (the seller
 #: read them translated, domain.declines)
 PROVIDER_REFUSALS = frozenset({"InvoiceFailed", "RefundRefused", "PollingStopped"})
+
+
+def _paid_by(name: str, payload: dict[str, object], lang: str) -> str:
+    """Which provider took a card payment, when the event says."""
+    provider = payload.get("provider")
+    if name not in ("InvoicePaid", "ExtraPaymentReceived") or not provider:
+        return ""
+    return t(lang, "sup_h_paid_by", provider=t(lang, f"provider_{provider}"))
 
 
 def _provider_words(name: str, payload: dict[str, object]) -> str:

@@ -52,6 +52,22 @@ class Attempt:
     decline_code: str | None = None  #: the provider's code (LiqPay `err_code`); never shown raw
     decline_reason: str | None = None  #: the provider's own description, kept for support
     provider_payment_id: str | None = None
+    #: the provider's own id of this order, when it makes one (given back with its link)
+    provider_ref: str | None = None
+    #: when the provider dated its last word about this order, if it dates them
+    modified_at: datetime | None = None
+    #: the merchant account this attempt is paid into, when the buyer chose its provider
+    account_id: int | None = None
+
+    def older_than_known(self, modified_at: datetime | None) -> bool:
+        """Whether a fact dated `modified_at` is older than the last word already taken: the
+        provider delivered it late, and it never overwrites a newer state."""
+        return (modified_at is not None and self.modified_at is not None
+                and modified_at < self.modified_at)
+
+    def dated(self, modified_at: datetime | None) -> None:
+        if modified_at is not None and (self.modified_at is None or modified_at > self.modified_at):
+            self.modified_at = modified_at
 
     @property
     def in_flight(self) -> bool:
@@ -108,6 +124,7 @@ class InvoiceAttempts:
         id: str
         code: str
         provider: str
+        account_id: int | None
         status: InvoiceStatus
         settling: bool
         expires_at: datetime
@@ -135,18 +152,26 @@ class InvoiceAttempts:
     def attempt_for(self, order_id: str) -> Attempt | None:
         return next((a for a in self.attempts if a.order_id == order_id), None)
 
-    def start_attempt(self, at: datetime) -> Attempt | None:
-        """The buyer pays again after a decline: a new attempt with the next order id, whose
-        link is then issued (Invoice.issue_link). None while the latest attempt is still in
-        flight (its link is the one to use) or when the invoice cannot be paid any more."""
+    def start_attempt(self, at: datetime, provider: str | None = None,
+                      account_id: int | None = None) -> Attempt | None:
+        """The buyer pays again after a decline, or chose another provider (`provider` and its
+        `account_id`): a new attempt with the next order id, whose link is then issued
+        (Invoice.issue_link). None while the latest attempt, on the provider chosen, is still in
+        flight (its link is the one to use) or when the invoice cannot be paid any more. An
+        attempt left in flight on another provider stays watched: it may still pay."""
         from domain.invoice import InvoiceStatus  # here: domain.invoice imports this module
         if self.status is not InvoiceStatus.PENDING or self.settling or at >= self.expires_at:
             return None
         latest = self.latest_attempt
-        if not latest.declined:
+        # an attempt without its own account is on the one the invoice was made with
+        current = (latest.provider,
+                   latest.account_id if latest.account_id is not None else self.account_id)
+        wanted = current if provider is None else (provider, account_id)
+        if not latest.declined and wanted == current:
             return None
         number = latest.number + 1
-        attempt = Attempt(number, order_id_for(self.code, number), at, self.provider)
+        own = None if wanted == (self.provider, self.account_id) else wanted[1]
+        attempt = Attempt(number, order_id_for(self.code, number), at, wanted[0], account_id=own)
         self.attempts.append(attempt)
         self.events.append(events.AttemptStarted(self.id, number, attempt.order_id))
         return attempt
@@ -161,4 +186,4 @@ def decline_reason(code: str | None, description: str | None, lang: str) -> str:
     err_codes (domain.declines) sorts it into a kind with its own words; a code it does not know
     reads as a generic refusal. The provider's description (English) is never shown: it stays in
     the event for support's history."""
-    return decline_text(code or code_in(description), lang)
+    return decline_text(code or code_in(description), lang, description)

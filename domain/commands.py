@@ -128,6 +128,9 @@ class ConnectAccount(Command):
     channel: str
     chat_id: str
     language: str = "uk"
+    #: which provider the secret is for; "" the one whose keys come in pairs (public, private).
+    #: A provider with one token sends it as the private key, with no public key
+    provider: str = ""
 
 
 @dataclass(frozen=True, slots=True)

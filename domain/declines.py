@@ -121,9 +121,36 @@ def decline_kind(code: str | None) -> str:
     return GENERIC
 
 
-def decline_text(code: str | None, lang: str) -> str:
-    """What the provider's refusal `code` means, in `lang` (English if we do not speak it)."""
-    texts = _TEXTS[decline_kind(code)]
+#: a provider that words its refusals instead of coding them (monobank's `failureReason`, in
+#: Ukrainian): the words that tell the kind, looked for in lower case, the first match wins
+_REASON_WORDS: Final = (
+    ("недостатньо коштів", "insufficient_funds"), ("недостаточно средств", "insufficient_funds"),
+    ("insufficient", "insufficient_funds"),
+    ("ліміт", "limit"), ("лимит", "limit"), ("limit", "limit"),
+    ("шахрай", "fraud"), ("фрод", "fraud"), ("fraud", "fraud"), ("ризик", "fraud"),
+    ("термін дії", "card_expired"), ("строк дії", "card_expired"), ("expired card", "card_expired"),
+    ("номер карт", "card_number"), ("card number", "card_number"),
+    ("cvv", "cvv"), ("cvc", "cvv"),
+    ("3-d secure", "three_ds"), ("3ds", "three_ds"),
+    ("заблоков", "card_blocked"), ("blocked", "card_blocked"),
+    ("не підтримує", "card_not_supported"), ("not supported", "card_not_supported"),
+    ("відхил", "declined"), ("declined", "declined"),
+)
+
+
+def reason_kind(reason: str | None) -> str:
+    """The kind of refusal a provider's own words describe; GENERIC if none is recognised."""
+    text = (reason or "").lower()
+    return next((kind for words, kind in _REASON_WORDS if words in text), GENERIC)
+
+
+def decline_text(code: str | None, lang: str, reason: str | None = None) -> str:
+    """What the provider's refusal `code` means, in `lang` (English if we do not speak it);
+    a code we do not know is read from the provider's own words `reason`, if they tell."""
+    kind = decline_kind(code)
+    if kind == GENERIC and reason:
+        kind = reason_kind(reason)
+    texts = _TEXTS[kind]
     return texts.get(lang) or texts["en"]
 
 

@@ -59,6 +59,8 @@ class InvoicePaid(Event):
     card_mask: str | None = None  #: as the provider shows the card, e.g. 424242*42, if it did
     manual: str | None = None  #: paid by hand: the manual method's name (domain.manual)
     auth_code: str | None = None  #: the bank's authorisation code (LiqPay: `authcode_debit`)
+    rrn: str | None = None  #: the payment's retrieval reference number, when the provider gives it
+    provider: str | None = None  #: which provider took the payment (the attempt's)
     notifies_seller = True
 
 

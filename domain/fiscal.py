@@ -72,6 +72,7 @@ class FiscalReceipt:
     related_id: str | None = None  #: a return's sale receipt
     card_mask: str | None = None
     auth_code: str | None = None
+    rrn: str | None = None  #: the payment's retrieval reference number, when the provider gave it
     refund_key: str = ""
     payment_type: str = CASHLESS
 

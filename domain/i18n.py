@@ -8,6 +8,7 @@ from domain.i18n_dialog import DIALOG_TEXTS
 from domain.i18n_fiscal import FISCAL_TEXTS
 from domain.i18n_invoices import INVOICE_TEXTS
 from domain.i18n_manual import MANUAL_TEXTS
+from domain.i18n_monobank import MONOBANK_TEXTS
 from domain.i18n_pay import PAY_TEXTS
 from domain.i18n_refunds import REFUND_TEXTS
 from domain.i18n_support import SUPPORT_TEXTS
@@ -35,6 +36,7 @@ TEXTS.update(MANUAL_TEXTS)
 TEXTS.update(SUPPORT_TEXTS)
 TEXTS.update(FISCAL_TEXTS)
 TEXTS.update(PAY_TEXTS)
+TEXTS.update(MONOBANK_TEXTS)
 
 
 def t(lang: str, key: str, **params: object) -> str:

@@ -19,6 +19,13 @@ PAY_TEXTS: dict[str, dict[str, str]] = {
         "en": "The seller is checking your payment",
     },
     "page_paid_title": {"uk": "Оплачено", "ru": "Оплачено", "en": "Paid"},
+    # one button per provider, when the seller connected more than one
+    "pay_with_liqpay": {"uk": "Картка — LiqPay", "ru": "Карта — LiqPay", "en": "Card — LiqPay"},
+    "pay_with_monobank": {
+        "uk": "Картка, Apple Pay, Google Pay — monobank",
+        "ru": "Карта, Apple Pay, Google Pay — monobank",
+        "en": "Card, Apple Pay, Google Pay — monobank",
+    },
     "page_paid_to": {"uk": "Отримувач: {shop}", "ru": "Получатель: {shop}", "en": "Paid to {shop}"},
     "page_paid_at": {"uk": "Дата й час: {when}", "ru": "Дата и время: {when}", "en": "On {when}"},
     "page_refunded": {

@@ -129,16 +129,20 @@ class Invoice(InvoiceAttempts, InvoiceRefunds):
     def is_open(self) -> bool:
         return self.status in OPEN
 
-    def issue_link(self, pay_url: str) -> None:
-        """The latest attempt's checkout link. The first makes the invoice payable (the seller
-        is shown it); a later attempt's only changes where the pay page sends the buyer."""
+    def issue_link(self, pay_url: str, provider_ref: str | None = None) -> None:
+        """The latest attempt's checkout link (and the provider's own id of its order, when it
+        makes one). The first makes the invoice payable (the seller is shown it); a later
+        attempt's only changes where the pay page sends the buyer."""
         latest = self.latest_attempt
+        ref = provider_ref if provider_ref != latest.order_id else None
         if self.status is InvoiceStatus.PENDING and latest.pay_url is None:
             latest.pay_url = self.pay_url = pay_url
+            latest.provider_ref = ref
             return
         if self.status is not InvoiceStatus.CREATED:
             return  # the link was issued already: nothing changes, nothing is sent twice
         latest.pay_url = self.pay_url = pay_url
+        latest.provider_ref = ref
         self.status = InvoiceStatus.PENDING
         self.events.append(events.InvoiceLinkIssued(self.id))
 
@@ -191,6 +195,9 @@ class Invoice(InvoiceAttempts, InvoiceRefunds):
         attempt = self.attempt_for(fact.order_id)
         if attempt is None:
             raise InvalidTransition(f"Fact for {fact.order_id} applied to invoice {self.id}.")
+        if fact.outcome != "paid" and attempt.older_than_known(fact.modified_at):
+            return False  # delivered late: an older word never overwrites a newer one
+        attempt.dated(fact.modified_at)
         if fact.outcome == "paid":
             moved = attempt.paid(fact.raw_status, fact.provider_payment_id)
             paid = self._pay(fact, at) or moved
@@ -250,7 +257,9 @@ class Invoice(InvoiceAttempts, InvoiceRefunds):
             self.id, str(received.amount), received.currency, late, fact.raw_status,
             fact.provider_payment_id, mismatch=self.amount_mismatch,
             expected_amount=str(self.amount.amount), expected_currency=self.amount.currency,
-            card_mask=_card_mask(fact), auth_code=_text(fact.raw.get("authcode_debit"), 32),
+            card_mask=_card_mask(fact),
+            auth_code=_text(fact.auth_code or fact.raw.get("authcode_debit"), 32),
+            rrn=_text(fact.rrn, 32), provider=self._provider_of(fact),
         ))
         return True
 
@@ -270,6 +279,10 @@ class Invoice(InvoiceAttempts, InvoiceRefunds):
             mismatch=self.amount_mismatch, expected_amount=str(self.amount.amount),
             expected_currency=self.amount.currency, manual=method))
         return True
+
+    def _provider_of(self, fact: ProviderStatus) -> str:
+        attempt = self.attempt_for(fact.order_id)
+        return attempt.provider if attempt is not None else self.provider
 
     def _paid_again(self, fact: ProviderStatus) -> bool:
         """A success for an invoice already paid: the same payment changes nothing; another
@@ -344,5 +357,5 @@ def _text(value: object, limit: int) -> str | None:
 
 def _card_mask(fact: ProviderStatus) -> str | None:
     """The paying card as the provider masked it (LiqPay: `sender_card_mask2`), if it said."""
-    mask = fact.raw.get("sender_card_mask2") or fact.raw.get("card_mask")
+    mask = fact.card_mask or fact.raw.get("sender_card_mask2") or fact.raw.get("card_mask")
     return str(mask)[:32] if mask else None

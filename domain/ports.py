@@ -51,6 +51,11 @@ class ProviderStatus:
     refund_total: Money | None = None
     refund_id: str | None = None
     modified_at: datetime | None = None
+    #: what the provider said of the paying card, when it did: the masked number, the bank's
+    #: authorisation code, the retrieval reference number (for the fiscal receipt)
+    card_mask: str | None = None
+    auth_code: str | None = None
+    rrn: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +95,10 @@ class PaymentProvider(Protocol):
         """Verify and parse a server callback; raise ForgedCallback if it does not verify."""
         ...
 
-    def refund(self, order_id: str, amount: Money) -> RefundResult: ...
+    def refund(self, order_id: str, amount: Money, refund_id: str | None = None) -> RefundResult:
+        """Refund `amount` of the order; `refund_id` (ours) names the refund to a provider that
+        takes one, so asking twice refunds once."""
+        ...
 
     def cancel(self, order_id: str) -> None: ...
 

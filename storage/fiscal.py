@@ -124,7 +124,8 @@ class FiscalRepository:
                     continue  # paid by hand with a method the seller did not mark fiscal
                 made.append(self._add(invoice, SALE, "", payload, now, payment_type=paid_by,
                                       card_mask=payload.get("card_mask"),
-                                      auth_code=payload.get("auth_code")))
+                                      auth_code=payload.get("auth_code"),
+                                      rrn=payload.get("rrn")))
             elif isinstance(event, ExtraPaymentReceived):
                 # the buyer paid twice: the second payment is a sale of its own, keyed by the
                 # provider's payment id (so a repeated callback queues nothing more)
@@ -141,7 +142,7 @@ class FiscalRepository:
                 if sale is not None and not self._exists(invoice.id, RETURN, key):
                     made.append(self._add(invoice, RETURN, key, payload, now,
                                           related_id=sale.id, card_mask=sale.card_mask,
-                                          auth_code=sale.auth_code,
+                                          auth_code=sale.auth_code, rrn=sale.rrn,
                                           payment_type=sale.payment_type))
         for receipt in made:
             self.events.record(FiscalReceiptQueued(invoice.id, receipt.id, receipt.kind,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from domain.attempts import Attempt, AttemptState
@@ -45,15 +45,25 @@ class InvoiceRepository:
             select(AttemptRow.invoice_id).where(AttemptRow.order_id == order_id[:64]))
         return None if invoice_id is None else self.get(invoice_id, for_update=for_update)
 
-    def account_of_order(self, order_id: str) -> tuple[int | None] | None:
-        """The merchant account (None: the platform's) of the invoice one of whose attempts the
-        provider knows by this order id, in a 1-tuple; None for an order we do not know. One
-        look-up, where by_order_id reads the whole invoice: a callback needs only the keys to
-        verify it with before the transaction that reads the invoice for update."""
+    def account_of_order(self, order_id: str) -> tuple[int | None, str] | None:
+        """The merchant account (None: the platform's) of the attempt the provider knows by this
+        order id (its own, else its invoice's), and that attempt's provider; None for an order
+        we do not know. One look-up, where by_order_id reads the whole invoice: a callback needs
+        only the keys to verify it with before the transaction that reads the invoice for
+        update."""
         row = self.session.execute(
-            select(InvoiceRow.account_id).join(AttemptRow, AttemptRow.invoice_id == InvoiceRow.id)
+            select(func.coalesce(AttemptRow.account_id, InvoiceRow.account_id), AttemptRow.provider)
+            .join(AttemptRow, AttemptRow.invoice_id == InvoiceRow.id)
             .where(AttemptRow.order_id == order_id[:64])).first()
-        return None if row is None else (row[0],)
+        return None if row is None else (row[0], row[1])
+
+    def provider_ref(self, order_id: str) -> tuple[str | None, int | None]:
+        """The provider's own id of the attempt known by this order id (None: it made none, or
+        no attempt has this id), and the merchant account it was made on (None: the invoice's)."""
+        row = self.session.execute(
+            select(AttemptRow.provider_ref, AttemptRow.account_id)
+            .where(AttemptRow.order_id == order_id[:64])).first()
+        return (row[0], row[1]) if row is not None else (None, None)
 
     def _one(self, query: Any, for_update: bool = False) -> Invoice | None:
         if for_update:
@@ -97,7 +107,8 @@ class InvoiceRepository:
                 state=AttemptState(r.state), pay_url=r.pay_url,
                 provider_status=r.provider_status, processing=r.processing,
                 decline_code=r.decline_code, decline_reason=r.decline_reason,
-                provider_payment_id=r.provider_payment_id))
+                provider_payment_id=r.provider_payment_id, provider_ref=r.provider_ref,
+                modified_at=utc(r.provider_modified_at), account_id=r.account_id))
         return found
 
     def _save_attempts(self, invoice: Invoice, *, new: bool = False) -> None:
@@ -110,7 +121,9 @@ class InvoiceRepository:
                 provider_status=a.provider_status, processing=a.processing,
                 decline_code=(a.decline_code or None) and a.decline_code[:64],
                 decline_reason=a.decline_reason,
-                provider_payment_id=a.provider_payment_id, created_at=a.created_at))
+                provider_payment_id=a.provider_payment_id, provider_ref=a.provider_ref,
+                provider_modified_at=a.modified_at, account_id=a.account_id,
+                created_at=a.created_at))
         self.session.flush()
 
     def _save_refunds(self, invoice: Invoice) -> None:

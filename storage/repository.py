@@ -155,6 +155,31 @@ class MerchantAccountRepository:
             .values(disconnected_at=at or datetime.now(UTC)))
         return result.rowcount  # type: ignore[attr-defined,no-any-return]
 
+    def connected_any(self, seller_id: int) -> MerchantAccount | None:
+        """The seller's own account new invoices are paid into: of their connected accounts
+        (one per provider), the one connected first."""
+        row = self.session.scalars(select(MerchantAccountRow).where(
+            MerchantAccountRow.seller_id == seller_id,
+            MerchantAccountRow.disconnected_at.is_(None))
+            .order_by(MerchantAccountRow.id)).first()
+        return _account(row) if row else None
+
+    def connected_providers(self, seller_id: int) -> list[str]:
+        """The providers of the seller's own connected accounts, in the order connected."""
+        rows = self.session.scalars(select(MerchantAccountRow.provider).where(
+            MerchantAccountRow.seller_id == seller_id,
+            MerchantAccountRow.disconnected_at.is_(None)).order_by(MerchantAccountRow.id))
+        return list(dict.fromkeys(rows))
+
+    def any_of(self, provider: str) -> MerchantAccount | None:
+        """One account of this provider, a connected one first (the newest): for a call any of
+        its merchants may make, like fetching monobank's webhook key."""
+        row = self.session.scalars(select(MerchantAccountRow).where(
+            MerchantAccountRow.provider == provider, MerchantAccountRow.seller_id.is_not(None))
+            .order_by(MerchantAccountRow.disconnected_at.is_not(None),
+                      MerchantAccountRow.id.desc())).first()
+        return _account(row) if row else None
+
     def all_ids(self) -> list[int]:
         return [i for i in self.session.scalars(select(MerchantAccountRow.id)
                                                 .order_by(MerchantAccountRow.id)) if i is not None]

@@ -37,14 +37,15 @@ SIZE = 10_000  #: sellers kept per process; the least recently used go first
 KEY = "chatpay:seller-settings:{}"  #: the seller's settings version
 KEY_TTL = 7 * 24 * 3600  #: seconds a version outlives its last change (far longer than TTL)
 CHANGED = "chatpay_settings_changed"  #: session.info: sellers whose settings this session wrote
-PROVIDER = "liqpay"  #: the provider whose connected account new invoices use
 
 
 @dataclass(frozen=True)
 class SellerSettings:
     """What an invoice step reads about its seller. Treat as read-only: it is shared."""
     seller: Seller | None
-    account: MerchantAccount | None  #: their connected LiqPay account (None: the platform's)
+    #: the account new invoices are paid into: of their own connected accounts (one per
+    #: provider), the one connected first (None: the platform's)
+    account: MerchantAccount | None
     endpoint: Endpoint | None  #: their shop's webhook endpoint
     fiscal: FiscalSettings | None  #: their Checkbox register
 
@@ -64,7 +65,7 @@ def load(session: Session, seller_id: int) -> SellerSettings:
     from storage.webhooks import WebhookRepository
     return SellerSettings(
         seller=SellerRepository(session).get(seller_id),
-        account=MerchantAccountRepository(session).connected(seller_id, PROVIDER),
+        account=MerchantAccountRepository(session).connected_any(seller_id),
         endpoint=WebhookRepository(session).endpoint(seller_id),
         fiscal=FiscalRepository(session, None).settings(seller_id))  # type: ignore[arg-type]
 

@@ -135,6 +135,7 @@ class FiscalReceiptRow(SQLModel, table=True):
     card_mask: str | None = Field(default=None, max_length=32)
     payment_type: str = Field(default="CASHLESS", max_length=16)  #: CASHLESS or CASH
     auth_code: str | None = Field(default=None, max_length=32)
+    rrn: str | None = Field(default=None, max_length=32)
     related_id: str | None = Field(default=None, max_length=36)
     state: str = Field(max_length=16)
     fiscal_code: str | None = Field(default=None, max_length=64)

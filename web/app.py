@@ -53,7 +53,7 @@ class WebDeps:
     #: the buyer pressed *Pay*: the checkout link to send them to, a new attempt's after a
     #: decline (workers.attempts.checkout_link, bound by the composition root); None: the
     #: invoice cannot be paid by card now. Unset: the invoice's stored link
-    checkout_link: Callable[[str], str | None] | None = None
+    checkout_link: Callable[..., str | None] | None = None
     mounts: dict[str, Any] = field(default_factory=dict)  #: path prefix -> ASGI app (sandbox)
     extra_routes: list[Callable[[FastAPI], None]] = field(default_factory=list)
     #: messenger updates whose handler failed, per channel (read from Redis at each scrape)
@@ -78,8 +78,14 @@ def create_app(deps: WebDeps) -> FastAPI:
         if body is None:
             metrics.CALLBACKS.labels(provider_name, "too_large").inc()
             return too_large()
-        # LiqPay posts a urlencoded form; its `data` is decoded only once the signature verifies
-        form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        header = getattr(provider, "signed_body", None)
+        if header:  # signed over the raw body (monobank's X-Sign): verified before it is read
+            form = {"body": body.decode("utf-8", "replace"),
+                    "x_sign": request.headers.get(header, "")}
+        else:
+            # LiqPay posts a urlencoded form; its `data` is decoded only once the signature
+            # verifies
+            form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         status, text = await run_in_threadpool(accept_callback, provider, form, deps)
         return PlainTextResponse(text, status_code=status)
 

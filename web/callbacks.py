@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import SQLAlchemyError
 
 from domain.commands import NotifySeller, ReconcileRefunds
-from domain.errors import ForgedCallback, ServiceUnavailable
+from domain.errors import ForgedCallback, ProviderUnavailable, ServiceUnavailable
 from domain.ports import CallbackVerifier
 from web import metrics
 
@@ -23,7 +23,11 @@ log = logging.getLogger(__name__)
 
 def accept_callback(provider: CallbackVerifier, form: dict[str, str],
                     deps: WebDeps) -> tuple[int, str]:
-    if not form.get("data") or not form.get("signature"):
+    signed_body = getattr(provider, "signed_body", None)
+    if signed_body and not form.get("x_sign"):
+        metrics.CALLBACKS.labels(provider.name, "forged").inc()
+        return 403, "signature does not verify"
+    if not signed_body and (not form.get("data") or not form.get("signature")):
         metrics.CALLBACKS.labels(provider.name, "malformed").inc()
         return 400, "data and signature are required"
     try:
@@ -32,6 +36,11 @@ def accept_callback(provider: CallbackVerifier, form: dict[str, str],
         metrics.CALLBACKS.labels(provider.name, "forged").inc()
         log.warning("Refused a %s callback that does not verify: %s.", provider.name, exc)
         return 403, "signature does not verify"
+    except ProviderUnavailable as exc:  # its key could not be fetched: verified when it retries
+        metrics.CALLBACKS.labels(provider.name, "unverified").inc()
+        log.warning("A %s callback could not be verified now (%s); it is retried.",
+                    provider.name, exc)
+        return 503, "temporarily unavailable"
     except SQLAlchemyError as exc:  # the invoice's account (whose keys verify it) was not found
         metrics.CALLBACKS.labels(provider.name, "unstored").inc()
         log.error("Callback not verified (database: %s); the provider will retry.", exc)

@@ -48,7 +48,8 @@ def build(settings: Settings, redis_url: str, mounts: dict[str, Any] | None = No
     platform = (LiqPayClient(settings.liqpay_public_key, settings.liqpay_private_key,
                              settings.liqpay_base) if settings.platform_account else None)
     accounts = ProviderAccounts(store.uow, SecretBox.from_settings(settings),
-                                settings.liqpay_base, platform=lambda: platform)
+                                settings.liqpay_base, platform=lambda: platform,
+                                monobank_base=settings.monobank_base)
     stops.append(accounts.close)
     routes = []
     if settings.viber_auth_token:  # a Telegram-only deployment has no Viber webhook to forge
@@ -62,9 +63,11 @@ def build(settings: Settings, redis_url: str, mounts: dict[str, Any] | None = No
     counters = redis.Redis.from_url(redis_url, socket_timeout=2)
     stops.append(counters.close)
     checkout_link = functools.partial(attempts.checkout_link, provider_for=accounts.for_invoice,
-                                      unit_of_work=store.uow, base_url=settings.public_base_url)
+                                      unit_of_work=store.uow, base_url=settings.public_base_url,
+                                      chosen=accounts.chosen)
     app = create_app(WebDeps(settings=settings, uow=store.uow,
-                             providers={accounts.name: accounts}, bus=store.bus,
+                             providers={accounts.name: accounts,
+                                        accounts.monobank.name: accounts.monobank}, bus=store.bus,
                              apply_fact=apply_fact, open_manual_payment=open_payment,
                              checkout_link=checkout_link, mounts=mounts or {}, extra_routes=routes,
                              update_failures=lambda: update_failures.read(counters),

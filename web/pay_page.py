@@ -84,6 +84,9 @@ def load(uow: UnitOfWork, code: str, platform_key: str) -> dict[str, Any] | None
             "fiscal_link": sale.link if sale is not None else None,
             "fiscal_coming": sale is not None and sale.is_open,
             "receipt_failed": receipt_failed, "attempt": latest_attempt(invoice),
+            # the seller's own providers the buyer chooses between; none: straight to the one
+            "providers": (uow.accounts.connected_providers(seller.id)
+                          if invoice.account_id is not None else []),
             "refused": account_refused(uow, invoice, platform_key)}
 
 
@@ -122,6 +125,7 @@ def context(found: dict[str, Any], lang: str, returning: bool, *,
                               invoice.amount, lang),
         "comment_limit": manual.COMMENT_LIMIT,
         "ask_name": invoice.ask_name, "ask_phone": invoice.ask_phone,
+        "providers": found["providers"] if len(found["providers"]) > 1 else [],
         "errors": errors or {},
         "typed": typed or {"name": invoice.buyer_name or "", "phone": invoice.buyer_phone or "",
                            "email": invoice.buyer_email or ""},
@@ -154,7 +158,7 @@ def not_found(lang: str) -> HTMLResponse:
 
 def take_details(uow_factory: Callable[[], UnitOfWork], request: Request, code: str,
                  form: dict[str, str], platform_key: str,
-                 checkout_link: Callable[[str], str | None] | None = None) -> Response:
+                 checkout_link: Callable[..., str | None] | None = None) -> Response:
     """Check what the buyer typed (a wrong value shows the form again, saying why), store it
     on the invoice, and send the buyer on to the provider: to the latest attempt's checkout,
     or after a decline (*Try again*) to a new attempt's (`checkout_link`, from the composition
@@ -188,10 +192,11 @@ def take_details(uow_factory: Callable[[], UnitOfWork], request: Request, code: 
             uow.invoices.save(invoice)
             uow.commit()
         pay_url: str | None = invoice.pay_url
-        if invoice.latest_attempt.declined and checkout_link is not None:
-            pay_url = None  # the buyer tries again: a new attempt, a new order at the provider
+        chosen = form.get("provider") if form.get("provider") in found["providers"] else None
+        if (invoice.latest_attempt.declined or chosen) and checkout_link is not None:
+            pay_url = None  # a new attempt (after a decline, or on the provider chosen)
     if pay_url is None and checkout_link is not None:
-        pay_url = checkout_link(code)
+        pay_url = checkout_link(code, provider=chosen) if chosen else checkout_link(code)
     if pay_url is None:  # paid or closed meanwhile: the page says what it is now
         with uow_factory().readonly() as uow:
             found = load(uow, code, platform_key)

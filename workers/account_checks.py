@@ -30,7 +30,13 @@ def tell_refused(d: Deps, account_id: int | None) -> None:
             return
         uow.commit()
     d.bus.publish(commands.TellSeller(seller.channel, seller.external_id, t(
-        seller.language, "account_refused", public_key=mask_key(account.public_key))))
+        seller.language, refused_text(account.provider, d.accounts.name),
+        public_key=mask_key(account.public_key))))
+
+
+def refused_text(provider: str, default: str) -> str:
+    """The text telling a seller their account's provider refuses it: each provider's own."""
+    return "account_refused" if provider == default else f"{provider}_account_refused"
 
 
 def refuse_invoice(cmd: commands.CreateInvoice, exc: AccountRefused, d: Deps) -> None:

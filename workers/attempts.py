@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 
 from domain.attempts import Attempt
+from domain.errors import ProviderRejected, ProviderUnavailable
 from domain.i18n import t
 from domain.invoice import Invoice, InvoiceStatus
 from domain.ports import PaymentProvider, PaymentRequest, ProviderStatus
@@ -30,10 +31,10 @@ def issue_link(invoice: Invoice, seller: Seller | None, provider: PaymentProvide
     link = provider.create_link(PaymentRequest(
         order_id=invoice.latest_attempt.order_id, amount=invoice.amount,
         description=provider_description(invoice, seller),
-        expires_at=invoice.expires_at, server_url=f"{base_url}/callbacks/{invoice.provider}",
+        expires_at=invoice.expires_at, server_url=f"{base_url}/callbacks/{invoice.latest_attempt.provider}",
         result_url=f"{pay_link(base_url, invoice.code)}?back=1",
         language=seller.language if seller else "uk"))
-    invoice.issue_link(link.url)
+    invoice.issue_link(link.url, link.provider_ref)
 
 
 def provider_description(invoice: Invoice, seller: Seller | None) -> str:
@@ -44,11 +45,17 @@ def provider_description(invoice: Invoice, seller: Seller | None) -> str:
     return f"{shop}: {invoice.description or t(lang, 'provider_invoice', code=invoice.code)}"
 
 
+Chosen = Callable[[int, str, UnitOfWork], "tuple[PaymentProvider, int] | None"]
+
+
 def checkout_link(code: str, provider_for: Callable[[Invoice], PaymentProvider],
-                  unit_of_work: Callable[[], UnitOfWork], base_url: str) -> str | None:
+                  unit_of_work: Callable[[], UnitOfWork], base_url: str, *,
+                  provider: str | None = None, chosen: Chosen | None = None) -> str | None:
     """Where the buyer who pressed *Pay* goes: the latest attempt's checkout, or, after a
-    decline, a new attempt's (its link made and stored in one transaction, so two presses at
-    once make one attempt). None: the invoice cannot be paid by card now.
+    decline or when the buyer chose another of the seller's providers (`provider`; `chosen`
+    finds the seller's account of it), a new attempt's (its link made and stored in one
+    transaction, so two presses at once make one attempt). None: the invoice cannot be paid
+    by card now.
 
     The web edge calls this (handed in by its composition root): the buyer waits for the link.
     """
@@ -57,12 +64,21 @@ def checkout_link(code: str, provider_for: Callable[[Invoice], PaymentProvider],
             invoice = uow.invoices.by_code(code, for_update=True)
             if invoice is None or invoice.status is not InvoiceStatus.PENDING:
                 return None
-            started = invoice.start_attempt(txn.now())
+            choice = chosen(invoice.seller_id, provider, uow) \
+                if provider is not None and chosen is not None else None
+            started = (invoice.start_attempt(txn.now(), provider, choice[1]) if choice
+                       else invoice.start_attempt(txn.now()))
             if started is None:
                 latest = invoice.latest_attempt
                 return None if latest.declined else latest.pay_url or invoice.pay_url
             seller = uow.sellers.get(invoice.seller_id)
-            issue_link(invoice, seller, provider_for(invoice), base_url)
+            try:
+                issue_link(invoice, seller, choice[0] if choice else provider_for(invoice),
+                           base_url)
+            except (ProviderUnavailable, ProviderRejected) as exc:
+                # nothing is stored: the page shows the invoice as it is, the buyer presses again
+                log.warning("Invoice %s: no checkout link for a new attempt: %s", invoice.id, exc)
+                return None
             uow.invoices.save(invoice)
             uow.commit()
             log.info("Invoice %s: attempt %d (%s) started after a decline.", invoice.id,
@@ -71,10 +87,11 @@ def checkout_link(code: str, provider_for: Callable[[Invoice], PaymentProvider],
     return retrying(attempt)
 
 
-def ask_about(provider: PaymentProvider, attempts: list[Attempt]) -> list[ProviderStatus]:
-    """The provider's word on each of these attempts (its errors propagate: the caller decides
-    whether to retry, back off or stop)."""
-    return [provider.fetch_status(a.order_id) for a in attempts]
+def ask_about(provider_of: Callable[[Attempt], PaymentProvider],
+              attempts: list[Attempt]) -> list[ProviderStatus]:
+    """Each attempt's provider's word on it (errors propagate: the caller decides whether to
+    retry, back off or stop). Attempts of one invoice may be on different providers."""
+    return [provider_of(a).fetch_status(a.order_id) for a in attempts]
 
 
 def to_check(invoice: Invoice) -> list[Attempt]:

@@ -32,6 +32,9 @@ def connect_account(cmd: ConnectAccount, d: Deps) -> None:
         log.warning("Keys of seller %d could not be decrypted; not connected.", cmd.seller_id)
         tell(d, cmd.channel, cmd.chat_id, t(lang, "keys_unchecked"))
         return
+    if cmd.provider and cmd.provider != d.accounts.name:
+        _connect_token(cmd, private_key, d)
+        return
     if _already(cmd, private_key, d):
         log.info("Seller %d's keys were connected already (%s).", cmd.seller_id,
                  cmd.idempotency_key)
@@ -49,6 +52,24 @@ def connect_account(cmd: ConnectAccount, d: Deps) -> None:
             return
     tell(d, cmd.channel, cmd.chat_id,
          t(lang, "account_connected", public_key=mask_key(cmd.public_key.strip())))
+
+
+def _connect_token(cmd: ConnectAccount, token: str, d: Deps) -> None:
+    """A provider connected by one token: checked with it (its merchant's details), stored
+    only if accepted; the seller sees the merchant's name, or why nothing was stored."""
+    lang, provider = cmd.language, cmd.provider
+    try:
+        merchant = d.accounts.connect_token(provider, cmd.seller_id, token)
+    except ProviderUnavailable as exc:
+        log.warning("Token of seller %d not checked, %s unreachable: %s", cmd.seller_id,
+                    provider, exc)
+        tell(d, cmd.channel, cmd.chat_id, t(lang, f"{provider}_unchecked"))
+        return
+    except ProviderRejected as exc:
+        log.info("Token of seller %d refused by %s: %s", cmd.seller_id, provider, exc)
+        tell(d, cmd.channel, cmd.chat_id, t(lang, f"{provider}_refused"))
+        return
+    tell(d, cmd.channel, cmd.chat_id, t(lang, f"{provider}_connected", merchant=merchant))
 
 
 def _already(cmd: ConnectAccount, private_key: str, d: Deps) -> bool:

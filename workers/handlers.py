@@ -187,8 +187,8 @@ def check_status(cmd: commands.CheckStatus, d: Deps) -> None:
     notified: list[int] = []
     if invoice.checkable(txn.now(), window):
         try:
-            provider = d.accounts.for_invoice(invoice)
-            for fact in attempts.ask_about(provider, attempts.to_check(invoice)):
+            for fact in attempts.ask_about(d.accounts.for_attempts(invoice),
+                                           attempts.to_check(invoice)):
                 notified += apply_fact(fact, d.uow, window)
         except (ProviderUnavailable, ProviderRejected) as exc:
             # answered at once, saying the check could not be made: a seller's thread never
@@ -256,14 +256,17 @@ def cancel_invoice(cmd: commands.CancelInvoice, d: Deps) -> None:
 
 
 def cancel_at_provider(invoice_id: str, d: Deps) -> None:
-    """Close a cancelled invoice's order at the provider too (background: it may be slow)."""
+    """Close a cancelled invoice's orders at the provider too (background: it may be slow);
+    of a paid one, the attempts a provider keeps payable by an invoice of its own."""
     with d.uow().readonly() as uow:
         invoice = uow.invoices.get(invoice_id)
-    if invoice is None or invoice.status is not InvoiceStatus.CANCELLED:
+    if invoice is None or invoice.status not in (InvoiceStatus.CANCELLED, InvoiceStatus.PAID):
         return
-    provider = d.accounts.for_invoice(invoice)
+    paid = invoice.status is InvoiceStatus.PAID
     for attempt in invoice.attempts_in_flight:
+        if paid and not attempt.provider_ref:
+            continue
         try:
-            provider.cancel(attempt.order_id)
+            d.accounts.for_attempt(invoice, attempt).cancel(attempt.order_id)
         except ProviderRejected as exc:  # a late payment is still caught (paid late) by polls
             log.warning("Provider cancel of %s refused: %s.", attempt.order_id, exc)

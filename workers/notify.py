@@ -111,6 +111,12 @@ def notify_seller(event_id: int, d: Deps, *, claimed: Claimed | None = None) -> 
             d.bus.publish(commands.TrimInvoiceButtons(invoice.id), delay_ms=TRIM_AFTER_MS)
         except ServiceUnavailable:
             log.info("The buttons of invoice %s's message stay as they are.", invoice.code)
+    if event_name == "InvoicePaid" and any(
+            a.in_flight and a.provider_ref for a in invoice.attempts):
+        try:  # paid another way: a provider's own invoice left payable is invalidated
+            d.bus.publish(commands.CancelAtProvider(invoice.id))
+        except ServiceUnavailable:
+            log.info("Invoice %s's other attempts stay open at their provider.", invoice.code)
     if Reaction.BUYER_RECEIPT in reactions_of_kind(event_name) and invoice.buyer_email:
         # once per invoice and kind: see receipts.py
         d.bus.publish(commands.SendReceipt(invoice.id, "paid" if event_name == "InvoicePaid"

@@ -66,7 +66,7 @@ def poll_invoice(invoice_id: str, d: Deps) -> None:
         if invoice is None or invoice.watch_until(window) is None:
             return
     try:  # each attempt in flight (after a decline, none until the buyer tries again)
-        facts = ask_about(d.accounts.for_invoice(invoice), invoice.attempts_in_flight)
+        facts = ask_about(d.accounts.for_attempts(invoice), invoice.attempts_in_flight)
     except (ProviderUnavailable, AccountRefused) as exc:
         # refused keys: the account is marked and its seller told once (not once per invoice);
         # the invoice stays watched, backing off, in case LiqPay takes the keys again
@@ -149,7 +149,7 @@ def expire_invoice(invoice_id: str, d: Deps) -> None:
     answer: list[ProviderStatus] | None = None
     if invoice.status is InvoiceStatus.PENDING:
         try:  # about every attempt that has not paid: in flight, or declined and retried
-            answer = ask_about(d.accounts.for_invoice(invoice), invoice.attempts_unpaid)
+            answer = ask_about(d.accounts.for_attempts(invoice), invoice.attempts_unpaid)
         except ProviderRejected as exc:  # it will never say: callbacks still apply if they come
             log.warning("Expiring %s without the provider's word: %s", invoice.order_id, exc)
 

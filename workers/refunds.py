@@ -143,7 +143,7 @@ def _not_refunded_yet(d: Deps, provider: PaymentProvider, invoice: Invoice,
 def _send(d: Deps, provider: PaymentProvider, invoice: Invoice, refund: Refund) -> None:
     """Call the provider's refund, holding the refund's lease, and record its answer."""
     try:
-        result = provider.refund(invoice.order_id, refund.amount)
+        result = provider.refund(invoice.order_id, refund.amount, refund.id)
         fact = ProviderStatus(invoice.order_id, _outcome(result.raw_status), result.raw_status,
                               refund.amount, raw=result.raw)
     except ProviderUnavailable as exc:

@@ -53,7 +53,8 @@ class Deps:
             self.accounts = ProviderAccounts(
                 self.uow, SecretBox.from_settings(self.settings), self.settings.liqpay_base,
                 platform=lambda: self.provider, platform_key=self.settings.liqpay_public_key,
-                on_refused=lambda account_id: tell_refused(self, account_id))
+                on_refused=lambda account_id: tell_refused(self, account_id),
+                monobank_base=self.settings.monobank_base)
         if self.shops is None:
             self.shops = ShopClient(allow_private=self.settings.webhook_private_allowed,
                                     https_only=self.settings.production)

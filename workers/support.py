@@ -157,8 +157,7 @@ def _recheck(invoice: Invoice, d: Deps, lang: str) -> tuple[bool, str]:
     window = d.settings.provider_settle_window
     if not invoice.checkable(now(), window):
         return True, t(lang, "sup_not_checkable", status=status_word(invoice.status, lang))
-    provider = d.accounts.for_invoice(invoice)
-    for fact in attempts.ask_about(provider, attempts.to_check(invoice)):
+    for fact in attempts.ask_about(d.accounts.for_attempts(invoice), attempts.to_check(invoice)):
         notify.deliver(handlers.apply_fact(fact, d.uow, window), d)
     with d.uow().readonly() as uow:
         current = uow.invoices.get(invoice.id)

@@ -1,6 +1,7 @@
-"""*Settings → Payment account* (/settings): see it, connect LiqPay (public key → private key,
-each message deleted as soon as it is read; the private key encrypted before it reaches the
-dialog state or the queue; a worker checks the keys), disconnect."""
+"""*Settings → Payment account* (/settings): see each connected provider, masked; connect LiqPay
+(public key → private key) or monobank (the token from the business cabinet), each message
+deleted as soon as it is read, the secret encrypted before it reaches the dialog state or the
+queue, a worker checking it with the provider; disconnect either."""
 from __future__ import annotations
 
 import logging
@@ -21,9 +22,10 @@ log = logging.getLogger(__name__)
 @routes.command("settings", menu="btn_settings")
 def show(deps: ChannelDeps, turn: Turn) -> Reply:
     assert turn.seller is not None
-    text, public_key = accounts.account_screen(deps.uow, turn.seller.id,
-                                               deps.settings.platform_account, turn.lang)
-    return say(text, account_rows(turn.lang, public_key is not None), Menu.MAIN, state=None)
+    text, public_key, merchant = accounts.screen(deps.uow, turn.seller.id,
+                                                 deps.settings.platform_account, turn.lang)
+    return say(text, account_rows(turn.lang, public_key is not None, merchant is not None),
+               Menu.MAIN, state=None)
 
 
 @routes.action(AccountTap)
@@ -33,6 +35,8 @@ def tapped(deps: ChannelDeps, turn: Turn) -> Reply:
     what = turn.action.what
     if what == "connect":
         return say(t(turn.lang, "ask_public_key"), state={"step": "public_key"})
+    if what.startswith("mono"):
+        return _monobank(deps, turn, what)
     if what == "disconnect":
         public_key = accounts.connected_key(deps.uow, turn.seller.id)
         if public_key is None:
@@ -67,4 +71,40 @@ def private_key(deps: ChannelDeps, turn: Turn) -> Reply:
                                        key=turn.token, seller_id=turn.seller.id,
                                        public_key=public, private_key=private, lang=turn.lang)
     return Reply(says=say(t(turn.lang, "checking_keys"), menu=Menu.MAIN).says,
+                 delete_message=True, state=None, publish=command, answer_first=True)
+
+
+def _monobank(deps: ChannelDeps, turn: Turn, what: str) -> Reply:
+    """*Connect monobank* (its token), *Disconnect monobank* and its confirmation."""
+    assert turn.seller is not None
+    if what == "mono":
+        return say(t(turn.lang, "ask_monobank_token"), state={"step": "monobank_token"})
+    if what not in ("mono:disconnect", "mono:disconnect:yes"):
+        return Reply(toast=t(turn.lang, "nothing_changed"))
+    merchant = accounts.monobank_key(deps.uow, turn.seller.id)
+    if merchant is None or (what == "mono:disconnect:yes" and not accounts.disconnect(
+            deps.uow, turn.seller.id, accounts.MONOBANK)):
+        return say(t(turn.lang, "monobank_not_connected"), menu=Menu.MAIN)
+    if what == "mono:disconnect":
+        rows = ((AccountTap("mono:disconnect:yes").button(t(turn.lang, "btn_disconnect_yes")),
+                 AccountTap("keep").button(t(turn.lang, "btn_keep"))),)
+        return say(t(turn.lang, "confirm_disconnect_monobank", public_key=mask_key(merchant)),
+                   rows)
+    log.info("Seller %d disconnected their monobank account.", turn.seller.id)
+    return say(t(turn.lang, "monobank_disconnected"), menu=Menu.MAIN)
+
+
+@routes.step("monobank_token", blocking=False)
+def monobank_token(deps: ChannelDeps, turn: Turn) -> Reply:
+    """The token: the message deleted, the token encrypted at once, a worker asks monobank."""
+    assert turn.seller is not None
+    if turn.media:
+        return say(t(turn.lang, "key_not_text"))
+    token = accounts.read_token(turn.text)
+    if token is None:
+        return secrets.hidden(t(turn.lang, "monobank_token_not_valid"))
+    command = accounts.monobank_command(deps.box, channel=turn.messenger, chat_id=turn.chat_id,
+                                        key=turn.token, seller_id=turn.seller.id, token=token,
+                                        lang=turn.lang)
+    return Reply(says=say(t(turn.lang, "checking_monobank_token"), menu=Menu.MAIN).says,
                  delete_message=True, state=None, publish=command, answer_first=True)

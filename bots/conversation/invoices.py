@@ -26,12 +26,15 @@ routes = Routes("invoices")
 SKIP_TEXTS = menu_texts("btn_skip")
 
 
-def account_rows(lang: str, connected: bool) -> Rows:
-    """Under the payment account: connect (new keys replace the old), disconnect, manual
-    methods, fiscal receipts, the daily report."""
+def account_rows(lang: str, connected: bool, monobank: bool = False) -> Rows:
+    """Under the payment account: connect LiqPay (new keys replace the old) and monobank,
+    disconnect each one connected, manual methods, fiscal receipts, the daily report."""
     rows: Rows = ((AccountTap("connect").button(t(lang, "btn_connect")),),)
     if connected:
         rows += ((AccountTap("disconnect").button(t(lang, "btn_disconnect")),),)
+    rows += ((AccountTap("mono").button(t(lang, "btn_connect_monobank")),),)
+    if monobank:
+        rows += ((AccountTap("mono:disconnect").button(t(lang, "btn_disconnect_monobank")),),)
     return rows + ((ManualMethodsTap("list").button(t(lang, "btn_manual_methods")),),
                    (FiscalTap("show").button(t(lang, "btn_fiscal")),),
                    (DigestTap("show").button(t(lang, "btn_digest")),))

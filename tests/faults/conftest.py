@@ -25,6 +25,7 @@ from domain.commands import CreateInvoice
 from domain.invoice import Invoice
 from sandbox.liqpay import LiqPaySandbox
 from sandbox.loopback import serve_in_thread
+from sandbox.monobank import MonobankSandbox
 from sandbox.telegram import TelegramEmulator
 from storage.secrets import SecretBox
 from storage.settings import load_settings
@@ -74,6 +75,7 @@ class Rig:
     deps: Deps | None = None
     telegram: TelegramEmulator | None = None
     sandbox: LiqPaySandbox | None = None
+    monobank: MonobankSandbox | None = None  #: the monobank stand-in, at /sandbox/monobank
     seller_id: int = 0
     #: seconds the Telegram emulator takes per send: a slow Bot API keeps work in flight, so a kill
     #: lands in the middle of it however fast the machine is
@@ -89,7 +91,8 @@ class Rig:
         self.settings = load_settings(
             database_url=self.database_url, redis_url=self.redis_url, var_dir=self.var_dir,
             public_base_url=f"http://127.0.0.1:{port}", port=port, telegram_chat_interval=0,
-            telegram_global_rate=1000, **overrides)
+            telegram_global_rate=1000,
+            monobank_api_base=f"http://127.0.0.1:{port}/sandbox/monobank", **overrides)
         self.deps = runtime.bootstrap(self.settings, redis_url=self.redis_url)
         runtime.configure(self.deps)
         self._stops.append(self.deps.engine.dispose)  # type: ignore[union-attr]
@@ -97,21 +100,27 @@ class Rig:
         self.telegram.add_bot(self.settings.telegram_bot_token)
         self.sandbox = LiqPaySandbox({self.settings.liqpay_public_key:
                                       self.settings.liqpay_private_key})
+        self.monobank = MonobankSandbox({})
         self.api_hits: list[float] = []  #: when the provider's server API was called
         self.send_ports: list[int] = []  #: client ports that sent Telegram messages
         self.web_db_up()
         # the web edge finds each callback's account through its own database connection
         self.web_accounts = ProviderAccounts(
             lambda: self._web_uow(), SecretBox.from_settings(self.settings),
-            self.settings.liqpay_base, platform=lambda: self.deps.provider if self.deps else None)
+            self.settings.liqpay_base, platform=lambda: self.deps.provider if self.deps else None,
+            monobank_base=self.settings.monobank_base)
         self._stops.append(self.web_accounts.close)
         self.app = create_app(WebDeps(
             settings=self.settings, uow=lambda: self._web_uow(),
-            providers={self.web_accounts.name: self.web_accounts}, bus=self.deps.bus,
+            providers={self.web_accounts.name: self.web_accounts,
+                       self.web_accounts.monobank.name: self.web_accounts.monobank},
+            bus=self.deps.bus,
             apply_fact=handlers.apply_fact, open_manual_payment=manual.open_payment,
-            checkout_link=lambda code: attempts.checkout_link(
-                code, self.web_accounts.for_invoice, self._web_uow, self.settings.public_base_url),
-            mounts={"/emulator/telegram": self._counting(self.telegram.app), "/sandbox/liqpay": self._counting(self.sandbox.app)}))
+            checkout_link=lambda code, **choice: attempts.checkout_link(
+                code, self.web_accounts.for_invoice, self._web_uow, self.settings.public_base_url,
+                chosen=self.web_accounts.chosen, **choice),
+            mounts={"/emulator/telegram": self._counting(self.telegram.app), "/sandbox/liqpay": self._counting(self.sandbox.app),
+                    "/sandbox/monobank": self.monobank.app}))
         self.base_url, stop = serve_in_thread(self.app, "127.0.0.1", port)
         self._stops.append(stop)
         self.seller_id = self.add_seller(CHAT)
@@ -155,6 +164,26 @@ class Rig:
             uow.session.commit()
         return seller.id
 
+    def connect_monobank(self, seller_id: int | None = None, name: str = "Mono Shop") -> str:
+        """Open a merchant at the monobank stand-in and connect it as the seller's account, as the
+        connect dialog's worker does; returns its token."""
+        assert self.monobank is not None and self.deps is not None
+        token = self.monobank.add_merchant(name)
+        assert self.deps.accounts.connect_monobank(seller_id or self.seller_id, token) == name
+        return token
+
+    def monobank_invoice(self, invoice: Invoice) -> dict[str, Any]:
+        """The stand-in's invoice behind the invoice's latest attempt."""
+        assert self.monobank is not None
+        ref = self.invoice(invoice.id).latest_attempt.provider_ref
+        assert ref is not None
+        return self.monobank.invoices[ref]
+
+    def monobank_webhooks_delivered(self, timeout: float = 20.0) -> None:
+        assert self.monobank is not None
+        wait_until(lambda: self.monobank.webhooks_pending == 0, timeout,  # type: ignore[union-attr]
+                   "the monobank stand-in's webhooks")
+
     def stop(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
@@ -175,6 +204,7 @@ class Rig:
         from sandbox.stack import drain
         assert self.deps is not None
         self.callbacks_delivered(timeout)
+        self.monobank_webhooks_delivered(timeout)
         drain(self.deps.bus.broker, timeout=timeout, due_within=due_within)
 
     def uow(self):  # type: ignore[no-untyped-def]
@@ -190,6 +220,7 @@ class Rig:
                    VAR_DIR=str(self.var_dir), PUBLIC_BASE_URL=self.base_url,
                    TELEGRAM_API_BASE=f"{self.base_url}/emulator/telegram",
                    LIQPAY_API_BASE=f"{self.base_url}/sandbox/liqpay",
+                   MONOBANK_API_BASE=f"{self.base_url}/sandbox/monobank",
                    TELEGRAM_CHAT_INTERVAL="0", TELEGRAM_GLOBAL_RATE="1000",
                    PYTHONPATH=str(ROOT))
         return env

@@ -335,3 +335,11 @@ def test_the_state_filter_names_every_state_alike_with_a_capital(cab: Cabinet,
     names = re.findall(r">([^<]+)</option>", select)
     assert "Оплачено" in names and "Частково повернено" in names and len(names) >= 6
     assert all(name[:1].isupper() for name in names), names
+
+
+def test_one_invoice_says_which_provider_took_its_payment(cab: Cabinet, seller: Seller) -> None:
+    mono = data.card_paid(cab.uow, seller.id, "12.50", data.now(), provider="monobank")
+    liq = data.card_paid(cab.uow, seller.id, "7.00", data.now())
+    for code, provider in ((mono, "monobank"), (liq, "liqpay")):
+        one = cab.client.get(f"/cabinet/api/invoices/{code}", headers=cab.tma(5001)).json()
+        assert [(p["method"], p["provider"]) for p in one["payments"]] == [("card", provider)]

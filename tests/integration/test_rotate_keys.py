@@ -62,3 +62,15 @@ def test_rotate_keys_without_the_previous_secret_refuses_and_changes_nothing(
     assert refused.returncode != 0
     assert "SECRET_KEY_PREVIOUS" in refused.stderr and "Traceback" not in refused.stderr
     assert _stored(uow_factory) == before
+
+
+def test_rotate_keys_takes_a_sellers_monobank_token_along(
+        database_url, uow_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    token = "sandbox-monobank-token-of-a-seller-0001"
+    with uow_factory() as uow:
+        seller = uow.sellers.upsert("telegram", "709", name="Mono shop")
+        uow.accounts.connect(seller.id, "merchant1", SecretBox(OLD).encrypt(token), "monobank")
+        uow.commit()
+    done = _run(database_url, tmp_path, SECRET_KEY=NEW, SECRET_KEY_PREVIOUS=OLD)
+    assert done.returncode == 0, done.stderr
+    assert SecretBox(NEW).decrypt(_stored(uow_factory)["merchant1"]) == token

@@ -55,3 +55,13 @@ def _a_code_of(kind: str) -> str | None:
         return None
     return next(code for code, k in declines._KINDS.items() if k == kind) if kind in set(
         declines._KINDS.values()) else next(p for p, k in declines._PREFIXES if k == kind) + "x"
+
+
+def test_a_provider_that_words_its_refusals_is_read_from_its_words_never_shown_them():
+    from domain.declines import decline_text
+    reason = "Недостатньо коштів"  # monobank's failureReason, with its own code "59"
+    for lang, words in (("uk", "недостатньо коштів на картці"), ("ru", "недостаточно средств"),
+                        ("en", "not enough money")):
+        text = decline_text("59", lang, reason)
+        assert words in text and "59" not in text
+    assert decline_text("59", "en", "something nobody foresaw") == decline_text(None, "en")

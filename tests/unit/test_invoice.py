@@ -96,7 +96,7 @@ def test_a_successful_payment_marks_a_pending_invoice_paid_and_tells_the_seller(
     assert invoice.provider_payment_id == "pay-1"
     assert invoice.events == [events.InvoicePaid(
         "inv1", "250.00", "UAH", False, "success", "pay-1", mismatch=False,
-        expected_amount="250.00", expected_currency="UAH")]
+        expected_amount="250.00", expected_currency="UAH", provider="liqpay")]
     assert invoice.amount_mismatch is False
     assert invoice.events[0].notifies_seller
 

@@ -123,7 +123,7 @@ def test_a_currency_monobank_does_not_take_is_refused():
 
 
 @pytest.mark.parametrize(("status", "outcome"), [
-    ("created", "pending"), ("processing", "pending"), ("hold", "pending"),
+    ("created", "unknown"), ("processing", "pending"), ("hold", "pending"),
     ("success", "paid"), ("failure", "failed"), ("reversed", "reversed"),
     ("expired", "failed")])
 def test_each_status_maps_onto_the_ports_outcome(status, outcome):

@@ -13,7 +13,7 @@ from domain.webhooks import DeliveryStatus
 # Names and codes that stay in Latin letters in every language: brands, currencies, formats,
 # and the technical words of the webhook set-up text (header names a developer copies).
 LATIN_ALLOWED = {
-    "LiqPay", "Checkbox", "API", "SMS", "SMS-", "QR-", "E-mail", "e-mail", "UAH", "USD", "EUR",
+    "LiqPay", "monobank", "Apple", "Google", "Pay", "web.monobank.ua", "web", "ua", "Checkbox", "API", "SMS", "SMS-", "QR-", "E-mail", "e-mail", "UAH", "USD", "EUR",
     "UTC", "ERROR", "key", "public", "private", "HMAC-SHA", "POST", "Standard", "base",
     "timestamp", "Webhooks", "Secure", "webhook-id", "webhook-signature", "webhook-timestamp", "whsec",
 }

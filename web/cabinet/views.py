@@ -87,7 +87,9 @@ def detail(q: CabinetQueries, seller: Seller, row: InvoiceRow, base_url: str) ->
     history = q.history(row.id)
     payments: list[dict[str, Any]] = []
     if row.paid_at is not None and not row.manual:
-        payments.append({"method": "card", "provider": row.provider,
+        paid_by = next((payload(e)["provider"] for e in history
+                        if e.name == "InvoicePaid" and payload(e).get("provider")), row.provider)
+        payments.append({"method": "card", "provider": paid_by,
                          "payment_id": row.provider_payment_id,
                          "amount": money(row.paid_amount_minor, row.paid_currency),
                          "currency": row.paid_currency, "at": when(row.paid_at),

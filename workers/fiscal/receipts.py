@@ -159,6 +159,8 @@ def _body(receipt: FiscalReceipt, invoice: Invoice, settings: FiscalSettings,
         payment["card_mask"] = receipt.card_mask
     if receipt.auth_code:
         payment["auth_code"] = receipt.auth_code
+    if receipt.rrn and not cash:
+        payment["rrn"] = receipt.rrn
     body: dict[str, Any] = {
         "id": receipt.id,
         "goods": [{"good": {"code": invoice.code, "name": name.strip()[:256],

@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from domain.errors import AccountRefused, ForgedCallback, NoPaymentAccount, ProviderUnavailable
+from domain.attempts import Attempt
+from domain.errors import (
+    AccountRefused,
+    ForgedCallback,
+    NoPaymentAccount,
+    ProviderRejected,
+    ProviderUnavailable,
+)
 from domain.i18n import mask_key
 from domain.invoice import Invoice
 from domain.money import Money
@@ -27,6 +34,7 @@ from domain.ports import PaymentLink, PaymentProvider, PaymentRequest, ProviderS
 from storage.repository import MerchantAccount
 from storage.secrets import SecretBox
 from workers.providers.liqpay import DEFAULT_TIMEOUT, LiqPayClient, decode_data
+from workers.providers.monobank_accounts import MonobankAccounts
 
 if TYPE_CHECKING:
     from storage.account_checks import AccountCheck
@@ -48,8 +56,12 @@ class ProviderAccounts:
     def __init__(self, uow: Callable[[], UnitOfWork], box: SecretBox, api_base: str,
                  platform: Callable[[], PaymentProvider | None], *,
                  timeout: float = DEFAULT_TIMEOUT, platform_key: str = "",
-                 on_refused: Callable[[int | None], None] | None = None) -> None:
+                 on_refused: Callable[[int | None], None] | None = None,
+                 monobank_base: str = "") -> None:
         self._uow = uow
+        #: sellers' monobank accounts (MONOBANK_API_BASE): an invoice made on one is theirs
+        self.monobank = MonobankAccounts(uow, box, monobank_base or "https://api.monobank.ua",
+                                         timeout=timeout)
         #: the platform account's public key (LIQPAY_PUBLIC_KEY): its checks are kept by it
         self.platform_key = platform_key
         #: called after an account is marked refused (the workers tell its seller, once)
@@ -72,17 +84,62 @@ class ProviderAccounts:
         return _Watched(client, lambda exc: self.refused(None, exc))
 
     def for_invoice(self, invoice: Invoice) -> PaymentProvider:
+        """The client of the account the invoice's payment is on: the attempt that paid it (or
+        the latest), whose account the buyer may have chosen, else the one it was made with."""
+        attempt = invoice.attempt_for(invoice.order_id)
+        return self.for_attempt(invoice, attempt) if attempt is not None \
+            else self._made_with(invoice)
+
+    def for_attempt(self, invoice: Invoice, attempt: Attempt) -> PaymentProvider:
+        """The client of the account one attempt is paid into."""
+        if attempt.account_id is None:
+            return self._made_with(invoice)
+        if attempt.provider == self.monobank.name:
+            return self._monobank(attempt.account_id)
+        return self._client(attempt.account_id)
+
+    def for_attempts(self, invoice: Invoice) -> Callable[[Attempt], PaymentProvider]:
+        return lambda attempt: self.for_attempt(invoice, attempt)
+
+    def choices(self, seller_id: int, uow: UnitOfWork) -> dict[str, int]:
+        """The seller's own connected accounts the buyer may choose between, by provider."""
+        found = {}
+        for name in (self.name, self.monobank.name):
+            account = uow.accounts.connected(seller_id, name)
+            if account is not None:
+                found[name] = account.id
+        return found
+
+    def chosen(self, seller_id: int, name: str, uow: UnitOfWork) -> tuple[PaymentProvider, int] | None:
+        """The client and account of the provider the buyer chose, if the seller has it."""
+        account_id = self.choices(seller_id, uow).get(name)
+        if account_id is None:
+            return None
+        client = self._monobank(account_id) if name == self.monobank.name \
+            else self._client(account_id)
+        return client, account_id
+
+    def _made_with(self, invoice: Invoice) -> PaymentProvider:
         """The client of the account this invoice was made with."""
         if invoice.account_id is None:
             return self.platform()
+        if invoice.provider == self.monobank.name:
+            return self._monobank(invoice.account_id)
         return self._client(invoice.account_id)
 
     def for_new_invoice(self, seller_id: int, uow: UnitOfWork) -> tuple[PaymentProvider, int | None]:
-        """The client and account id (None: the platform's) a new invoice of this seller uses."""
+        """The client and account id (None: the platform's) a new invoice of this seller uses:
+        their own account (of several, the one connected first), else the platform's."""
         account = uow.seller_settings(seller_id).account  # cached: read for every invoice
-        if account is not None and account.provider == self.name:
+        if account is not None and account.provider == self.monobank.name:
+            return self._monobank(account.id), account.id
+        if account is not None:
             return self._client(account.id, account), account.id
         return self.platform(), None
+
+    def _monobank(self, account_id: int) -> PaymentProvider:
+        return _Watched(self.monobank.client(account_id),  # type: ignore[arg-type]
+                        lambda exc: self.refused(account_id, exc))
 
     # -- failing closed ------------------------------------------------------------------------
 
@@ -174,6 +231,8 @@ class ProviderAccounts:
         if isinstance(order_id, str):
             with self._uow().readonly() as uow:
                 known = uow.invoices.account_of_order(order_id)
+        if known is not None and known[1] != self.name:
+            raise ForgedCallback("A LiqPay callback for another provider's order.")
         try:
             # an order we do not know is checked against the platform's keys (then ignored)
             account_id = known[0] if known is not None else None
@@ -189,6 +248,28 @@ class ProviderAccounts:
         ProviderRejected with the reason, or ProviderUnavailable."""
         LiqPayClient(public_key, private_key, self.api_base, http=self._shared_http()).check_keys()
 
+    def connect_token(self, provider: str, seller_id: int, token: str) -> str:
+        """Connect the seller's account of a provider that takes one token; the merchant's
+        name. ProviderRejected for a provider that takes none."""
+        if provider != self.monobank.name:
+            raise ProviderRejected(f"{provider} is not connected by a token.")
+        return self.connect_monobank(seller_id, token)
+
+    def connect_monobank(self, seller_id: int, token: str) -> str:
+        """Check a monobank token (its merchant's details), then make it the seller's monobank
+        account for new invoices; returns the merchant's name. Stored only encrypted, and only
+        once monobank accepted it (AccountRefused, ProviderUnavailable otherwise)."""
+        token = token.strip()
+        merchant_id, merchant_name = self.monobank.check(token)
+        with self._uow() as uow:
+            account = uow.accounts.connect(seller_id, (merchant_id or merchant_name)[:128],
+                                           self._box.encrypt(token), self.monobank.name)
+            uow.account_checks.passed(account.id, self.platform_key, datetime.now(UTC))
+            uow.commit()
+        log.info("Seller %d connected a %s account (%s).", seller_id, self.monobank.name,
+                 merchant_id)
+        return merchant_name
+
     def connect(self, seller_id: int, public_key: str, private_key: str) -> int:
         """Check the keys, then make them the seller's account for new invoices; returns its id.
         The private key is stored only encrypted."""
@@ -202,10 +283,10 @@ class ProviderAccounts:
         log.info("Seller %d connected a %s account (%s).", seller_id, self.name, public_key)
         return account.id
 
-    def disconnect(self, seller_id: int) -> bool:
+    def disconnect(self, seller_id: int, provider: str = "") -> bool:
         """New invoices of the seller stop using their account; made ones keep it."""
         with self._uow() as uow:
-            count = uow.accounts.disconnect(seller_id, self.name)
+            count = uow.accounts.disconnect(seller_id, provider or self.name)
             uow.commit()
         return count > 0
 
@@ -241,6 +322,7 @@ class ProviderAccounts:
                 self._http.close()
                 self._http = None
             self._clients.clear()
+        self.monobank.close()
 
 
 class _Watched:
@@ -265,14 +347,14 @@ class _Watched:
     def fetch_status(self, order_id: str) -> ProviderStatus:
         return self._watch(lambda: self._client.fetch_status(order_id))
 
-    def refund(self, order_id: str, amount: Money) -> RefundResult:
-        return self._watch(lambda: self._client.refund(order_id, amount))
+    def refund(self, order_id: str, amount: Money, refund_id: str | None = None) -> RefundResult:
+        return self._watch(lambda: self._client.refund(order_id, amount, refund_id))
 
     def cancel(self, order_id: str) -> None:
         self._watch(lambda: self._client.cancel(order_id))
 
-    def check_keys(self) -> None:
-        self._watch(lambda: self._client.check_keys())  # type: ignore[attr-defined]
+    def check_keys(self) -> object:
+        return self._watch(lambda: self._client.check_keys())  # type: ignore[attr-defined]
 
     def _watch(self, call: Callable[[], T]) -> T:
         try:

@@ -184,7 +184,8 @@ class LiqPayClient:
         except (ValueError, ArithmeticError) as exc:
             raise ForgedCallback(f"The callback's amount cannot be read: {exc}") from exc
 
-    def refund(self, order_id: str, amount: Money) -> RefundResult:
+    def refund(self, order_id: str, amount: Money, refund_id: str | None = None) -> RefundResult:
+        """Refund `amount` of the order (LiqPay names no refund: `refund_id` is not sent)."""
         answer = self._request({"action": "refund", "order_id": order_id, "amount": str(amount.amount)})
         if answer.get("result") == "error" or answer.get("status") in FAILED_STATUSES:
             raise ProviderRejected(self._describe_refusal("refund", order_id, answer))

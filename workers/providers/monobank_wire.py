@@ -23,7 +23,10 @@ from domain.ports import ProviderStatus
 #: ISO 4217 numeric codes of the currencies monobank acquiring takes
 CCY = {"UAH": 980, "USD": 840, "EUR": 978}
 MONOBANK_CURRENCIES = frozenset(CCY)
-IN_FLIGHT = frozenset({"created", "processing", "hold"})
+IN_FLIGHT = frozenset({"processing", "hold"})
+#: an invoice nobody has begun to pay: no payment is in flight (as LiqPay's order it has not
+#: seen), so expiry closes it and the pay page does not say "being processed"
+NOT_BEGUN = "created"
 OUTCOMES = {"success": "paid", "failure": "failed", "expired": "failed", "reversed": "reversed"}
 EXPIRED_CODE = "expired"  #: our error code for an invoice nobody paid in time
 #: an invoice's life in order; of two facts dated the same, the later in this order is newer
@@ -134,7 +137,8 @@ def parse_status(body: Mapping[str, Any]) -> ProviderStatus:
     invoice_id = text_of(body.get("invoiceId"))
     return ProviderStatus(
         order_id=text_of(body.get("reference")) or invoice_id or "",
-        outcome="pending" if raw_status in IN_FLIGHT else OUTCOMES.get(raw_status, "pending"),
+        outcome=("pending" if raw_status in IN_FLIGHT else "unknown" if raw_status == NOT_BEGUN
+                 else OUTCOMES.get(raw_status, "pending")),
         raw_status=raw_status,
         amount=amount,
         provider_payment_id=invoice_id,
@@ -143,6 +147,8 @@ def parse_status(body: Mapping[str, Any]) -> ProviderStatus:
         raw={**body, "paymentInfo": info},
         refund_total=Money.from_minor_units(refunded, amount.currency) if refunded else None,
         modified_at=parse_date(body.get("modifiedDate")),
+        card_mask=text_of(info.get("maskedPan")), auth_code=text_of(info.get("approvalCode")),
+        rrn=text_of(info.get("rrn")),
     )
 
 
