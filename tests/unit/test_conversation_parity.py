@@ -124,12 +124,16 @@ def viber_meaning(reply: Reply, lang: str) -> list[tuple[str, list[str]]]:
     """The same from Viber's answers: its main menu under a message's own buttons is the flagged
     difference, so it is left out where the message has buttons of its own."""
     menu = {b.text for row in main_menu_rows(reply.menu_button or lang) for b in row}
+    # Viber cannot delete a message carrying a secret: the first answer asks the seller to
+    # (flagged by reply.delete_message; Telegram deletes it and says so the same way)
+    asked = f"{t(lang, 'key_delete_yourself')}\n\n" if reply.delete_message else ""
     seen = []
     for answer in viber.answers(reply, lang):
         bodies = [b["Text"] if b["ActionType"] == "share-phone" else b["ActionBody"]
                   for b in (answer.keyboard or {}).get("Buttons", [])]
         own = [b for b in bodies if b not in menu]
-        seen.append((answer.text, own or bodies))
+        text = answer.text[len(asked):] if asked and answer.text.startswith(asked) else answer.text
+        seen.append((text, own or bodies))
     return seen
 
 
@@ -149,6 +153,13 @@ SCRIPT: list[tuple[str, dict[str, str]]] = [
     ("keep the account", {"tap": "acct:keep"}),
     # (a stale button differs by design: Telegram's toast says the button no longer works,
     # Viber's taps are text and get what any text gets: tests/e2e/test_support_viber.py)
+    ("payment account", {"text": "/settings"}),
+    ("connect monobank", {"tap": "acct:mono"}),
+    ("monobank token", {"text": "sandbox-mono-token-0123456789abcdef"}),
+    ("connect liqpay", {"tap": "acct:connect"}),
+    ("public key", {"text": "sandbox_i0123456789"}),
+    ("private key", {"text": "sandbox_0123456789abcdef"}),
+    ("disconnect monobank", {"tap": "acct:mono:disconnect"}),
     ("shop name asked", {"text": "/shop"}),
     ("cancelled", {"text": "/cancel"}),
     ("garbage", {"text": "what is this"}),
@@ -195,6 +206,11 @@ def test_the_script_is_a_real_conversation() -> None:
     assert told["amount"]["asks"] == "description"
     assert told["language chosen"]["said"][0][0] == t("en", "language_set")
     assert told["garbage"]["said"][0][0] == t("en", "unknown_input")
+    assert told["connect monobank"]["asks"] == "monobank_token"
+    assert told["monobank token"]["published"] == ["ConnectAccount"]
+    assert told["public key"]["asks"] == "private_key"
+    assert told["private key"]["published"] == ["ConnectAccount"]
+    assert "acct:mono:disconnect:yes" in told["disconnect monobank"]["said"][0][1]
 
 
 @pytest.mark.parametrize("data", ["lang:en", "chk:Q1", "skip", "acct:keep", "wh:test"])
