@@ -53,7 +53,7 @@ class InvoiceRepository:
         update."""
         row = self.session.execute(
             select(func.coalesce(AttemptRow.account_id, InvoiceRow.account_id), AttemptRow.provider)
-            .join(AttemptRow, AttemptRow.invoice_id == InvoiceRow.id)
+            .select_from(AttemptRow).join(InvoiceRow, AttemptRow.invoice_id == InvoiceRow.id)
             .where(AttemptRow.order_id == order_id[:64])).first()
         return None if row is None else (row[0], row[1])
 
