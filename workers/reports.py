@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from domain import cabinet
 from domain.commands import SendReport
 from domain.i18n import format_money, t
-from domain.messaging import Button, MessengerSender, OutboundMessage
+from domain.messaging import MessengerSender, OutboundMessage, main_menu_rows
 from domain.money import Money
 from storage.cabinet import Totals
 from storage.repository import Seller
@@ -112,10 +112,7 @@ def send_report(cmd: SendReport, d: Wired, senders: Mapping[str, MessengerSender
         message = OutboundMessage(channel=cmd.channel, chat_id=cmd.chat_id, text=text,
                                   photo_url=f"{d.settings.public_base_url}/cabinet/chart.png"
                                             f"?s={token}",
-                                  buttons=((Button(t(lang, "btn_create"),
-                                                   data=t(lang, "btn_create")),
-                                            Button(t(lang, "btn_report"),
-                                                   data=t(lang, "btn_report"))),))
+                                  buttons=main_menu_rows(lang))
     senders[cmd.channel].send(message)
 
 
