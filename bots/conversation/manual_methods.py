@@ -30,7 +30,7 @@ def listing(deps: ChannelDeps, seller: Seller, lang: str) -> Say:
         remove = ManualMethodsTap(f"del:{m.id}").button(t(lang, "btn_mm_remove", name=name))
         rows += ((edit,) if m.builtin else (edit, remove),)
     rows += ((ManualMethodsTap("add").button(t(lang, "btn_mm_add")),),)
-    return Say(form.list_text(methods, lang), rows)
+    return Say(form.list_text(methods, lang), rows, Menu.MAIN)  # Viber: the menu under them
 
 
 @routes.command("manual")

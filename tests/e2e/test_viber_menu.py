@@ -22,3 +22,16 @@ def test_after_paid_the_viber_seller_still_has_the_main_menu(stack: Any) -> None
 
     seller.says("🧾 Створити рахунок")          # the menu's button, tapped under "paid"
     assert seller.next("Введіть суму")["text"].startswith("Введіть суму в")
+
+
+def test_the_viber_manual_payments_screen_keeps_the_main_menu_under_its_buttons(
+        stack: Any) -> None:
+    """A new user opened Manual payments and was left with only "edit Cash" and "add"."""
+    from tests.e2e.test_viber_conversation import ViberSeller
+    seller = ViberSeller(stack)
+    seller.register()
+    seller.says("/manual")
+    listing = seller.next("Готівка")
+    bodies = [b["ActionBody"] for b in listing["keyboard"]["Buttons"]]
+    assert "mm:add" in bodies
+    assert {"🧾 Створити рахунок", "⚙️ Платіжний рахунок", "🌐 Мова"} <= set(bodies)
