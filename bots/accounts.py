@@ -46,8 +46,14 @@ def screen(uow_factory: Callable[[], UnitOfWork], seller_id: int, platform: bool
         refused = own is not None and uow.account_checks.is_refused(own.id)
         mono_refused = mono is not None and uow.account_checks.is_refused(mono.id)
     public_key = own.public_key if own is not None else None
-    text = (t(lang, "account_own_only_monobank") if own is None and mono is not None
-            else account_text(public_key, platform, lang, refused))
+    if own is not None and mono is not None:  # the pay page offers both: the buyer chooses
+        text = t(lang, "account_both", public_key=mask_key(own.public_key))
+        if refused:
+            text += "\n" + t(lang, "account_own_refused")
+    elif mono is not None:
+        text = t(lang, "account_own_only_monobank")
+    else:
+        text = account_text(public_key, platform, lang, refused)
     if mono is not None:
         text += "\n" + t(lang, "account_monobank", public_key=mask_key(mono.public_key))
         if mono_refused:

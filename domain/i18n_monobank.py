@@ -22,6 +22,11 @@ MONOBANK_TEXTS: dict[str, dict[str, str]] = {
         "ru": "⚠️ monobank больше не принимает этот токен: подключите monobank снова кнопкой ниже.",
         "en": "⚠️ monobank no longer accepts this token: connect monobank again with the button below.",
     },
+    "account_both": {
+        "uk": "Платіжні рахунки: ваш LiqPay (публічний ключ {public_key}) і monobank. Покупець обирає на сторінці оплати, чим платити.",
+        "ru": "Платёжные счета: ваш LiqPay (публичный ключ {public_key}) и monobank. Покупатель выбирает на странице оплаты, чем платить.",
+        "en": "Payment accounts: your own LiqPay (public key {public_key}) and monobank. The buyer chooses on the pay page how to pay.",
+    },
     "account_own_only_monobank": {
         "uk": "Платіжний рахунок: ваш власний. Нові рахунки оплачуються на нього.",
         "ru": "Платёжный счёт: ваш собственный. Новые счета оплачиваются на него.",
