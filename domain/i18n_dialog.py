@@ -44,9 +44,9 @@ DIALOG_TEXTS: dict[str, dict[str, str]] = {
     "btn_language": {"uk": "🌐 Мова", "ru": "🌐 Язык", "en": "🌐 Language"},
     "btn_settings": {"uk": "⚙️ Платіжний рахунок", "ru": "⚙️ Платёжный счёт", "en": "⚙️ Payment account"},
     "account_platform": {
-        "uk": "Платіжний рахунок: рахунок платформи. Оплати надходять на LiqPay платформи.\nЩоб гроші надходили на ваш власний LiqPay, підключіть його.",
-        "ru": "Платёжный счёт: счёт платформы. Оплаты поступают на LiqPay платформы.\nЧтобы деньги поступали на ваш собственный LiqPay, подключите его.",
-        "en": "Payment account: the platform's. Payments go to the platform's LiqPay.\nTo be paid into your own LiqPay, connect it.",
+        "uk": "Платіжний рахунок: рахунок платформи. Оплати надходять на LiqPay платформи.\nЩоб гроші надходили на ваш власний рахунок, підключіть LiqPay або monobank кнопкою нижче.",
+        "ru": "Платёжный счёт: счёт платформы. Оплаты поступают на LiqPay платформы.\nЧтобы деньги поступали на ваш собственный счёт, подключите LiqPay или monobank кнопкой ниже.",
+        "en": "Payment account: the platform's. Payments go to the platform's LiqPay.\nTo be paid into your own account, connect LiqPay or monobank with a button below.",
     },
     "account_own": {
         "uk": "Платіжний рахунок: ваш LiqPay (публічний ключ {public_key}). Нові рахунки оплачуються на нього.",
@@ -59,9 +59,9 @@ DIALOG_TEXTS: dict[str, dict[str, str]] = {
         "en": "⚠️ LiqPay no longer accepts these keys: connect LiqPay again with the button below.",
     },
     "account_none": {
-        "uk": "Платіжний рахунок не підключено: рахунки створювати не можна, доки ви не підключите свій LiqPay.",
-        "ru": "Платёжный счёт не подключён: счета создавать нельзя, пока вы не подключите свой LiqPay.",
-        "en": "No payment account is connected: you cannot create invoices until you connect your LiqPay.",
+        "uk": "Платіжний рахунок не підключено: рахунки створювати не можна, доки ви не підключите свій LiqPay або monobank.",
+        "ru": "Платёжный счёт не подключён: счета создавать нельзя, пока вы не подключите свой LiqPay или monobank.",
+        "en": "No payment account is connected: you cannot create invoices until you connect your LiqPay or monobank.",
     },
     "btn_connect": {"uk": "🔗 Підключити LiqPay", "ru": "🔗 Подключить LiqPay", "en": "🔗 Connect LiqPay"},
     "btn_disconnect": {"uk": "🔌 Відключити LiqPay", "ru": "🔌 Отключить LiqPay", "en": "🔌 Disconnect LiqPay"},

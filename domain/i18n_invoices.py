@@ -149,9 +149,9 @@ INVOICE_TEXTS: dict[str, dict[str, str]] = {
         "en": "I didn't understand that. Tap “Create invoice” or /help.",
     },
     "help": {
-        "uk": "/start — початок\n/invoices — неоплачені рахунки\n/settings — платіжний рахунок\n/buyer — дані покупця на сторінці оплати\n/manual — ручні оплати (готівка, переказ)\n/language — мова\n/cancel — скасувати введення",
-        "ru": "/start — начало\n/invoices — неоплаченные счета\n/settings — платёжный счёт\n/buyer — данные покупателя на странице оплаты\n/manual — ручные оплаты (наличные, перевод)\n/language — язык\n/cancel — отменить ввод",
-        "en": "/start — start\n/invoices — pending invoices\n/settings — payment account\n/buyer — buyer details on the pay page\n/manual — manual payments (cash, transfers)\n/language — language\n/cancel — cancel what you are typing",
+        "uk": "/start — початок\n/new — створити рахунок\n/invoices — неоплачені рахунки\n/report — звіт за сьогодні\n/cabinet — кабінет\n/digest — щоденний звіт\n/settings — платіжний рахунок\n/buyer — дані покупця на сторінці оплати\n/manual — ручні оплати (готівка, переказ)\n/fiscal — фіскальні чеки\n/shop — назва магазину\n/webhook — вебхуки магазину\n/language — мова\n/cancel — скасувати введення",
+        "ru": "/start — начало\n/new — создать счёт\n/invoices — неоплаченные счета\n/report — отчёт за сегодня\n/cabinet — кабинет\n/digest — ежедневный отчёт\n/settings — платёжный счёт\n/buyer — данные покупателя на странице оплаты\n/manual — ручные оплаты (наличные, перевод)\n/fiscal — фискальные чеки\n/shop — название магазина\n/webhook — вебхуки магазина\n/language — язык\n/cancel — отменить ввод",
+        "en": "/start — start\n/new — create an invoice\n/invoices — pending invoices\n/report — today's report\n/cabinet — the cabinet\n/digest — the daily report\n/settings — payment account\n/buyer — buyer details on the pay page\n/manual — manual payments (cash, transfers)\n/fiscal — fiscal receipts\n/shop — shop name\n/webhook — shop webhooks\n/language — language\n/cancel — cancel what you are typing",
     },
     "status_created": {"uk": "створюється", "ru": "создаётся", "en": "being created"},
     "status_pending": {"uk": "очікує оплати", "ru": "ожидает оплаты", "en": "awaiting payment"},

@@ -110,3 +110,17 @@ def test_a_dialog_state_survives_its_trip_through_redis_and_others_states_are_ig
     assert decode(encode({"step": "amount", "amount": "10.00"})) == {"step": "amount",
                                                                     "amount": "10.00"}
     assert decode("NewInvoice:amount") == {} and decode(None) == {} and decode(b"") == {}
+
+
+@pytest.mark.parametrize("lang", ["uk", "ru", "en"])
+def test_help_names_every_command_a_seller_can_type(lang: str) -> None:
+    """A new user found /report and /cabinet missing from /help: every seller's command of the
+    conversation is listed (support's own commands are for agents, told in their desk)."""
+    from bots.conversation import support
+    from bots.conversation.features import FEATURES
+    from domain.i18n import t
+    agents = set(support.routes.texts)
+    typed = {text for feature in FEATURES for text in feature.texts
+             if text.startswith("/") and text not in agents}
+    listed = {line.split(" ", 1)[0] for line in t(lang, "help").splitlines()}
+    assert typed - {"/help"} <= listed, typed - listed
