@@ -84,10 +84,23 @@ def load(uow: UnitOfWork, code: str, platform_key: str) -> dict[str, Any] | None
             "fiscal_link": sale.link if sale is not None else None,
             "fiscal_coming": sale is not None and sale.is_open,
             "receipt_failed": receipt_failed, "attempt": latest_attempt(invoice),
-            # the seller's own providers the buyer chooses between; none: straight to the one
-            "providers": (uow.accounts.connected_providers(seller.id)
-                          if invoice.account_id is not None else []),
-            "refused": account_refused(uow, invoice, platform_key)}
+            **providers(uow, invoice, platform_key)}
+
+
+def providers(uow: UnitOfWork, invoice: Invoice, platform_key: str) -> dict[str, Any]:
+    """`providers`: the seller's own providers the buyer chooses between (none: straight to the
+    invoice's), only those whose account the provider does not refuse; `refused`: nothing can
+    take the payment; `instead`: the provider a new attempt goes to when the invoice's own
+    account is refused and another one is not."""
+    own_refused = account_refused(uow, invoice, platform_key)
+    payable = []
+    if invoice.account_id is not None:
+        for name in uow.accounts.connected_providers(invoice.seller_id):
+            account = uow.accounts.connected(invoice.seller_id, name)
+            if account is not None and not uow.account_checks.is_refused(account.id):
+                payable.append(name)
+    return {"providers": payable, "refused": own_refused and not payable,
+            "instead": payable[0] if own_refused and payable else None}
 
 
 def state_of(found: dict[str, Any], returning: bool) -> PageState:
@@ -193,6 +206,7 @@ def take_details(uow_factory: Callable[[], UnitOfWork], request: Request, code: 
             uow.commit()
         pay_url: str | None = invoice.pay_url
         chosen = form.get("provider") if form.get("provider") in found["providers"] else None
+        chosen = chosen or found["instead"]  # the invoice's own account is refused
         if (invoice.latest_attempt.declined or chosen) and checkout_link is not None:
             pay_url = None  # a new attempt (after a decline, or on the provider chosen)
     if pay_url is None and checkout_link is not None:

@@ -4,6 +4,7 @@ polling, an attempt in flight at expiry, refunds named by our refund id, a token
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import httpx
@@ -306,3 +307,33 @@ def test_a_monobank_success_after_expiry_within_the_settle_window_pays_late(rig:
     rig.monobank_webhooks_delivered()
     late = rig.invoice(invoice.id)
     assert late.status is InvoiceStatus.PAID and late.paid_late
+
+
+def refuse(rig: Rig, provider: str) -> None:
+    """The provider refuses the seller's account of that provider (as a check would record)."""
+    with rig.uow() as uow:
+        account = uow.accounts.connected(rig.seller_id, provider)
+        assert account is not None
+        uow.account_checks.refuse(account.id, "", "test refusal", datetime.now(UTC))
+        uow.commit()
+
+
+def test_a_refused_provider_is_not_offered_and_the_other_one_takes_the_payment(rig: Rig):
+    """A new user found the buyer offered a provider whose account was refused: choosing it
+    started nothing. The page offers only what can take the payment."""
+    invoice = both_connected(rig, 30)
+    refuse(rig, "monobank")
+    page = httpx.get(f"{rig.base_url}/p/{invoice.code}", headers={"Accept-Language": "en"}).text
+    assert "monobank" not in page.split("<form", 1)[-1].split("</form>")[0]
+    answer = choose(rig, invoice.code, "monobank")  # an old page's button: LiqPay takes it
+    assert answer.status_code == 303 and answer.headers["location"] == invoice.pay_url
+
+
+def test_when_the_invoices_own_provider_is_refused_the_other_one_is_used(rig: Rig):
+    invoice = both_connected(rig, 31)  # made on LiqPay, connected first
+    refuse(rig, "liqpay")
+    page = httpx.get(f"{rig.base_url}/p/{invoice.code}", headers={"Accept-Language": "en"})
+    assert page.status_code == 200 and "Payment cannot be taken now" not in page.text
+    answer = choose(rig, invoice.code, None)
+    assert answer.status_code == 303 and "/sandbox/monobank/pay/" in answer.headers["location"]
+    assert [a.provider for a in rig.invoice(invoice.id).attempts] == ["liqpay", "monobank"]
