@@ -85,6 +85,16 @@ class SellerChat:
         self.seen = message["message_id"]
         return message
 
+    def next_each(self, *contains: str, timeout: float = 15.0) -> list[dict[str, Any]]:
+        """The next bot message holding each text, in whatever order they arrive (messages from
+        different queues, e.g. "paid" and a fiscal receipt's refusal, may come either way)."""
+        start, found = self.seen, []
+        for text in contains:
+            self.seen = start
+            found.append(self.next(text, timeout=timeout))
+        self.seen = max(m["message_id"] for m in found)
+        return found
+
     def register(self, phone: str = "+380501234567") -> None:
         self.says("/start")
         self.next("номер")

@@ -141,8 +141,10 @@ def test_a_refusal_is_told_once_with_checkboxs_reason_and_is_retried_after_the_f
     seller.register()
     connect_in_storage(seller, uow_factory)
     checkbox.registers[LICENSE_KEY].expired = True
-    code, paid = paid_invoice(seller)
-    refused = seller.next("не зареєстровано")
+    link = seller.pay_link(seller.create_invoice("12,50", "Кава"))
+    buyer_pays(link)
+    code = code_of(link)
+    paid, refused = seller.next_each("Оплачено", "не зареєстровано")
     assert "Термін дії ліцензії каси закінчився" in refused["text"]
     seller.stack.drain()
     assert [m for m in seller.tg.sent(seller.chat_id)

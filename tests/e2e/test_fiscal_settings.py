@@ -137,8 +137,7 @@ def test_connecting_again_after_the_fix_registers_the_refused_receipt(
     seller.next("Checkbox підключено")
     checkbox.registers[LICENSE_KEY].expired = True
     buyer_pays(seller.pay_link(seller.create_invoice("20", "Кава")))
-    paid = seller.next("Оплачено")
-    refused = seller.next("не зареєстровано")
+    paid, refused = seller.next_each("Оплачено", "не зареєстровано")
     assert "Термін дії ліцензії" in refused["text"] and "підключіть Checkbox знову" in refused[
         "text"]
     checkbox.registers[LICENSE_KEY].expired = False  # renewed in Checkbox's cabinet
