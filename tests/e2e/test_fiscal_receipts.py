@@ -167,8 +167,11 @@ def test_a_receipt_checkbox_ended_in_error_is_registered_anew_on_retry_only_once
     seller.register()
     connect_in_storage(seller, uow_factory)
     checkbox.error_next = 1  # the tax service turns the first receipt down
-    code, paid = paid_invoice(seller)
-    assert "статус ERROR" in seller.next("не зареєстровано")["text"]
+    link = seller.pay_link(seller.create_invoice("12,50", "Кава"))
+    buyer_pays(link)
+    code = code_of(link)
+    paid, refused = seller.next_each("Оплачено", "не зареєстровано")
+    assert "статус ERROR" in refused["text"]
     [failed] = checkbox.receipts.values()
     assert failed.status == "ERROR"
     done = retry_cli(seller.stack.settings, redis_url, code)
