@@ -104,8 +104,10 @@ def test_checkbox_down_for_a_while_then_the_receipt_is_issued_later(
     seller.register()
     connect_in_storage(seller, uow_factory)
     checkbox.stop()
-    code, paid = paid_invoice(seller, "40", "Чай")
-    pending = seller.next("очікує")
+    link = seller.pay_link(seller.create_invoice("40", "Чай"))
+    buyer_pays(link)
+    code = code_of(link)
+    paid, pending = seller.next_each("Оплачено", "очікує")
     assert pending["text"].startswith(f"⏳ Фіскальний чек на 40,00{NBSP}₴ — Чай очікує")
     assert checkbox.receipts == {}
     # the buyer's page, paid, keeps following the invoice until the receipt's link is there
